@@ -1,0 +1,299 @@
+/*
+ * tlsflow — a pure, I/O-free TLS 1.2 engine.
+ *
+ * The engine never touches a socket, a file, a clock or stdio. You move bytes; it
+ * tells you what to do next:
+ *
+ *     tlsflow_conn *c = tlsflow_conn_new(cfg);
+ *     for (;;) {
+ *         switch (tlsflow_poll(c)) {
+ *         case TLSFLOW_OUTPUT_READY:   p = tlsflow_out_buf(c, &n); n = send(fd, p, n);
+ *                                      tlsflow_out_ack(c, n); break;
+ *         case TLSFLOW_NEED_INPUT:     p = tlsflow_in_buf(c, &room); n = recv(fd, p, room);
+ *                                      tlsflow_in_ack(c, n);  break;  // n == 0: peer EOF
+ *         case TLSFLOW_HANDSHAKE_DONE: ...; break;                       // reported once
+ *         case TLSFLOW_APP_DATA:       p = tlsflow_app_peek(c, &n); use(p, n);
+ *                                      tlsflow_app_consume(c, n); break;
+ *         case TLSFLOW_CLOSED:         tlsflow_last_error(c) says clean (0) or why.
+ *         }
+ *     }
+ *
+ * Application data is sent with tlsflow_app_write() once the handshake is done.
+ * Everything the engine needs from the outside world (randomness, the time, keys)
+ * comes through the configuration.
+ */
+#ifndef TLSFLOW_H
+#define TLSFLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TLSFLOW_VERSION_STRING "0.1.0"
+
+/* ---- Limits (published so embedders can size their own buffers) ---------------- */
+
+/** Largest plaintext in one record (RFC 5246 §6.2.1). */
+#define TLSFLOW_MAX_PLAINTEXT 16384
+/** Largest record on the wire that the engine accepts: header + 2^14 + 2048. */
+#define TLSFLOW_MAX_RECORD (5 + 16384 + 2048)
+/** Default cap on one incoming handshake message (configurable). */
+#define TLSFLOW_DEFAULT_MAX_HANDSHAKE 65536
+
+/* ---- Cipher suites --------------------------------------------------------------- */
+
+#define TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 0x009C
+#define TLSFLOW_RSA_WITH_AES_256_GCM_SHA384 0x009D
+
+/* ---- Types ------------------------------------------------------------------------ */
+
+typedef struct tlsflow_config tlsflow_config;
+typedef struct tlsflow_conn tlsflow_conn;
+
+typedef enum { TLSFLOW_CLIENT = 1, TLSFLOW_SERVER = 2 } tlsflow_role;
+
+/** What tlsflow_poll() asks the caller to do next. */
+typedef enum {
+    TLSFLOW_NEED_INPUT = 1, /* read peer bytes into tlsflow_in_buf(), then tlsflow_in_ack() */
+    TLSFLOW_OUTPUT_READY,   /* send tlsflow_out_buf(), then tlsflow_out_ack() */
+    TLSFLOW_HANDSHAKE_DONE, /* the handshake completed; reported exactly once */
+    TLSFLOW_APP_DATA,       /* decrypted data waits in tlsflow_app_peek() */
+    TLSFLOW_CLOSED          /* finished: tlsflow_last_error() is 0 for a clean close */
+} tlsflow_event;
+
+/** Error codes. 0 is success; every failure is negative and sticky. */
+typedef enum {
+    TLSFLOW_OK = 0,
+    TLSFLOW_E_USAGE = -1,                    /* API misuse (bad argument, wrong moment) */
+    TLSFLOW_E_CONFIG = -2,                   /* configuration incomplete or unparsable */
+    TLSFLOW_E_INTERNAL = -3,                 /* a cryptographic primitive failed */
+    TLSFLOW_E_UNEXPECTED_EOF = -4,           /* transport closed without close_notify */
+    TLSFLOW_E_PEER_ALERT = -5,               /* the peer sent a fatal alert: tlsflow_peer_alert() */
+    TLSFLOW_E_DECODE = -6,                   /* malformed message */
+    TLSFLOW_E_UNEXPECTED_MESSAGE = -7,       /* message not allowed in this state */
+    TLSFLOW_E_RECORD_OVERFLOW = -8,          /* record over the RFC 5246 size limits */
+    TLSFLOW_E_BAD_RECORD_MAC = -9,           /* a record failed authentication */
+    TLSFLOW_E_BAD_FINISHED = -10,            /* the peer's Finished flight did not verify */
+    TLSFLOW_E_PROTOCOL_VERSION = -11,        /* peer does not speak TLS 1.2 */
+    TLSFLOW_E_HANDSHAKE_FAILURE = -12,       /* no common cipher suite or parameters */
+    TLSFLOW_E_ILLEGAL_PARAMETER = -13,       /* a field holds a value the RFC forbids */
+    TLSFLOW_E_UNSUPPORTED_EXTENSION = -14,   /* server answered an extension not offered */
+    TLSFLOW_E_NO_APPLICATION_PROTOCOL = -15, /* no ALPN protocol in common */
+    TLSFLOW_E_HANDSHAKE_TOO_LARGE = -16,     /* handshake message over the configured cap */
+    TLSFLOW_E_INSECURE_RENEGOTIATION = -17,  /* renegotiation_info check failed */
+    TLSFLOW_E_CERT_EXPIRED = -20,            /* a certificate's notAfter has passed */
+    TLSFLOW_E_CERT_NOT_YET_VALID = -21,      /* a certificate's notBefore is in the future */
+    TLSFLOW_E_CERT_UNKNOWN_CA = -22,         /* chain does not lead to a trust anchor */
+    TLSFLOW_E_CERT_SELF_SIGNED = -23,        /* leaf is self-signed and not trusted */
+    TLSFLOW_E_CERT_HOSTNAME = -24,           /* leaf does not name the expected host */
+    TLSFLOW_E_CERT_SIGNATURE = -25,          /* a signature in the chain is wrong */
+    TLSFLOW_E_CERT_BAD = -26,                /* certificate unparsable or unusable */
+    TLSFLOW_E_CERT_UNSUPPORTED = -27,        /* key type unusable with the suite */
+    TLSFLOW_E_CERT_MISSING = -28             /* the peer sent no certificate */
+} tlsflow_error;
+
+/** TLS alert descriptions (RFC 5246 §7.2) the engine sends or reports. */
+enum {
+    TLSFLOW_ALERT_CLOSE_NOTIFY = 0,
+    TLSFLOW_ALERT_UNEXPECTED_MESSAGE = 10,
+    TLSFLOW_ALERT_BAD_RECORD_MAC = 20,
+    TLSFLOW_ALERT_RECORD_OVERFLOW = 22,
+    TLSFLOW_ALERT_HANDSHAKE_FAILURE = 40,
+    TLSFLOW_ALERT_BAD_CERTIFICATE = 42,
+    TLSFLOW_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+    TLSFLOW_ALERT_CERTIFICATE_EXPIRED = 45,
+    TLSFLOW_ALERT_CERTIFICATE_UNKNOWN = 46,
+    TLSFLOW_ALERT_ILLEGAL_PARAMETER = 47,
+    TLSFLOW_ALERT_UNKNOWN_CA = 48,
+    TLSFLOW_ALERT_DECODE_ERROR = 50,
+    TLSFLOW_ALERT_DECRYPT_ERROR = 51,
+    TLSFLOW_ALERT_PROTOCOL_VERSION = 70,
+    TLSFLOW_ALERT_INTERNAL_ERROR = 80,
+    TLSFLOW_ALERT_USER_CANCELED = 90,
+    TLSFLOW_ALERT_NO_RENEGOTIATION = 100,
+    TLSFLOW_ALERT_UNSUPPORTED_EXTENSION = 110,
+    TLSFLOW_ALERT_NO_APPLICATION_PROTOCOL = 120
+};
+
+/* ---- Callbacks --------------------------------------------------------------------- */
+
+/** Fill out[0..len) with cryptographically secure random bytes; return 0 on success. */
+typedef int (*tlsflow_random_fn)(void *ctx, uint8_t *out, size_t len);
+/** Return the current time as seconds since the Unix epoch (used for certificate checks). */
+typedef int64_t (*tlsflow_time_fn)(void *ctx);
+
+/** Steps of the flow reported to the trace callback, in the order they happen. */
+typedef enum {
+    TLSFLOW_STEP_CLIENT_HELLO_SENT = 1,
+    TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
+    TLSFLOW_STEP_SERVER_HELLO_SENT,
+    TLSFLOW_STEP_SERVER_HELLO_RECEIVED,
+    TLSFLOW_STEP_CERTIFICATE_SENT,     /* 1. the server sends its chain */
+    TLSFLOW_STEP_CERTIFICATE_RECEIVED, /* the client has the chain */
+    TLSFLOW_STEP_CERTIFICATE_VERIFIED, /* 2. chain and host name verified */
+    TLSFLOW_STEP_SERVER_HELLO_DONE_SENT,
+    TLSFLOW_STEP_SERVER_HELLO_DONE_RECEIVED,
+    TLSFLOW_STEP_PREMASTER_ENCRYPTED, /* 3. the client encrypted the session key */
+    TLSFLOW_STEP_PREMASTER_DECRYPTED, /* 4. the server ran the decryption */
+    TLSFLOW_STEP_KEYS_DERIVED,        /* master secret and record keys exist */
+    TLSFLOW_STEP_CHANGE_CIPHER_SPEC_SENT,
+    TLSFLOW_STEP_CHANGE_CIPHER_SPEC_RECEIVED,
+    TLSFLOW_STEP_FINISHED_SENT,
+    TLSFLOW_STEP_FINISHED_VERIFIED,
+    TLSFLOW_STEP_HANDSHAKE_DONE, /* 5. records are now protected */
+    TLSFLOW_STEP_ALERT_SENT,
+    TLSFLOW_STEP_ALERT_RECEIVED,
+    TLSFLOW_STEP_RENEGOTIATION_REFUSED
+} tlsflow_step;
+
+/** One trace event: the step and a short human description with the real values. */
+typedef struct {
+    tlsflow_step step;
+    const char *text;
+} tlsflow_trace_event;
+
+typedef void (*tlsflow_trace_fn)(void *ctx, const tlsflow_conn *conn,
+                                 const tlsflow_trace_event *ev);
+/** Receives one NSS key log line ("CLIENT_RANDOM <hex> <hex>", no newline). */
+typedef void (*tlsflow_keylog_fn)(void *ctx, const char *line);
+
+/* ---- Configuration (shared by many connections; not modified by them) -------------- */
+
+/** Create an empty configuration for one role. Returns NULL on allocation failure. */
+tlsflow_config *tlsflow_config_new(tlsflow_role role);
+/** Free a configuration. Connections made from it must be freed first. */
+void tlsflow_config_free(tlsflow_config *cfg);
+
+/** Server: add a certificate chain (leaf first) and its private key, PEM or DER.
+ *  sni_name selects this credential when the client asks for that name (NULL: default;
+ *  the first credential added is the default when none is marked so). */
+int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
+                                  const uint8_t *key, size_t key_len, const char *sni_name);
+/** Client: add trusted root certificates (PEM with one or more certificates, or DER). */
+int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len);
+/** Client: the host name to send in SNI and to verify in the certificate (DNS or IP). */
+int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name);
+/** Protocols for ALPN in preference order (server: its choices; client: its offer). */
+int tlsflow_config_set_alpn(tlsflow_config *cfg, const char *const *protocols, size_t count);
+/** Cipher suites in preference order; the default is every supported suite. */
+int tlsflow_config_set_cipher_suites(tlsflow_config *cfg, const uint16_t *suites, size_t count);
+/** Cap for one incoming handshake message (default TLSFLOW_DEFAULT_MAX_HANDSHAKE). */
+int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes);
+/** Client: offer the extended master secret extension (default 1). Off only for tests. */
+void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer);
+/** Random source (default: wolfCrypt's DRBG). */
+void tlsflow_config_set_random(tlsflow_config *cfg, tlsflow_random_fn fn, void *ctx);
+/** Clock for certificate validity (default: wolfCrypt's wall clock). */
+void tlsflow_config_set_time(tlsflow_config *cfg, tlsflow_time_fn fn, void *ctx);
+/** Trace callback: called for each step of the flow (optional). */
+void tlsflow_config_set_trace(tlsflow_config *cfg, tlsflow_trace_fn fn, void *ctx);
+/** Key log callback for Wireshark (optional). */
+void tlsflow_config_set_keylog(tlsflow_config *cfg, tlsflow_keylog_fn fn, void *ctx);
+
+/* ---- Connections --------------------------------------------------------------------- */
+
+/** Bytes a connection needs for this configuration (for tlsflow_conn_init). */
+size_t tlsflow_conn_size(const tlsflow_config *cfg);
+/** Build a connection in caller memory of tlsflow_conn_size() bytes, 16-byte aligned.
+ *  Returns NULL if the memory is too small or the configuration is incomplete. */
+tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cfg);
+/** Allocate and build a connection (the engine's single allocation for it). */
+tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg);
+/** Wipe secrets and release the connection (frees memory only if from conn_new). */
+void tlsflow_conn_free(tlsflow_conn *conn);
+
+/** Advance the state machine as far as buffered input allows; say what is needed next. */
+tlsflow_event tlsflow_poll(tlsflow_conn *conn);
+
+/** Where to put incoming bytes; *room is how many fit (0 when input must wait). */
+uint8_t *tlsflow_in_buf(tlsflow_conn *conn, size_t *room);
+/** Commit n bytes written into tlsflow_in_buf(); n == 0 means the peer closed (EOF). */
+void tlsflow_in_ack(tlsflow_conn *conn, size_t n);
+/** Bytes waiting to be sent to the peer; *len is their count. */
+const uint8_t *tlsflow_out_buf(tlsflow_conn *conn, size_t *len);
+/** Mark n of the bytes from tlsflow_out_buf() as sent. */
+void tlsflow_out_ack(tlsflow_conn *conn, size_t n);
+
+/** Decrypted application data waiting for the caller; *len is its size. */
+const uint8_t *tlsflow_app_peek(tlsflow_conn *conn, size_t *len);
+/** Mark n bytes of application data as consumed. */
+void tlsflow_app_consume(tlsflow_conn *conn, size_t n);
+/** Encrypt up to len bytes into one record; returns bytes accepted (0: drain output first,
+ *  or the handshake is not done, or the connection is closing). */
+size_t tlsflow_app_write(tlsflow_conn *conn, const void *data, size_t len);
+/** Queue close_notify; the connection is CLOSED once the output has been drained. */
+void tlsflow_close(tlsflow_conn *conn);
+
+/** The sticky error: 0 while healthy or after a clean close, else a tlsflow_error. */
+int tlsflow_last_error(const tlsflow_conn *conn);
+/** A human sentence about the last error (never NULL). */
+const char *tlsflow_last_error_text(const tlsflow_conn *conn);
+/** The alert description the peer sent (-1 if none). */
+int tlsflow_peer_alert(const tlsflow_conn *conn);
+/** The alert description we sent (-1 if none). */
+int tlsflow_sent_alert(const tlsflow_conn *conn);
+/** A short stable name for an error code, e.g. "TLSFLOW_E_DECODE". */
+const char *tlsflow_error_name(int code);
+/** The RFC name of an alert description, e.g. "bad_record_mac". */
+const char *tlsflow_alert_name(int alert);
+/** The IANA name of a cipher suite, or NULL if unknown. */
+const char *tlsflow_suite_name(uint16_t suite);
+
+/* ---- What was negotiated (valid from the moment each value is known) ------------------ */
+
+#define TLSFLOW_INFO_LIST_MAX 64
+
+/** A certificate summary, as the engine saw it. */
+typedef struct {
+    char subject[128];
+    char issuer[128];
+    int64_t not_before; /* seconds since the epoch */
+    int64_t not_after;
+    int key_bits;
+    const char *key_type; /* "RSA", "EC", ... */
+} tlsflow_cert_info;
+
+/** The ClientHello as received (server) or sent (client); lists cut at INFO_LIST_MAX. */
+typedef struct {
+    uint16_t version;
+    uint16_t suites[TLSFLOW_INFO_LIST_MAX];
+    size_t n_suites;
+    uint16_t extensions[TLSFLOW_INFO_LIST_MAX];
+    size_t n_extensions;
+    uint16_t groups[TLSFLOW_INFO_LIST_MAX];
+    size_t n_groups;
+    uint16_t sig_algs[TLSFLOW_INFO_LIST_MAX];
+    size_t n_sig_algs;
+    uint8_t point_formats[16];
+    size_t n_point_formats;
+    char alpn[256]; /* offered protocols, comma separated */
+} tlsflow_hello_info;
+
+typedef struct {
+    uint16_t version;      /* 0x0303 once negotiated */
+    uint16_t cipher_suite; /* 0 until ServerHello */
+    int ems;               /* extended master secret in use */
+    int secure_renegotiation;
+    char server_name[256];          /* SNI (server: as received; client: as sent) */
+    char alpn[256];                 /* the protocol chosen, "" if none */
+    size_t encrypted_premaster_len; /* size of the RSA-encrypted premaster */
+    tlsflow_cert_info cert;         /* server's leaf (client: as verified; server: ours) */
+    tlsflow_hello_info client_hello;
+    uint64_t records_in, records_out; /* protected application records */
+    uint64_t app_bytes_in, app_bytes_out;
+} tlsflow_info;
+
+/** What the connection has negotiated so far (never NULL). */
+const tlsflow_info *tlsflow_get_info(const tlsflow_conn *conn);
+/** Bytes of memory this connection holds (its allocation plus crypto state). */
+size_t tlsflow_conn_memory(const tlsflow_conn *conn);
+/** The role of a connection. */
+tlsflow_role tlsflow_conn_role(const tlsflow_conn *conn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,218 @@
+/* The client's side of the flow: offer in ClientHello, check ServerHello, verify the
+ * server's certificate, and send the session key encrypted under its public key. */
+#include <string.h>
+
+#include "handshake.h"
+#include "keys.h"
+#include "msg.h"
+
+static int fill_client_hello(tf_writer *w, void *arg)
+{
+    return tf_client_hello_write(w, arg);
+}
+
+/* SNI carries DNS names only (RFC 6066 §3): no IP literals. */
+static int is_ip_literal(const char *name)
+{
+    if (strchr(name, ':'))
+        return 1;
+    for (const char *p = name; *p; p++)
+        if ((*p < '0' || *p > '9') && *p != '.')
+            return 0;
+    return 1;
+}
+
+int tf_client_write_hello(tlsflow_conn *c)
+{
+    const tlsflow_config *cfg = c->cfg;
+    tf_client_offer o;
+    memset(&o, 0, sizeof(o));
+    if (cfg->random(cfg->random_ctx, c->hs.client_random, 32))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
+    memcpy(o.random, c->hs.client_random, 32);
+    o.suites = cfg->suites;
+    o.n_suites = cfg->n_suites;
+    o.sni = is_ip_literal(cfg->server_name) ? NULL : cfg->server_name;
+    o.ems = cfg->offer_ems;
+    if (cfg->alpn_len) {
+        o.alpn = cfg->alpn;
+        o.alpn_len = cfg->alpn_len;
+    }
+    if (tf_queue_handshake(c, TF_HS_CLIENT_HELLO, fill_client_hello, &o))
+        return c->error;
+
+    tlsflow_hello_info *hi = &c->info.client_hello;
+    hi->version = TF_TLS12;
+    for (size_t i = 0; i < cfg->n_suites && i < TLSFLOW_INFO_LIST_MAX; i++)
+        hi->suites[hi->n_suites++] = cfg->suites[i];
+    tf_alpn_to_text(cfg->alpn, cfg->alpn_len, hi->alpn, sizeof(hi->alpn));
+    if (o.sni)
+        strcpy(c->info.server_name, o.sni);
+    tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_SENT,
+              "ClientHello: TLS 1.2, %zu suites, SNI \"%s\", EMS %s", cfg->n_suites,
+              c->info.server_name, o.ems ? "offered" : "not offered");
+    return 0;
+}
+
+static int offered_suite(const tlsflow_config *cfg, uint16_t id)
+{
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        if (cfg->suites[i] == id)
+            return 1;
+    return 0;
+}
+
+/* RFC 5246 §7.4.1.4: a server may only answer extensions the client offered. */
+static int offered_extension(const tlsflow_conn *c, uint16_t type)
+{
+    switch (type) {
+    case TF_EXT_SERVER_NAME:
+        return c->info.server_name[0] != 0;
+    case TF_EXT_EXTENDED_MASTER_SECRET:
+        return c->cfg->offer_ems;
+    case TF_EXT_RENEGOTIATION_INFO:
+        return 1;
+    case TF_EXT_ALPN:
+        return c->cfg->alpn_len != 0;
+    default:
+        return 0;
+    }
+}
+
+int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len)
+{
+    tf_server_hello sh;
+    const char *why = NULL;
+    int err = tf_server_hello_parse(body, len, &sh, &why);
+    if (err)
+        return tf_fail(c, err, why);
+    if (sh.version != TF_TLS12)
+        return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,
+                        "server chose version 0x%04x; only TLS 1.2 is supported", sh.version);
+    const tf_suite *suite = tf_suite_find(sh.suite);
+    if (!suite || !offered_suite(c->cfg, sh.suite))
+        return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,
+                        "server chose cipher suite 0x%04x, which we did not offer", sh.suite);
+    if (sh.compression != 0)
+        return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER, "server chose a compression method");
+    for (size_t i = 0; i < sh.ext.n_types; i++)
+        if (!offered_extension(c, sh.ext.types[i]))
+            return tf_failf(c, TLSFLOW_E_UNSUPPORTED_EXTENSION,
+                            "server answered extension %u, which we did not offer",
+                            sh.ext.types[i]);
+    if (sh.ext.ri && sh.ext.ri_data.len)
+        return tf_fail(c, TLSFLOW_E_INSECURE_RENEGOTIATION,
+                       "server's renegotiation_info is not empty on an initial handshake");
+    if (sh.ext.alpn) {
+        tf_reader r = tf_reader_init(sh.ext.alpn_list.p, sh.ext.alpn_list.len), name;
+        tf_get_vector(&r, 1, &name);
+        if (!tf_alpn_contains(c->cfg->alpn, c->cfg->alpn_len, name.p, name.len))
+            return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
+                           "server selected an ALPN protocol we did not offer");
+        memcpy(c->info.alpn, name.p, name.len);
+        c->info.alpn[name.len] = 0;
+    }
+    memcpy(c->hs.server_random, sh.random, 32);
+    c->hs.ems = sh.ext.ems;
+    c->hs.suite = suite;
+    c->hs.flow = tf_flow_for(suite->kx);
+    c->hs.client_version = TF_TLS12;
+    tf_transcript_select(c);
+    c->version_fixed = 1;
+    c->info.version = TF_TLS12;
+    c->info.cipher_suite = suite->id;
+    c->info.ems = sh.ext.ems;
+    c->info.secure_renegotiation = sh.ext.ri;
+    tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_RECEIVED,
+              "ServerHello: %s, extended master secret %s%s%s", suite->name,
+              sh.ext.ems ? "on" : "off", c->info.alpn[0] ? ", ALPN " : "", c->info.alpn);
+    return 0;
+}
+
+int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
+{
+    tf_certificate cert;
+    const char *why = NULL;
+    int err = tf_certificate_parse(body, len, &cert, &why);
+    if (err)
+        return tf_fail(c, err, why);
+    if (cert.n_certs == 0)
+        return tf_fail(c, TLSFLOW_E_CERT_MISSING, "the server sent an empty certificate list");
+    const uint8_t *ders[TF_CERT_LIST_MAX];
+    size_t lens[TF_CERT_LIST_MAX];
+    for (size_t i = 0; i < cert.n_certs; i++) {
+        ders[i] = cert.certs[i].p;
+        lens[i] = cert.certs[i].len;
+    }
+    tlsflow_cert_info *ci = &c->info.cert;
+    if (tf_x509_summary(ders[0], lens[0], ci))
+        return tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
+    tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
+              "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key",
+              cert.n_certs, ci->subject, ci->issuer, ci->key_type, ci->key_bits);
+
+    int64_t now = c->cfg->time(c->cfg->time_ctx);
+    err = tf_x509_verify(c->cfg->trust, ders, lens, cert.n_certs, now, c->cfg->server_name, &why);
+    if (err)
+        return tf_fail(c, err, why);
+    if (strcmp(ci->key_type, "RSA") != 0)
+        return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED,
+                        "RSA key transport needs an RSA certificate, got %s", ci->key_type);
+    if (tf_x509_public_key(ders[0], lens[0], c->hs.peer_spki, sizeof(c->hs.peer_spki),
+                           &c->hs.peer_spki_len))
+        return tf_fail(c, TLSFLOW_E_CERT_BAD, "cannot read the certificate's public key");
+    tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_VERIFIED,
+              "certificate verified: chain to a trusted root, valid now, names \"%s\"",
+              c->cfg->server_name);
+    return 0;
+}
+
+int tf_client_read_hello_done(tlsflow_conn *c, const uint8_t *body, size_t len)
+{
+    const char *why = NULL;
+    int err = tf_empty_parse(body, len, &why);
+    if (err)
+        return tf_fail(c, err, why);
+    tf_trace(c, TLSFLOW_STEP_SERVER_HELLO_DONE_RECEIVED, "ServerHelloDone: our turn");
+    return 0;
+}
+
+typedef struct {
+    const uint8_t *enc;
+    size_t len;
+} enc_view;
+
+static int fill_key_exchange(tf_writer *w, void *arg)
+{
+    const enc_view *v = arg;
+    return tf_client_key_exchange_write(w, v->enc, v->len);
+}
+
+int tf_client_write_key_exchange(tlsflow_conn *c)
+{
+    const tlsflow_config *cfg = c->cfg;
+    uint8_t enc[1024];
+    size_t enc_len = 0;
+    /* The session key material: our highest version, then 46 random bytes. */
+    c->hs.premaster[0] = TF_TLS12 >> 8;
+    c->hs.premaster[1] = TF_TLS12 & 0xff;
+    if (cfg->random(cfg->random_ctx, c->hs.premaster + 2, 46))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
+    if (tf_rsa_encrypt(c->hs.peer_spki, c->hs.peer_spki_len, c->hs.premaster, 48, enc, sizeof(enc),
+                       &enc_len, cfg->random, cfg->random_ctx))
+        return tf_fail(c, TLSFLOW_E_CERT_UNSUPPORTED,
+                       "cannot encrypt to the server's RSA public key");
+    enc_view v = {enc, enc_len};
+    if (tf_queue_handshake(c, TF_HS_CLIENT_KEY_EXCHANGE, fill_key_exchange, &v))
+        return c->error;
+    c->info.encrypted_premaster_len = enc_len;
+    tf_tracef(c, TLSFLOW_STEP_PREMASTER_ENCRYPTED,
+              "ClientKeyExchange: 48-byte premaster encrypted to %zu bytes under the server's "
+              "RSA-%d key",
+              enc_len, c->info.cert.key_bits);
+    if (tf_keys_derive(c))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
+    tf_tracef(c, TLSFLOW_STEP_KEYS_DERIVED, "%s master secret and %s record keys derived",
+              c->hs.ems ? "extended" : "classic", c->hs.suite->name);
+    return 0;
+}

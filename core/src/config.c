@@ -1,0 +1,247 @@
+/* Configuration: credentials, trust anchors and policy, parsed once and shared
+ * read-only by every connection made from it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+tlsflow_config *tlsflow_config_new(tlsflow_role role)
+{
+    if (role != TLSFLOW_CLIENT && role != TLSFLOW_SERVER)
+        return NULL;
+    tlsflow_config *cfg = calloc(1, sizeof(*cfg));
+    if (!cfg)
+        return NULL;
+    cfg->role = role;
+    for (size_t i = 0; i < tf_suite_count() && i < TF_MAX_SUITES; i++)
+        cfg->suites[cfg->n_suites++] = tf_suite_at(i)->id;
+    cfg->max_handshake = TLSFLOW_DEFAULT_MAX_HANDSHAKE;
+    cfg->offer_ems = 1;
+    cfg->random = tf_default_random;
+    cfg->time = tf_default_time;
+    return cfg;
+}
+
+static void credential_free(tf_credential *cr)
+{
+    for (size_t i = 0; i < cr->n_certs; i++)
+        free(cr->der[i]);
+    tf_private_key_free(cr->key);
+    free(cr->sni_name);
+    memset(cr, 0, sizeof(*cr));
+}
+
+void tlsflow_config_free(tlsflow_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n_creds; i++)
+        credential_free(&cfg->creds[i]);
+    for (size_t i = 0; i < cfg->n_anchors; i++)
+        free(cfg->anchor_der[i]);
+    tf_trust_free(cfg->trust);
+    free(cfg);
+}
+
+static const char PEM_BEGIN[] = "-----BEGIN CERTIFICATE-----";
+static const char PEM_END[] = "-----END CERTIFICATE-----";
+
+static const uint8_t *find(const uint8_t *p, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(p + i, needle, n) == 0)
+            return p + i;
+    return NULL;
+}
+
+static int is_pem(const uint8_t *buf, size_t len)
+{
+    return find(buf, len, "-----BEGIN") != NULL;
+}
+
+/* Split PEM text (or take one DER certificate) into freshly allocated DER blobs. */
+static int load_certs(const uint8_t *buf, size_t len, uint8_t **ders, size_t *lens, size_t max,
+                      size_t *count)
+{
+    *count = 0;
+    if (!buf || !len)
+        return TLSFLOW_E_CONFIG;
+    if (!is_pem(buf, len)) {
+        if (buf[0] != 0x30 || !(ders[0] = malloc(len)))
+            return TLSFLOW_E_CONFIG;
+        memcpy(ders[0], buf, len);
+        lens[0] = len;
+        *count = 1;
+        return TLSFLOW_OK;
+    }
+    const uint8_t *p = buf, *end = buf + len;
+    while ((p = find(p, (size_t)(end - p), PEM_BEGIN)) != NULL) {
+        const uint8_t *stop = find(p, (size_t)(end - p), PEM_END);
+        if (!stop || *count == max)
+            goto fail;
+        stop += strlen(PEM_END);
+        size_t pem_len = (size_t)(stop - p);
+        uint8_t *der = malloc(pem_len);
+        size_t der_len;
+        if (!der || tf_pem_cert_to_der((const char *)p, pem_len, der, pem_len, &der_len)) {
+            free(der);
+            goto fail;
+        }
+        ders[*count] = der;
+        lens[(*count)++] = der_len;
+        p = stop;
+    }
+    if (*count)
+        return TLSFLOW_OK;
+fail:
+    while (*count)
+        free(ders[--*count]);
+    return TLSFLOW_E_CONFIG;
+}
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static tf_private_key *load_key(const uint8_t *buf, size_t len)
+{
+    if (!buf || !len)
+        return NULL;
+    if (!is_pem(buf, len))
+        return tf_private_key_load(buf, len);
+    uint8_t *der = malloc(len);
+    size_t der_len;
+    tf_private_key *k = NULL;
+    if (der && tf_pem_key_to_der((const char *)buf, len, der, len, &der_len) == 0)
+        k = tf_private_key_load(der, der_len);
+    if (der)
+        tf_wipe(der, len);
+    free(der);
+    return k;
+}
+
+int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
+                                  const uint8_t *key, size_t key_len, const char *sni_name)
+{
+    if (!cfg || cfg->role != TLSFLOW_SERVER || cfg->n_creds == TF_MAX_CREDENTIALS)
+        return TLSFLOW_E_USAGE;
+    tf_credential cr;
+    memset(&cr, 0, sizeof(cr));
+    if (load_certs(chain, chain_len, cr.der, cr.der_len, TF_MAX_CHAIN, &cr.n_certs))
+        return TLSFLOW_E_CONFIG;
+    for (size_t i = 0; i < cr.n_certs; i++)
+        cr.chain_bytes += cr.der_len[i];
+    cr.key = load_key(key, key_len);
+    if (!cr.key || !tf_private_key_matches(cr.key, cr.der[0], cr.der_len[0]) ||
+        tf_x509_summary(cr.der[0], cr.der_len[0], &cr.info) ||
+        (sni_name && !(cr.sni_name = dup_string(sni_name)))) {
+        credential_free(&cr);
+        return TLSFLOW_E_CONFIG;
+    }
+    cfg->creds[cfg->n_creds++] = cr;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len)
+{
+    if (!cfg || cfg->role != TLSFLOW_CLIENT)
+        return TLSFLOW_E_USAGE;
+    size_t n;
+    size_t room = TF_MAX_ANCHORS - cfg->n_anchors;
+    if (room == 0 || load_certs(certs, len, cfg->anchor_der + cfg->n_anchors,
+                                cfg->anchor_len + cfg->n_anchors, room, &n))
+        return TLSFLOW_E_CONFIG;
+    tf_trust *t =
+        tf_trust_new((const uint8_t *const *)cfg->anchor_der, cfg->anchor_len, cfg->n_anchors + n);
+    if (!t) {
+        for (size_t i = 0; i < n; i++)
+            free(cfg->anchor_der[cfg->n_anchors + i]);
+        return TLSFLOW_E_CONFIG;
+    }
+    tf_trust_free(cfg->trust);
+    cfg->trust = t;
+    cfg->n_anchors += n;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name)
+{
+    if (!cfg || !name || !name[0] || strlen(name) > TF_MAX_NAME)
+        return TLSFLOW_E_USAGE;
+    strcpy(cfg->server_name, name);
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_alpn(tlsflow_config *cfg, const char *const *protocols, size_t count)
+{
+    if (!cfg || (count && !protocols))
+        return TLSFLOW_E_USAGE;
+    uint8_t wire[sizeof(cfg->alpn)];
+    size_t len = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = protocols[i] ? strlen(protocols[i]) : 0;
+        if (n == 0 || n > 255 || len + 1 + n > sizeof(wire))
+            return TLSFLOW_E_USAGE;
+        wire[len++] = (uint8_t)n;
+        memcpy(wire + len, protocols[i], n);
+        len += n;
+    }
+    memcpy(cfg->alpn, wire, len);
+    cfg->alpn_len = len;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_cipher_suites(tlsflow_config *cfg, const uint16_t *suites, size_t count)
+{
+    if (!cfg || !suites || count == 0 || count > TF_MAX_SUITES)
+        return TLSFLOW_E_USAGE;
+    for (size_t i = 0; i < count; i++)
+        if (!tf_suite_find(suites[i]))
+            return TLSFLOW_E_CONFIG;
+    memcpy(cfg->suites, suites, count * sizeof(*suites));
+    cfg->n_suites = count;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes)
+{
+    if (!cfg || bytes < 1024 || bytes > 0xffffff)
+        return TLSFLOW_E_USAGE;
+    cfg->max_handshake = bytes;
+    return TLSFLOW_OK;
+}
+
+void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer)
+{
+    cfg->offer_ems = offer != 0;
+}
+
+void tlsflow_config_set_random(tlsflow_config *cfg, tlsflow_random_fn fn, void *ctx)
+{
+    cfg->random = fn ? fn : tf_default_random;
+    cfg->random_ctx = ctx;
+}
+
+void tlsflow_config_set_time(tlsflow_config *cfg, tlsflow_time_fn fn, void *ctx)
+{
+    cfg->time = fn ? fn : tf_default_time;
+    cfg->time_ctx = ctx;
+}
+
+void tlsflow_config_set_trace(tlsflow_config *cfg, tlsflow_trace_fn fn, void *ctx)
+{
+    cfg->trace = fn;
+    cfg->trace_ctx = ctx;
+}
+
+void tlsflow_config_set_keylog(tlsflow_config *cfg, tlsflow_keylog_fn fn, void *ctx)
+{
+    cfg->keylog = fn;
+    cfg->keylog_ctx = ctx;
+}

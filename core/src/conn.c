@@ -1,0 +1,263 @@
+/* Connections: the single allocation, the buffers the caller fills and drains, and
+ * tlsflow_poll, which turns buffered input into events. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handshake.h"
+#include "keys.h"
+#include "record.h"
+
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+/* Our largest flight: the server's hello flight, or the client's key exchange flight. */
+static size_t hs_out_capacity(const tlsflow_config *cfg)
+{
+    size_t chain = 0;
+    for (size_t i = 0; i < cfg->n_creds; i++) {
+        size_t n = cfg->creds[i].chain_bytes + 3 * cfg->creds[i].n_certs;
+        if (n > chain)
+            chain = n;
+    }
+    return ALIGN16(chain + 4096);
+}
+
+size_t tlsflow_conn_size(const tlsflow_config *cfg)
+{
+    if (!cfg)
+        return 0;
+    return ALIGN16(sizeof(tlsflow_conn)) + ALIGN16(TF_IN_CAP) + ALIGN16(TF_OUT_CAP) +
+           ALIGN16(cfg->max_handshake + 4) + hs_out_capacity(cfg);
+}
+
+static int config_ready(const tlsflow_config *cfg)
+{
+    if (cfg->role == TLSFLOW_SERVER)
+        return cfg->n_creds > 0;
+    return cfg->trust != NULL && cfg->server_name[0] != 0;
+}
+
+tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cfg)
+{
+    if (!mem || !cfg || ((uintptr_t)mem & 15) || size < tlsflow_conn_size(cfg) ||
+        !config_ready(cfg))
+        return NULL;
+    tlsflow_conn *c = mem;
+    memset(c, 0, sizeof(*c));
+    uint8_t *p = (uint8_t *)mem + ALIGN16(sizeof(*c));
+    c->in = p;
+    p += ALIGN16(TF_IN_CAP);
+    c->out = p;
+    p += ALIGN16(TF_OUT_CAP);
+    c->hs_in = p;
+    c->hs_in_cap = cfg->max_handshake + 4;
+    p += ALIGN16(c->hs_in_cap);
+    c->hs_out = p;
+    c->hs_out_cap = hs_out_capacity(cfg);
+
+    c->cfg = cfg;
+    c->role = cfg->role;
+    c->mem_size = size;
+    c->ccs_at = SIZE_MAX;
+    c->pending_alert = -1;
+    c->peer_alert = -1;
+    c->sent_alert = -1;
+    c->error_text = "no error";
+    c->hs.flow = tf_flow_for(TF_KX_RSA); /* every sequence starts with the two hellos */
+    if (tf_hash_init(&c->hs.transcript256, TF_HASH_SHA256) ||
+        tf_hash_init(&c->hs.transcript384, TF_HASH_SHA384))
+        return NULL;
+    return c;
+}
+
+tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg)
+{
+    size_t size = tlsflow_conn_size(cfg);
+    if (!size)
+        return NULL;
+    void *mem = aligned_alloc(16, ALIGN16(size));
+    if (!mem)
+        return NULL;
+    tlsflow_conn *c = tlsflow_conn_init(mem, ALIGN16(size), cfg);
+    if (!c) {
+        free(mem);
+        return NULL;
+    }
+    c->owned = 1;
+    return c;
+}
+
+void tlsflow_conn_free(tlsflow_conn *c)
+{
+    if (!c)
+        return;
+    int owned = c->owned;
+    size_t size = c->mem_size;
+    tf_hash_free(&c->hs.transcript256);
+    tf_hash_free(&c->hs.transcript384);
+    tf_aead_free(&c->rd.aead);
+    tf_aead_free(&c->wr.aead);
+    tf_wipe(c, size); /* secrets, keys and plaintext alike */
+    if (owned)
+        free(c);
+}
+
+/* ---- the event loop's one call ------------------------------------------------------------- */
+
+tlsflow_event tlsflow_poll(tlsflow_conn *c)
+{
+    if (!c->started) {
+        c->started = 1;
+        tf_handshake_advance(c);
+    }
+    for (;;) {
+        tf_record_flush(c);
+        if (c->out_len)
+            return TLSFLOW_OUTPUT_READY;
+        if (c->error)
+            return TLSFLOW_CLOSED;
+        if (c->established && !c->done_reported) {
+            c->done_reported = 1;
+            return TLSFLOW_HANDSHAKE_DONE;
+        }
+        if (c->app_len)
+            return TLSFLOW_APP_DATA;
+        if (c->close_queued && c->pending_alert < 0)
+            return TLSFLOW_CLOSED;
+        int r = tf_record_process(c);
+        if (r > 0 || c->error)
+            continue;
+        if (c->in_eof) {
+            tf_fail(c, TLSFLOW_E_UNEXPECTED_EOF,
+                    c->in_len > c->in_off ? "the peer closed the transport inside a record"
+                                          : "the peer closed the transport without close_notify");
+            return TLSFLOW_CLOSED;
+        }
+        return TLSFLOW_NEED_INPUT;
+    }
+}
+
+/* ---- buffers ----------------------------------------------------------------------------------
+ */
+
+uint8_t *tlsflow_in_buf(tlsflow_conn *c, size_t *room)
+{
+    /* Slide unparsed bytes to the front once no plaintext view points into them. */
+    if (c->in_off && !c->app_len) {
+        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+        c->in_len -= c->in_off;
+        c->in_off = 0;
+    }
+    *room = (c->in_eof || c->error) ? 0 : TF_IN_CAP - c->in_len;
+    return c->in + c->in_len;
+}
+
+void tlsflow_in_ack(tlsflow_conn *c, size_t n)
+{
+    if (n == 0) {
+        c->in_eof = 1;
+        return;
+    }
+    if (n > TF_IN_CAP - c->in_len) {
+        tf_fail(c, TLSFLOW_E_USAGE, "tlsflow_in_ack: more bytes than tlsflow_in_buf offered");
+        return;
+    }
+    c->in_len += n;
+}
+
+const uint8_t *tlsflow_out_buf(tlsflow_conn *c, size_t *len)
+{
+    *len = c->out_len;
+    return c->out + c->out_off;
+}
+
+void tlsflow_out_ack(tlsflow_conn *c, size_t n)
+{
+    if (n > c->out_len)
+        n = c->out_len;
+    c->out_off += n;
+    c->out_len -= n;
+    if (c->out_len == 0)
+        c->out_off = 0;
+}
+
+const uint8_t *tlsflow_app_peek(tlsflow_conn *c, size_t *len)
+{
+    *len = c->app_len;
+    return c->app;
+}
+
+void tlsflow_app_consume(tlsflow_conn *c, size_t n)
+{
+    if (n > c->app_len)
+        n = c->app_len;
+    c->app += n;
+    c->app_len -= n;
+}
+
+size_t tlsflow_app_write(tlsflow_conn *c, const void *data, size_t len)
+{
+    if (!c->established || c->error || c->close_queued || c->hs_out_len || c->ccs_at != SIZE_MAX ||
+        c->pending_alert >= 0 || !c->wr.active || len == 0)
+        return 0;
+    size_t n = tf_record_room(c);
+    if (n > len)
+        n = len;
+    if (n == 0 || tf_record_write(c, TF_CT_APPDATA, data, n))
+        return 0;
+    c->info.records_out++;
+    c->info.app_bytes_out += n;
+    return n;
+}
+
+void tlsflow_close(tlsflow_conn *c)
+{
+    if (c->close_queued || c->error)
+        return;
+    c->close_queued = 1;
+    c->pending_alert = TLSFLOW_ALERT_CLOSE_NOTIFY;
+    c->pending_alert_fatal = 0;
+    c->hs_out_len = c->hs_out_off = 0;
+    c->ccs_at = SIZE_MAX;
+}
+
+/* ---- what happened ----------------------------------------------------------------------------
+ */
+
+int tlsflow_last_error(const tlsflow_conn *c)
+{
+    return c->error;
+}
+
+const char *tlsflow_last_error_text(const tlsflow_conn *c)
+{
+    if (!c->error && c->close_received)
+        return "closed cleanly by the peer (close_notify)";
+    if (!c->error && c->close_queued)
+        return "closed cleanly (close_notify sent)";
+    return c->error_text ? c->error_text : "no error";
+}
+
+int tlsflow_peer_alert(const tlsflow_conn *c)
+{
+    return c->peer_alert;
+}
+
+int tlsflow_sent_alert(const tlsflow_conn *c)
+{
+    return c->sent_alert;
+}
+
+const tlsflow_info *tlsflow_get_info(const tlsflow_conn *c)
+{
+    return &c->info;
+}
+
+size_t tlsflow_conn_memory(const tlsflow_conn *c)
+{
+    return c->mem_size;
+}
+
+tlsflow_role tlsflow_conn_role(const tlsflow_conn *c)
+{
+    return c->role;
+}

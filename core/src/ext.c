@@ -1,0 +1,198 @@
+/* Hello extensions: one parser per known extension, a table to dispatch, duplicates
+ * rejected, unknown types (GREASE included) ignored. */
+#include <string.h>
+
+#include "msg.h"
+#include "tlsflow/tlsflow.h"
+
+int tf_is_grease(uint16_t v)
+{
+    return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+int tf_alpn_contains(const uint8_t *list, size_t list_len, const uint8_t *name, size_t len)
+{
+    tf_reader r = tf_reader_init(list, list_len);
+    while (r.len) {
+        tf_reader n;
+        if (!tf_get_vector(&r, 1, &n))
+            return 0;
+        if (n.len == len && memcmp(n.p, name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void tf_alpn_to_text(const uint8_t *list, size_t list_len, char *out, size_t cap)
+{
+    size_t o = 0;
+    tf_reader r = tf_reader_init(list, list_len), name;
+    out[0] = 0;
+    while (r.len && tf_get_vector(&r, 1, &name)) {
+        if (o + name.len + 2 > cap)
+            break;
+        if (o)
+            out[o++] = ',';
+        memcpy(out + o, name.p, name.len);
+        o += name.len;
+        out[o] = 0;
+    }
+}
+
+typedef int (*ext_parser)(tf_reader *body, int in_server_hello, tf_hello_exts *out,
+                          const char **why);
+
+/* RFC 6066 §3: a list holding exactly one host_name; the server's echo is empty. */
+static int parse_sni(tf_reader *body, int in_server_hello, tf_hello_exts *out, const char **why)
+{
+    if (in_server_hello) {
+        if (body->len != 0)
+            return *why = "server_name: the server's echo must be empty", TLSFLOW_E_DECODE;
+        out->sni = 1;
+        return TLSFLOW_OK;
+    }
+    tf_reader list, name;
+    uint8_t type;
+    if (!tf_get_vector_bounded(body, 2, 1, 0xffff, &list) || !tf_reader_done(body))
+        return *why = "server_name: malformed list", TLSFLOW_E_DECODE;
+    while (list.len) {
+        if (!tf_get_u8(&list, &type) || !tf_get_vector_bounded(&list, 2, 1, 0xffff, &name))
+            return *why = "server_name: malformed entry", TLSFLOW_E_DECODE;
+        if (type != 0)
+            continue; /* unknown name types are skipped */
+        if (out->sni_host.p)
+            return *why = "server_name: more than one host_name", TLSFLOW_E_ILLEGAL_PARAMETER;
+        if (name.len > 255)
+            return *why = "server_name: host name longer than 255 bytes",
+                   TLSFLOW_E_ILLEGAL_PARAMETER;
+        for (size_t i = 0; i < name.len; i++)
+            if (name.p[i] <= 0x20 || name.p[i] >= 0x7f)
+                return *why = "server_name: host name is not printable ASCII",
+                       TLSFLOW_E_ILLEGAL_PARAMETER;
+        out->sni_host.p = name.p;
+        out->sni_host.len = name.len;
+    }
+    out->sni = 1;
+    return TLSFLOW_OK;
+}
+
+static int parse_ems(tf_reader *body, int in_server_hello, tf_hello_exts *out, const char **why)
+{
+    (void)in_server_hello;
+    if (body->len != 0)
+        return *why = "extended_master_secret: must be empty", TLSFLOW_E_DECODE;
+    out->ems = 1;
+    return TLSFLOW_OK;
+}
+
+static int parse_ri(tf_reader *body, int in_server_hello, tf_hello_exts *out, const char **why)
+{
+    (void)in_server_hello;
+    tf_reader data;
+    if (!tf_get_vector(body, 1, &data) || !tf_reader_done(body))
+        return *why = "renegotiation_info: malformed", TLSFLOW_E_DECODE;
+    out->ri = 1;
+    out->ri_data.p = data.p;
+    out->ri_data.len = data.len;
+    return TLSFLOW_OK;
+}
+
+/* RFC 7301 §3.1: non-empty list of non-empty names; a server selects exactly one. */
+static int parse_alpn(tf_reader *body, int in_server_hello, tf_hello_exts *out, const char **why)
+{
+    tf_reader list;
+    if (!tf_get_vector_bounded(body, 2, 2, 0xffff, &list) || !tf_reader_done(body))
+        return *why = "ALPN: malformed protocol list", TLSFLOW_E_DECODE;
+    out->alpn_list.p = list.p;
+    out->alpn_list.len = list.len;
+    size_t count = 0;
+    while (list.len) {
+        tf_reader name;
+        if (!tf_get_vector_bounded(&list, 1, 1, 255, &name))
+            return *why = "ALPN: empty or truncated protocol name", TLSFLOW_E_DECODE;
+        count++;
+    }
+    if (in_server_hello && count != 1)
+        return *why = "ALPN: the server must select exactly one protocol", TLSFLOW_E_DECODE;
+    out->alpn = 1;
+    return TLSFLOW_OK;
+}
+
+/* A u16-prefixed list of u16 values, non-empty (signature_algorithms, groups). */
+static int parse_u16_list(tf_reader *body, tf_view *out, const char **why, const char *msg)
+{
+    tf_reader list;
+    if (!tf_get_vector_bounded(body, 2, 2, 0xfffe, &list) || !tf_reader_done(body) || list.len % 2)
+        return *why = msg, TLSFLOW_E_DECODE;
+    out->p = list.p;
+    out->len = list.len;
+    return TLSFLOW_OK;
+}
+
+static int parse_sig_algs(tf_reader *body, int in_server_hello, tf_hello_exts *out,
+                          const char **why)
+{
+    (void)in_server_hello;
+    out->sig_algs = 1;
+    return parse_u16_list(body, &out->sig_algs_list, why, "signature_algorithms: malformed");
+}
+
+static int parse_groups(tf_reader *body, int in_server_hello, tf_hello_exts *out, const char **why)
+{
+    (void)in_server_hello;
+    out->groups = 1;
+    return parse_u16_list(body, &out->groups_list, why, "supported_groups: malformed");
+}
+
+static int parse_point_formats(tf_reader *body, int in_server_hello, tf_hello_exts *out,
+                               const char **why)
+{
+    (void)in_server_hello;
+    tf_reader list;
+    if (!tf_get_vector_bounded(body, 1, 1, 255, &list) || !tf_reader_done(body))
+        return *why = "ec_point_formats: malformed", TLSFLOW_E_DECODE;
+    out->point_formats = 1;
+    out->point_formats_list.p = list.p;
+    out->point_formats_list.len = list.len;
+    return TLSFLOW_OK;
+}
+
+static const struct {
+    uint16_t type;
+    ext_parser parse;
+} EXT_PARSERS[] = {
+    {TF_EXT_SERVER_NAME, parse_sni},
+    {TF_EXT_SUPPORTED_GROUPS, parse_groups},
+    {TF_EXT_EC_POINT_FORMATS, parse_point_formats},
+    {TF_EXT_SIGNATURE_ALGORITHMS, parse_sig_algs},
+    {TF_EXT_ALPN, parse_alpn},
+    {TF_EXT_EXTENDED_MASTER_SECRET, parse_ems},
+    {TF_EXT_RENEGOTIATION_INFO, parse_ri},
+};
+
+int tf_ext_parse(tf_reader *block, int in_server_hello, tf_hello_exts *out, const char **why)
+{
+    memset(out, 0, sizeof(*out));
+    while (block->len) {
+        uint16_t type;
+        tf_reader body;
+        if (!tf_get_u16(block, &type) || !tf_get_vector(block, 2, &body))
+            return *why = "extensions: truncated extension", TLSFLOW_E_DECODE;
+        if (out->n_types == TF_MAX_EXTENSIONS)
+            return *why = "extensions: too many extensions", TLSFLOW_E_DECODE;
+        for (size_t i = 0; i < out->n_types; i++)
+            if (out->types[i] == type)
+                return *why = "extensions: the same extension appears twice",
+                       TLSFLOW_E_ILLEGAL_PARAMETER;
+        out->types[out->n_types++] = type;
+        for (size_t i = 0; i < sizeof(EXT_PARSERS) / sizeof(EXT_PARSERS[0]); i++) {
+            if (EXT_PARSERS[i].type != type)
+                continue;
+            int err = EXT_PARSERS[i].parse(&body, in_server_hello, out, why);
+            if (err)
+                return err;
+        }
+    }
+    return tf_reader_ok(block) ? TLSFLOW_OK
+                               : (*why = "extensions: malformed block", TLSFLOW_E_DECODE);
+}

@@ -1,0 +1,313 @@
+/* The handshake dispatcher: the message table, the per-key-exchange sequences, message
+ * reassembly, and the rules for what may arrive when. */
+#include "handshake.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "keys.h"
+#include "msg.h"
+
+#define CLIENT TLSFLOW_CLIENT
+#define SERVER TLSFLOW_SERVER
+
+static const tf_msg_def MSGS[TF_MSG_COUNT] = {
+    [TF_MSG_CLIENT_HELLO] = {"ClientHello", TF_CT_HANDSHAKE, TF_HS_CLIENT_HELLO, CLIENT,
+                             tf_client_write_hello, tf_server_read_client_hello},
+    [TF_MSG_SERVER_HELLO] = {"ServerHello", TF_CT_HANDSHAKE, TF_HS_SERVER_HELLO, SERVER,
+                             tf_server_write_hello, tf_client_read_server_hello},
+    [TF_MSG_SERVER_CERTIFICATE] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, SERVER,
+                                   tf_server_write_certificate, tf_client_read_certificate},
+    [TF_MSG_SERVER_HELLO_DONE] = {"ServerHelloDone", TF_CT_HANDSHAKE, TF_HS_SERVER_HELLO_DONE,
+                                  SERVER, tf_server_write_hello_done, tf_client_read_hello_done},
+    [TF_MSG_CLIENT_KEY_EXCHANGE] = {"ClientKeyExchange", TF_CT_HANDSHAKE, TF_HS_CLIENT_KEY_EXCHANGE,
+                                    CLIENT, tf_client_write_key_exchange,
+                                    tf_server_read_key_exchange},
+    [TF_MSG_CLIENT_CCS] = {"ChangeCipherSpec", TF_CT_CCS, 0, CLIENT, tf_write_ccs, tf_read_ccs},
+    [TF_MSG_CLIENT_FINISHED] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, CLIENT,
+                                tf_write_finished, tf_read_finished},
+    [TF_MSG_SERVER_CCS] = {"ChangeCipherSpec", TF_CT_CCS, 0, SERVER, tf_write_ccs, tf_read_ccs},
+    [TF_MSG_SERVER_FINISHED] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, SERVER,
+                                tf_write_finished, tf_read_finished},
+    [TF_MSG_APPLICATION_DATA] = {"application data", TF_CT_APPDATA, 0, 0, NULL, NULL},
+};
+
+/* RFC 5246 §7.3, full handshake with RSA key transport and no client certificate. */
+static const uint8_t FLOW_RSA[] = {
+    TF_MSG_CLIENT_HELLO,      TF_MSG_SERVER_HELLO,        TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_SERVER_HELLO_DONE, TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED,   TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_APPLICATION_DATA,
+};
+
+const tf_msg_def *tf_msg_table(tf_msg_id id)
+{
+    return id < TF_MSG_COUNT ? &MSGS[id] : NULL;
+}
+
+const uint8_t *tf_flow_for(tf_kx kx)
+{
+    switch (kx) {
+    case TF_KX_RSA:
+    default:
+        return FLOW_RSA;
+    }
+}
+
+tf_msg_id tf_handshake_next(const tlsflow_conn *c)
+{
+    return (tf_msg_id)c->hs.flow[c->hs.step];
+}
+
+static const char *hs_type_name(uint8_t t)
+{
+    switch (t) {
+    case TF_HS_HELLO_REQUEST:
+        return "HelloRequest";
+    case TF_HS_CLIENT_HELLO:
+        return "ClientHello";
+    case TF_HS_SERVER_HELLO:
+        return "ServerHello";
+    case TF_HS_CERTIFICATE:
+        return "Certificate";
+    case TF_HS_SERVER_KEY_EXCHANGE:
+        return "ServerKeyExchange";
+    case TF_HS_CERTIFICATE_REQUEST:
+        return "CertificateRequest";
+    case TF_HS_SERVER_HELLO_DONE:
+        return "ServerHelloDone";
+    case TF_HS_CERTIFICATE_VERIFY:
+        return "CertificateVerify";
+    case TF_HS_CLIENT_KEY_EXCHANGE:
+        return "ClientKeyExchange";
+    case TF_HS_FINISHED:
+        return "Finished";
+    default:
+        return "an unknown handshake message";
+    }
+}
+
+/* Once the sequence ends, the handshake's secrets are no longer needed. */
+static void finish_handshake(tlsflow_conn *c)
+{
+    c->established = 1;
+    tf_wipe(c->hs.master, sizeof(c->hs.master));
+    tf_wipe(c->hs.premaster, sizeof(c->hs.premaster));
+    tf_hash_free(&c->hs.transcript256);
+    tf_hash_free(&c->hs.transcript384);
+    tf_tracef(c, TLSFLOW_STEP_HANDSHAKE_DONE, "handshake complete: %s, records now protected",
+              c->hs.suite->name);
+}
+
+int tf_handshake_advance(tlsflow_conn *c)
+{
+    while (!c->error && !c->established) {
+        tf_msg_id id = tf_handshake_next(c);
+        if (id == TF_MSG_APPLICATION_DATA) {
+            finish_handshake(c);
+            break;
+        }
+        if (MSGS[id].sender != c->role)
+            break; /* the peer's turn */
+        if (MSGS[id].write(c))
+            return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
+        c->hs.step++;
+    }
+    return c->error;
+}
+
+/* A whole handshake message (header included) from the peer. */
+static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
+{
+    uint8_t type = msg[0];
+    const uint8_t *body = msg + 4;
+    size_t body_len = len - 4;
+
+    if (type == TF_HS_HELLO_REQUEST && c->role == TLSFLOW_CLIENT) {
+        /* RFC 5246 §7.4.1.1: ignored during a handshake, never in the transcript; once
+         * established we refuse the renegotiation it asks for. */
+        if (body_len)
+            return tf_fail(c, TLSFLOW_E_DECODE, "HelloRequest must have an empty body");
+        if (c->established) {
+            c->pending_alert = TLSFLOW_ALERT_NO_RENEGOTIATION;
+            c->pending_alert_fatal = 0;
+            tf_trace(c, TLSFLOW_STEP_RENEGOTIATION_REFUSED,
+                     "server asked to renegotiate: refused with no_renegotiation");
+        }
+        return 0;
+    }
+    if (c->established) {
+        if (type == TF_HS_CLIENT_HELLO && c->role == TLSFLOW_SERVER) {
+            c->pending_alert = TLSFLOW_ALERT_NO_RENEGOTIATION;
+            c->pending_alert_fatal = 0;
+            tf_trace(c, TLSFLOW_STEP_RENEGOTIATION_REFUSED,
+                     "client tried to renegotiate: refused with no_renegotiation");
+            return 0;
+        }
+        return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "%s after the handshake finished",
+                        hs_type_name(type));
+    }
+    tf_msg_id id = tf_handshake_next(c);
+    const tf_msg_def *def = &MSGS[id];
+    if (def->sender == c->role || def->content_type != TF_CT_HANDSHAKE || def->hs_type != type)
+        return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "received %s while expecting %s%s",
+                        hs_type_name(type), def->sender == c->role ? "to send " : "", def->name);
+    if (c->hs.suite && !tf_transcript_hash(c, c->hs.hash_before))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
+    if (tf_transcript_add(c, msg, len))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
+    if (def->read(c, body, body_len))
+        return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
+    c->hs.step++;
+    return tf_handshake_advance(c);
+}
+
+/* Reassemble handshake messages from record payloads: any split, several per record.
+ * Only one message is ever buffered, and never more than the configured cap. */
+int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "empty handshake record");
+    while (len && !c->error) {
+        size_t need = 4;
+        if (c->hs_in_len >= 4) {
+            size_t body = ((size_t)c->hs_in[1] << 16) | ((size_t)c->hs_in[2] << 8) | c->hs_in[3];
+            need = 4 + body;
+        }
+        size_t take = need - c->hs_in_len < len ? need - c->hs_in_len : len;
+        memcpy(c->hs_in + c->hs_in_len, data, take);
+        c->hs_in_len += take;
+        data += take;
+        len -= take;
+        if (c->hs_in_len == 4) {
+            size_t body = ((size_t)c->hs_in[1] << 16) | ((size_t)c->hs_in[2] << 8) | c->hs_in[3];
+            if (4 + body > c->hs_in_cap)
+                return tf_failf(c, TLSFLOW_E_HANDSHAKE_TOO_LARGE,
+                                "%s of %zu bytes exceeds the %zu-byte cap",
+                                hs_type_name(c->hs_in[0]), body, c->hs_in_cap - 4);
+            need = 4 + body;
+        }
+        if (c->hs_in_len == need) {
+            c->hs_in_len = 0;
+            handle_message(c, c->hs_in, need);
+        }
+    }
+    return c->error;
+}
+
+int tf_handshake_ccs(tlsflow_conn *c, const uint8_t *data, size_t len)
+{
+    tf_msg_id id = c->established ? TF_MSG_APPLICATION_DATA : tf_handshake_next(c);
+    const tf_msg_def *def = &MSGS[id];
+    if (def->content_type != TF_CT_CCS || def->sender == c->role)
+        return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                        "ChangeCipherSpec received while expecting %s", def->name);
+    if (c->hs_in_len)
+        return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                       "ChangeCipherSpec inside a fragmented handshake message");
+    if (def->read(c, data, len))
+        return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
+    c->hs.step++;
+    return tf_handshake_advance(c);
+}
+
+int tf_handshake_alert(tlsflow_conn *c, const uint8_t *data, size_t len)
+{
+    if (len != 2)
+        return tf_fail(c, TLSFLOW_E_DECODE, "alert record must hold exactly two bytes");
+    uint8_t level = data[0], desc = data[1];
+    if (level != 1 && level != 2)
+        return tf_fail(c, TLSFLOW_E_DECODE, "alert level is neither warning nor fatal");
+    tf_tracef(c, TLSFLOW_STEP_ALERT_RECEIVED, "received %s alert %s (%u)",
+              level == 2 ? "fatal" : "warning", tlsflow_alert_name(desc), desc);
+    c->peer_alert = desc;
+    if (desc == TLSFLOW_ALERT_CLOSE_NOTIFY) {
+        c->close_received = 1;
+        if (!c->close_queued) {
+            c->close_queued = 1;
+            c->pending_alert = TLSFLOW_ALERT_CLOSE_NOTIFY;
+            c->pending_alert_fatal = 0;
+        }
+        return 0;
+    }
+    if (level == 2) {
+        c->error = TLSFLOW_E_PEER_ALERT;
+        snprintf(c->error_buf, sizeof(c->error_buf), "the peer sent a fatal %s alert (%u)",
+                 tlsflow_alert_name(desc), desc);
+        c->error_text = c->error_buf;
+        return c->error;
+    }
+    return 0; /* other warnings change nothing in TLS 1.2 */
+}
+
+int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
+                       void *arg)
+{
+    uint8_t *start = c->hs_out + c->hs_out_len;
+    tf_writer w = tf_writer_init(start, c->hs_out_cap - c->hs_out_len);
+    tf_put_u8(&w, type);
+    tf_vec body = tf_put_vector_begin(&w, 3);
+    if (!tf_writer_ok(&w) || fill(&w, arg) || !tf_put_vector_end(&w, body))
+        return tf_failf(c, TLSFLOW_E_INTERNAL, "%s does not fit the output queue",
+                        hs_type_name(type));
+    if (tf_transcript_add(c, start, w.len))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
+    c->hs_out_len += w.len;
+    return 0;
+}
+
+/* ---- ChangeCipherSpec and Finished: the same for both roles ------------------------------ */
+
+int tf_write_ccs(tlsflow_conn *c)
+{
+    c->ccs_at = c->hs_out_len; /* the record layer switches keys when it gets there */
+    tf_trace(c, TLSFLOW_STEP_CHANGE_CIPHER_SPEC_SENT,
+             "ChangeCipherSpec: our records switch to "
+             "the new keys");
+    return 0;
+}
+
+int tf_read_ccs(tlsflow_conn *c, const uint8_t *body, size_t len)
+{
+    if (len != 1 || body[0] != 1)
+        return tf_fail(c, TLSFLOW_E_DECODE, "ChangeCipherSpec body must be the single byte 1");
+    if (tf_keys_activate(c, 0))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the read keys");
+    tf_trace(c, TLSFLOW_STEP_CHANGE_CIPHER_SPEC_RECEIVED,
+             "ChangeCipherSpec: the peer's records are now protected");
+    return 0;
+}
+
+static int fill_finished(tf_writer *w, void *arg)
+{
+    return tf_finished_write(w, arg, 12);
+}
+
+int tf_write_finished(tlsflow_conn *c)
+{
+    uint8_t hash[TF_MAX_HASH], verify[12];
+    size_t n = tf_transcript_hash(c, hash);
+    if (!n || tf_keys_finished(c, c->role == TLSFLOW_CLIENT, hash, n, verify))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "could not compute Finished");
+    int err = tf_queue_handshake(c, TF_HS_FINISHED, fill_finished, verify);
+    tf_trace(c, TLSFLOW_STEP_FINISHED_SENT, "Finished sent: proves we saw the same handshake");
+    return err;
+}
+
+int tf_read_finished(tlsflow_conn *c, const uint8_t *body, size_t len)
+{
+    tf_view got;
+    const char *why = NULL;
+    int err = tf_finished_parse(body, len, &got, &why);
+    if (err)
+        return tf_fail(c, err, why);
+    uint8_t want[12];
+    size_t n = tf_hash_len(c->hs.suite->prf_hash);
+    if (tf_keys_finished(c, c->role != TLSFLOW_CLIENT, c->hs.hash_before, n, want))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "could not compute Finished");
+    if (!tf_ct_equal(want, got.p, 12))
+        return tf_fail(c, TLSFLOW_E_BAD_FINISHED, "the peer's Finished verify_data is wrong");
+    tf_trace(c, TLSFLOW_STEP_FINISHED_VERIFIED,
+             "Finished verified: both sides derived the same keys from the same handshake");
+    return 0;
+}

@@ -1,0 +1,164 @@
+/* The engine's private state: configuration and connection layouts. */
+#ifndef TLSFLOW_INTERNAL_H
+#define TLSFLOW_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlsflow/tlsflow.h"
+#include "crypto.h"
+#include "suites.h"
+#include "x509.h"
+
+#define TF_MAX_CREDENTIALS 16
+#define TF_MAX_CHAIN       10
+#define TF_MAX_ANCHORS     64
+#define TF_MAX_SUITES      16
+#define TF_MAX_SPKI        1200 /* up to RSA-8192 */
+#define TF_MAX_NAME        255  /* host names (RFC 1035 limit) */
+
+/* Sizes of the buffers carved out of a connection's single allocation. */
+#define TF_IN_CAP  TLSFLOW_MAX_RECORD
+#define TF_OUT_CAP (5 + 8 + TLSFLOW_MAX_PLAINTEXT + 16 + 64)
+
+enum { TF_CT_CCS = 20, TF_CT_ALERT = 21, TF_CT_HANDSHAKE = 22, TF_CT_APPDATA = 23 };
+enum {
+    TF_HS_HELLO_REQUEST = 0,
+    TF_HS_CLIENT_HELLO = 1,
+    TF_HS_SERVER_HELLO = 2,
+    TF_HS_CERTIFICATE = 11,
+    TF_HS_SERVER_KEY_EXCHANGE = 12,
+    TF_HS_CERTIFICATE_REQUEST = 13,
+    TF_HS_SERVER_HELLO_DONE = 14,
+    TF_HS_CERTIFICATE_VERIFY = 15,
+    TF_HS_CLIENT_KEY_EXCHANGE = 16,
+    TF_HS_FINISHED = 20
+};
+
+#define TF_TLS12 0x0303
+
+/* A server certificate chain with its key. */
+typedef struct {
+    uint8_t *der[TF_MAX_CHAIN];
+    size_t der_len[TF_MAX_CHAIN];
+    size_t n_certs;
+    size_t chain_bytes; /* sum of der_len */
+    tf_private_key *key;
+    char *sni_name; /* NULL: default credential */
+    tlsflow_cert_info info;
+} tf_credential;
+
+struct tlsflow_config {
+    tlsflow_role role;
+    tf_credential creds[TF_MAX_CREDENTIALS];
+    size_t n_creds;
+    uint8_t *anchor_der[TF_MAX_ANCHORS];
+    size_t anchor_len[TF_MAX_ANCHORS];
+    size_t n_anchors;
+    tf_trust *trust;
+    char server_name[TF_MAX_NAME + 1];
+    uint8_t alpn[256]; /* ProtocolNameList body: u8-prefixed names */
+    size_t alpn_len;
+    uint16_t suites[TF_MAX_SUITES];
+    size_t n_suites;
+    size_t max_handshake;
+    int offer_ems;
+    tlsflow_random_fn random;
+    void *random_ctx;
+    tlsflow_time_fn time;
+    void *time_ctx;
+    tlsflow_trace_fn trace;
+    void *trace_ctx;
+    tlsflow_keylog_fn keylog;
+    void *keylog_ctx;
+};
+
+/* One direction of the record layer. */
+typedef struct {
+    tf_aead aead;
+    uint8_t fixed_iv[4];
+    uint64_t seq;
+    int active; /* records in this direction are protected */
+} tf_direction;
+
+/* Everything the handshake accumulates. Wiped when the handshake ends. */
+typedef struct {
+    const uint8_t *flow; /* the expected sequence of messages (tf_msg_id) */
+    size_t step;         /* index of the next message in flow */
+    const tf_suite *suite;
+    tf_hash transcript256, transcript384; /* both run until the suite is known */
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    uint16_t client_version;
+    uint8_t premaster[48];
+    uint8_t master[48];
+    uint8_t key_block[2 * 32 + 2 * 4];
+    int ems;
+    int client_offered_alpn;
+    const tf_credential *cred;      /* server: the chain we present */
+    uint8_t peer_spki[TF_MAX_SPKI]; /* client: the server's public key */
+    size_t peer_spki_len;
+    uint8_t hash_before[TF_MAX_HASH]; /* transcript up to the current message */
+} tf_handshake;
+
+struct tlsflow_conn {
+    const tlsflow_config *cfg;
+    tlsflow_role role;
+    int owned; /* allocated by tlsflow_conn_new */
+    size_t mem_size;
+
+    /* input: bytes fed by the caller, parsed in place */
+    uint8_t *in;
+    size_t in_len; /* bytes held */
+    size_t in_off; /* bytes consumed by the record layer */
+    int in_eof;
+    const uint8_t *app; /* decrypted application data (inside `in`) */
+    size_t app_len;
+
+    /* output: records ready for the wire */
+    uint8_t *out;
+    size_t out_off, out_len;
+
+    /* handshake messages to send, and where our ChangeCipherSpec goes among them */
+    uint8_t *hs_out;
+    size_t hs_out_cap, hs_out_len, hs_out_off;
+    size_t ccs_at; /* SIZE_MAX: none pending */
+
+    /* incoming handshake message being reassembled */
+    uint8_t *hs_in;
+    size_t hs_in_cap, hs_in_len;
+
+    tf_direction rd, wr;
+    tf_handshake hs;
+    int version_fixed; /* records must now carry 0x0303 */
+
+    int established;    /* both Finished verified */
+    int done_reported;  /* TLSFLOW_HANDSHAKE_DONE returned */
+    int close_queued;   /* our close_notify queued */
+    int close_received; /* peer's close_notify seen */
+    int pending_alert;  /* -1 or the alert description to send */
+    int pending_alert_fatal;
+
+    int error;
+    const char *error_text;
+    char error_buf[192];
+    int started;
+    int peer_alert;
+    int sent_alert;
+
+    tlsflow_info info;
+};
+
+/* error.c: record the first fatal error, queue its alert; returns err. */
+int tf_fail(tlsflow_conn *c, int err, const char *text);
+/* The same with a formatted sentence. */
+int tf_failf(tlsflow_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The alert description that goes with an error code (-1: none). */
+int tf_alert_for(int err);
+/* Report one step to the trace callback. */
+void tf_trace(tlsflow_conn *c, tlsflow_step step, const char *text);
+/* The same with a formatted sentence. */
+void tf_tracef(tlsflow_conn *c, tlsflow_step step, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,105 @@
+#include "keys.h"
+
+#include <string.h>
+
+int tf_transcript_add(tlsflow_conn *c, const uint8_t *msg, size_t len)
+{
+    tf_hash_alg want = c->hs.suite ? c->hs.suite->prf_hash : 0;
+    if ((!want || want == TF_HASH_SHA256) && tf_hash_update(&c->hs.transcript256, msg, len))
+        return -1;
+    if ((!want || want == TF_HASH_SHA384) && tf_hash_update(&c->hs.transcript384, msg, len))
+        return -1;
+    return 0;
+}
+
+void tf_transcript_select(tlsflow_conn *c)
+{
+    if (c->hs.suite->prf_hash == TF_HASH_SHA256)
+        tf_hash_free(&c->hs.transcript384);
+    else
+        tf_hash_free(&c->hs.transcript256);
+}
+
+size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH])
+{
+    const tf_hash *h =
+        c->hs.suite->prf_hash == TF_HASH_SHA384 ? &c->hs.transcript384 : &c->hs.transcript256;
+    return tf_hash_peek(h, out) == 0 ? tf_hash_len(h->alg) : 0;
+}
+
+static void hex(char *dst, const uint8_t *src, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = digits[src[i] >> 4];
+        dst[2 * i + 1] = digits[src[i] & 15];
+    }
+}
+
+static void emit_keylog(tlsflow_conn *c)
+{
+    if (!c->cfg->keylog)
+        return;
+    char line[14 + 64 + 1 + 96 + 1] = "CLIENT_RANDOM ";
+    hex(line + 14, c->hs.client_random, 32);
+    line[78] = ' ';
+    hex(line + 79, c->hs.master, 48);
+    line[175] = 0;
+    c->cfg->keylog(c->cfg->keylog_ctx, line);
+    tf_wipe(line, sizeof(line));
+}
+
+int tf_keys_derive(tlsflow_conn *c)
+{
+    tf_handshake *hs = &c->hs;
+    tf_hash_alg alg = hs->suite->prf_hash;
+    uint8_t seed[64];
+    int ret;
+
+    if (hs->ems) {
+        /* RFC 7627 §4: the session hash covers the transcript through ClientKeyExchange. */
+        size_t n = tf_transcript_hash(c, seed);
+        ret = n ? tf_prf(alg, hs->premaster, 48, "extended master secret", seed, n, hs->master, 48)
+                : -1;
+    } else {
+        memcpy(seed, hs->client_random, 32);
+        memcpy(seed + 32, hs->server_random, 32);
+        ret = tf_prf(alg, hs->premaster, 48, "master secret", seed, 64, hs->master, 48);
+    }
+    tf_wipe(hs->premaster, sizeof(hs->premaster));
+    if (ret)
+        return -1;
+    memcpy(seed, hs->server_random, 32);
+    memcpy(seed + 32, hs->client_random, 32);
+    size_t need = 2 * hs->suite->key_len + 2 * hs->suite->fixed_iv_len;
+    if (tf_prf(alg, hs->master, 48, "key expansion", seed, 64, hs->key_block, need))
+        return -1;
+    emit_keylog(c);
+    return 0;
+}
+
+int tf_keys_finished(const tlsflow_conn *c, int from_client, const uint8_t *hash, size_t hash_len,
+                     uint8_t out[12])
+{
+    const char *label = from_client ? "client finished" : "server finished";
+    return tf_prf(c->hs.suite->prf_hash, c->hs.master, 48, label, hash, hash_len, out, 12);
+}
+
+int tf_keys_activate(tlsflow_conn *c, int write)
+{
+    const tf_suite *s = c->hs.suite;
+    /* Key block: client key, server key, client IV, server IV (no MAC keys for AEAD). */
+    int client_keys = (c->role == TLSFLOW_CLIENT) == (write != 0);
+    const uint8_t *key = c->hs.key_block + (client_keys ? 0 : s->key_len);
+    const uint8_t *iv = c->hs.key_block + 2 * s->key_len + (client_keys ? 0 : s->fixed_iv_len);
+    tf_direction *d = write ? &c->wr : &c->rd;
+
+    if (tf_aead_init(&d->aead, key, s->key_len))
+        return -1;
+    memcpy(d->fixed_iv, iv, s->fixed_iv_len);
+    d->seq = 0;
+    d->active = 1;
+    if (c->rd.active && c->wr.active) /* both directions keyed: the block is spent */
+        tf_wipe(c->hs.key_block, sizeof(c->hs.key_block));
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* The TLS 1.2 key schedule (RFC 5246 §8.1, §6.3, §7.4.9; RFC 7627): master secret,
+ * key block, Finished, and switching a record direction to its new keys. */
+#ifndef TLSFLOW_KEYS_H
+#define TLSFLOW_KEYS_H
+
+#include "internal.h"
+
+/* Add handshake bytes to the transcript (both hashes until the suite is known). */
+int tf_transcript_add(tlsflow_conn *c, const uint8_t *msg, size_t len);
+/* Keep only the suite's transcript hash once the suite is chosen. */
+void tf_transcript_select(tlsflow_conn *c);
+/* Digest of the transcript so far (suite hash); returns its length or 0. */
+size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH]);
+
+/* premaster → master secret (extended if negotiated) → key block; emits the key log
+ * line. Wipes the premaster. */
+int tf_keys_derive(tlsflow_conn *c);
+/* verify_data for the side `from_client` over the given transcript digest. */
+int tf_keys_finished(const tlsflow_conn *c, int from_client, const uint8_t *hash, size_t hash_len,
+                     uint8_t out[12]);
+/* Start protecting one direction: `write` selects our sending side. */
+int tf_keys_activate(tlsflow_conn *c, int write);
+
+#endif

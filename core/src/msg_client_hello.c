@@ -1,0 +1,83 @@
+/* ClientHello (RFC 5246 §7.4.1.2): parse and write. */
+#include <string.h>
+
+#include "msg.h"
+#include "tlsflow/tlsflow.h"
+
+int tf_client_hello_parse(const uint8_t *body, size_t len, tf_client_hello *out, const char **why)
+{
+    tf_reader r = tf_reader_init(body, len), sid, suites, comp, exts;
+    memset(out, 0, sizeof(*out));
+    if (!tf_get_u16(&r, &out->version) || !tf_get_copy(&r, out->random, 32) ||
+        !tf_get_vector_bounded(&r, 1, 0, 32, &sid) ||
+        !tf_get_vector_bounded(&r, 2, 2, 0xfffe, &suites) ||
+        !tf_get_vector_bounded(&r, 1, 1, 255, &comp))
+        return *why = "ClientHello: truncated or malformed fixed fields", TLSFLOW_E_DECODE;
+    if (suites.len % 2)
+        return *why = "ClientHello: odd cipher_suites length", TLSFLOW_E_DECODE;
+    out->session_id = (tf_view){sid.p, sid.len};
+    out->suites = (tf_view){suites.p, suites.len};
+    out->compressions = (tf_view){comp.p, comp.len};
+    if (r.len == 0) /* no extensions block at all is valid */
+        return TLSFLOW_OK;
+    if (!tf_get_vector(&r, 2, &exts) || !tf_reader_done(&r))
+        return *why = "ClientHello: malformed extensions block", TLSFLOW_E_DECODE;
+    return tf_ext_parse(&exts, 0, &out->ext, why);
+}
+
+static const uint16_t SIG_ALGS[] = {0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
+                                    0x0601, 0x0403, 0x0503, 0x0603};
+
+static void write_ext_header(tf_writer *w, uint16_t type, tf_vec *v)
+{
+    tf_put_u16(w, type);
+    *v = tf_put_vector_begin(w, 2);
+}
+
+int tf_client_hello_write(tf_writer *w, const tf_client_offer *o)
+{
+    tf_vec v, exts, ext, inner;
+    tf_put_u16(w, 0x0303);
+    tf_put_bytes(w, o->random, 32);
+    tf_put_u8(w, 0); /* no session to resume */
+    v = tf_put_vector_begin(w, 2);
+    for (size_t i = 0; i < o->n_suites; i++)
+        tf_put_u16(w, o->suites[i]);
+    tf_put_vector_end(w, v);
+    tf_put_u8(w, 1);
+    tf_put_u8(w, 0); /* null compression only */
+
+    exts = tf_put_vector_begin(w, 2);
+    if (o->sni) {
+        size_t n = strlen(o->sni);
+        write_ext_header(w, TF_EXT_SERVER_NAME, &ext);
+        inner = tf_put_vector_begin(w, 2);
+        tf_put_u8(w, 0); /* host_name */
+        tf_put_u16(w, (uint16_t)n);
+        tf_put_bytes(w, o->sni, n);
+        tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+    }
+    if (o->ems) {
+        write_ext_header(w, TF_EXT_EXTENDED_MASTER_SECRET, &ext);
+        tf_put_vector_end(w, ext);
+    }
+    write_ext_header(w, TF_EXT_RENEGOTIATION_INFO, &ext);
+    tf_put_u8(w, 0); /* initial handshake: empty renegotiated_connection */
+    tf_put_vector_end(w, ext);
+    write_ext_header(w, TF_EXT_SIGNATURE_ALGORITHMS, &ext);
+    inner = tf_put_vector_begin(w, 2);
+    for (size_t i = 0; i < sizeof(SIG_ALGS) / sizeof(SIG_ALGS[0]); i++)
+        tf_put_u16(w, SIG_ALGS[i]);
+    tf_put_vector_end(w, inner);
+    tf_put_vector_end(w, ext);
+    if (o->alpn) {
+        write_ext_header(w, TF_EXT_ALPN, &ext);
+        inner = tf_put_vector_begin(w, 2);
+        tf_put_bytes(w, o->alpn, o->alpn_len);
+        tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+    }
+    tf_put_vector_end(w, exts);
+    return tf_writer_ok(w) ? 0 : -1;
+}

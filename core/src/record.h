@@ -1,0 +1,17 @@
+/* The record layer: framing in, protection both ways, and the output queue. */
+#ifndef TLSFLOW_RECORD_H
+#define TLSFLOW_RECORD_H
+
+#include "internal.h"
+
+/* Parse and dispatch one complete record from the input, if there is one.
+ * Returns 1 if a record was consumed, 0 if more input is needed, or the error. */
+int tf_record_process(tlsflow_conn *c);
+/* Largest plaintext that fits one record in the output buffer now. */
+size_t tf_record_room(tlsflow_conn *c);
+/* Frame (and protect, once keys are active) one record into the output buffer. */
+int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t len);
+/* Move pending alert and handshake bytes into records as space allows. */
+void tf_record_flush(tlsflow_conn *c);
+
+#endif

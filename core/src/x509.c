@@ -1,0 +1,867 @@
+/* Certificate chain and host name verification over wolfSSL's certificate manager.
+ *
+ * How the caller's time is applied. wolfSSL checks validity dates against the
+ * system clock, deep inside its parser, and its only time hook (wc_SetTimeCb) is a
+ * process-wide global, unusable for a multi-connection engine. So we let wolfSSL
+ * judge everything except dates, and judge the dates ourselves against `now`:
+ *
+ *  - Each verification gets its own WOLFSSL_CTX (hence its own certificate
+ *    manager). Certificates are loaded into it with WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY,
+ *    so a CA that the system clock calls expired still loads.
+ *  - wolfSSL_CertManagerVerifyBuffer() reports ASN_BEFORE/AFTER_DATE_E only when
+ *    nothing else is wrong (an unknown issuer or a bad signature wins), so a date
+ *    error from it means "chains correctly": we treat it as success and decide
+ *    validity from the certificate's own notBefore/notAfter and `now`.
+ *  - Strict pass: only anchors and intermediates that are valid at `now` enter the
+ *    manager, so any path wolfSSL finds is valid at `now` end to end (an expired
+ *    extra certificate the peer happened to send is harmless). If the leaf then
+ *    has no path, a lenient pass adds the date-invalid ones too; if that yields a
+ *    path, the answer is the date error, else unknown CA / signature / ...
+ *
+ * wolfSSL loads every certificate given to a CTX as a "user CA" even without
+ * basicConstraints CA:TRUE, so intermediates are admitted only after our own
+ * CA:TRUE + keyCertSign check. Trust anchors themselves need not be CAs (a pinned
+ * self-signed server certificate works). Anchors' validity is checked like any
+ * other certificate on the path.
+ *
+ * Host names: only the subjectAltName is consulted (no common-name fallback, as
+ * RFC 6125 and the CA/Browser Forum require today). */
+#include "x509.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#define TF_X509_MAX_CHAIN 16  /* certificates accepted from the peer */
+#define TF_DNS_NAME_MAX   253 /* RFC 1035, without the trailing dot */
+
+typedef struct {
+    int64_t not_before;
+    int64_t not_after;
+} tf_validity;
+
+struct tf_trust {
+    size_t n;
+    uint8_t **der;
+    size_t *len;
+    tf_validity *validity;
+};
+
+/* ---- dates ------------------------------------------------------------------------ */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 ? 28 + leap : days[m - 1];
+}
+
+/* An X.509 Time to seconds since the epoch; wolfSSL parses the text into a tm. */
+static int asn1_time_to_epoch(const WOLFSSL_ASN1_TIME *t, int64_t *out)
+{
+    struct tm tm;
+    int64_t year;
+    int mon;
+
+    memset(&tm, 0, sizeof(tm));
+    if (t == NULL || (t->type != ASN_UTC_TIME && t->type != ASN_GENERALIZED_TIME) ||
+        wolfSSL_ASN1_TIME_to_tm(t, &tm) != WOLFSSL_SUCCESS) {
+        return -1;
+    }
+    year = (int64_t)tm.tm_year + 1900;
+    mon = tm.tm_mon + 1;
+    if (mon < 1 || mon > 12 || tm.tm_mday < 1 || tm.tm_mday > days_in_month(year, mon) ||
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+        tm.tm_sec > 59) {
+        return -1;
+    }
+    *out = days_from_civil(year, mon, tm.tm_mday) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
+           tm.tm_sec;
+    return 0;
+}
+
+static int validity_of(WOLFSSL_X509 *x, tf_validity *v)
+{
+    if (asn1_time_to_epoch(wolfSSL_X509_get_notBefore(x), &v->not_before) != 0 ||
+        asn1_time_to_epoch(wolfSSL_X509_get_notAfter(x), &v->not_after) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* RFC 5280 4.1.2.5: valid from notBefore through notAfter inclusive. */
+static int date_check(const tf_validity *v, int64_t now)
+{
+    if (now < v->not_before) {
+        return TLSFLOW_E_CERT_NOT_YET_VALID;
+    }
+    if (now > v->not_after) {
+        return TLSFLOW_E_CERT_EXPIRED;
+    }
+    return TLSFLOW_OK;
+}
+
+/* ---- trust store ------------------------------------------------------------------ */
+
+static WOLFSSL_X509 *parse_der(const uint8_t *der, size_t len)
+{
+    if (der == NULL || len == 0 || len > INT32_MAX) {
+        return NULL;
+    }
+    return wolfSSL_X509_d2i(NULL, der, (int)len);
+}
+
+void tf_trust_free(tf_trust *trust)
+{
+    size_t i;
+
+    if (trust == NULL) {
+        return;
+    }
+    for (i = 0; trust->der != NULL && i < trust->n; i++) {
+        free(trust->der[i]);
+    }
+    free(trust->der);
+    free(trust->len);
+    free(trust->validity);
+    free(trust);
+    wolfSSL_Cleanup(); /* balances the wolfSSL_Init in tf_trust_new */
+}
+
+static int trust_add(tf_trust *t, size_t i, const uint8_t *der, size_t len)
+{
+    WOLFSSL_X509 *x = parse_der(der, len);
+    int ok = x != NULL && validity_of(x, &t->validity[i]) == 0;
+
+    wolfSSL_X509_free(x);
+    t->der[i] = ok ? malloc(len) : NULL;
+    if (t->der[i] == NULL) {
+        return -1;
+    }
+    memcpy(t->der[i], der, len);
+    t->len[i] = len;
+    return 0;
+}
+
+tf_trust *tf_trust_new(const uint8_t *const *ders, const size_t *lens, size_t n)
+{
+    tf_trust *t;
+    size_t i;
+
+    if (n > 0 && (ders == NULL || lens == NULL)) {
+        return NULL;
+    }
+    /* Initialise wolfSSL here, at configuration time, not racing in a handshake. */
+    if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
+        return NULL;
+    }
+    t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        wolfSSL_Cleanup();
+        return NULL;
+    }
+    t->n = n;
+    t->der = calloc(n + 1, sizeof(*t->der));
+    t->len = calloc(n + 1, sizeof(*t->len));
+    t->validity = calloc(n + 1, sizeof(*t->validity));
+    if (t->der == NULL || t->len == NULL || t->validity == NULL) {
+        tf_trust_free(t);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (trust_add(t, i, ders[i], lens[i]) != 0) {
+            tf_trust_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+/* ---- chain verification ----------------------------------------------------------- */
+
+/* What wolfSSL said about one certificate, in our terms. */
+typedef enum {
+    V_OK,          /* chains to a loaded CA with a good signature (dates aside) */
+    V_NO_SIGNER,   /* no loaded CA issued it */
+    V_SELF_SIGNED, /* self-signed and not loaded as a CA */
+    V_SIGNATURE,   /* an issuer was found but the signature does not verify */
+    V_UNSUPPORTED, /* signature algorithm or key type wolfSSL cannot check */
+    V_BAD          /* anything else: unparsable, bad critical extension, ... */
+} verdict;
+
+static verdict classify(int rc)
+{
+    switch (rc) {
+    case WOLFSSL_SUCCESS:
+    case ASN_BEFORE_DATE_E: /* only reported when all else is fine; we judge dates */
+    case ASN_AFTER_DATE_E:
+        return V_OK;
+    case ASN_NO_SIGNER_E:
+        return V_NO_SIGNER;
+    case ASN_SELF_SIGNED_E:
+        return V_SELF_SIGNED;
+    case ASN_SIG_CONFIRM_E:
+    case ASN_SIG_OID_E:
+    case SIG_VERIFY_E:
+        return V_SIGNATURE;
+    case ASN_SIG_HASH_E:
+    case ASN_SIG_KEY_E:
+        return V_UNSUPPORTED;
+    default:
+        return V_BAD;
+    }
+}
+
+enum { C_PENDING, C_LOADED, C_REJECTED };
+
+typedef struct {
+    const tf_trust *trust;
+    const uint8_t *const *certs;
+    const size_t *lens;
+    size_t n;
+    int64_t now;
+    WOLFSSL_X509 *x[TF_X509_MAX_CHAIN];
+    tf_validity v[TF_X509_MAX_CHAIN];
+    unsigned char state[TF_X509_MAX_CHAIN]; /* intermediates: C_* */
+    WOLFSSL_CTX *ctx;
+    WOLFSSL_CERT_MANAGER *cm;
+    int skipped_expired; /* a CA was left out of the strict pass: expired */
+    int skipped_early;   /* ... not yet valid */
+    int saw_bad_sig;     /* an intermediate had a signature that did not verify */
+    int saw_not_ca;      /* an intermediate chained but may not issue certificates */
+    int saw_unsupported; /* an intermediate used an algorithm wolfSSL cannot check */
+} chain;
+
+static int chain_load(chain *c, const uint8_t *der, size_t len)
+{
+    return wolfSSL_CTX_load_verify_buffer_ex(c->ctx, der, (long)len, WOLFSSL_FILETYPE_ASN1, 0,
+                                             WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY) == WOLFSSL_SUCCESS
+               ? 0
+               : -1;
+}
+
+static verdict chain_check(chain *c, size_t i)
+{
+    return classify(wolfSSL_CertManagerVerifyBuffer(c->cm, c->certs[i], (long)c->lens[i],
+                                                    WOLFSSL_FILETYPE_ASN1));
+}
+
+static void note_skipped(chain *c, int date_rc)
+{
+    if (date_rc == TLSFLOW_E_CERT_EXPIRED) {
+        c->skipped_expired = 1;
+    } else {
+        c->skipped_early = 1;
+    }
+}
+
+/* Strict: anchors valid at `now`. Lenient: the others. A failed load (say, a
+ * cross-signed anchor whose signature does not verify) just leaves it out. */
+static void load_anchors(chain *c, int lenient)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < c->trust->n; i++) {
+        rc = date_check(&c->trust->validity[i], c->now);
+        if (rc != TLSFLOW_OK && !lenient) {
+            note_skipped(c, rc);
+            continue;
+        }
+        if (rc == TLSFLOW_OK && lenient) {
+            continue; /* loaded by the strict pass */
+        }
+        (void)chain_load(c, c->trust->der[i], c->trust->len[i]);
+    }
+}
+
+/* May this certificate issue others? basicConstraints CA:TRUE, and keyCertSign
+ * when keyUsage is present. */
+static int may_issue(WOLFSSL_X509 *x)
+{
+    if (!wolfSSL_X509_get_isCA(x)) {
+        return 0;
+    }
+    return !wolfSSL_X509_ext_isSet_by_NID(x, NID_key_usage) ||
+           (wolfSSL_X509_get_keyUsage(x) & KEYUSE_KEY_CERT_SIGN) != 0;
+}
+
+/* Try to admit intermediate i as a CA; 1 if it was loaded. */
+static int try_intermediate(chain *c, size_t i, int lenient)
+{
+    verdict v = chain_check(c, i);
+    int rc;
+
+    if (v == V_SIGNATURE) {
+        c->saw_bad_sig = 1;
+    } else if (v == V_UNSUPPORTED) {
+        c->saw_unsupported = 1;
+    }
+    if (v != V_OK) {
+        return 0; /* perhaps its issuer arrives later in this pass */
+    }
+    if (!may_issue(c->x[i])) {
+        c->saw_not_ca = 1;
+        c->state[i] = C_REJECTED;
+        return 0;
+    }
+    rc = date_check(&c->v[i], c->now);
+    if (rc != TLSFLOW_OK && !lenient) {
+        note_skipped(c, rc);
+        return 0;
+    }
+    if (chain_load(c, c->certs[i], c->lens[i]) != 0) {
+        c->state[i] = C_REJECTED;
+        return 0;
+    }
+    c->state[i] = C_LOADED;
+    return 1;
+}
+
+/* Admit intermediates in whatever order the peer sent them: repeat until a pass
+ * admits nothing new (at most n-1 passes). */
+static void add_intermediates(chain *c, int lenient)
+{
+    int progress = 1;
+    size_t i;
+
+    while (progress) {
+        progress = 0;
+        for (i = 1; i < c->n; i++) {
+            if (c->state[i] == C_PENDING && try_intermediate(c, i, lenient)) {
+                progress = 1;
+            }
+        }
+    }
+}
+
+static int fail(const char **detail, int code, const char *sentence)
+{
+    if (detail != NULL) {
+        *detail = sentence;
+    }
+    return code;
+}
+
+/* The leaf has no path to an anchor even counting date-invalid CAs: say why. */
+static int no_path(const chain *c, verdict leaf, const char **detail)
+{
+    if (c->saw_bad_sig) {
+        return fail(detail, TLSFLOW_E_CERT_SIGNATURE,
+                    "a signature in the certificate chain does not verify");
+    }
+    if (c->saw_unsupported) {
+        return fail(detail, TLSFLOW_E_CERT_BAD,
+                    "a certificate in the chain uses an unsupported signature algorithm");
+    }
+    if (leaf == V_SELF_SIGNED) {
+        return fail(detail, TLSFLOW_E_CERT_SELF_SIGNED,
+                    "certificate is self-signed and not a trusted anchor");
+    }
+    if (c->saw_not_ca) {
+        return fail(detail, TLSFLOW_E_CERT_UNKNOWN_CA,
+                    "an intermediate certificate is not allowed to issue certificates");
+    }
+    return fail(detail, TLSFLOW_E_CERT_UNKNOWN_CA,
+                "certificate chain does not lead to a trusted root");
+}
+
+/* The verdict on the leaf once the manager holds everything it may hold. */
+static int leaf_verdict(const chain *c, verdict v, const char **detail)
+{
+    switch (v) {
+    case V_OK:
+        return TLSFLOW_OK;
+    case V_SIGNATURE:
+        return fail(detail, TLSFLOW_E_CERT_SIGNATURE,
+                    "the certificate's signature does not verify with its issuer's key");
+    case V_UNSUPPORTED:
+        return fail(detail, TLSFLOW_E_CERT_BAD,
+                    "certificate uses an unsupported signature algorithm");
+    case V_BAD:
+        return fail(detail, TLSFLOW_E_CERT_BAD,
+                    "certificate rejected as malformed or with an unknown critical extension");
+    default:
+        return no_path(c, v, detail);
+    }
+}
+
+/* Chain verification proper (no host name); dates judged against c->now. */
+static int verify_path(chain *c, const char **detail)
+{
+    verdict v;
+    int rc;
+
+    load_anchors(c, 0);
+    add_intermediates(c, 0);
+    v = chain_check(c, 0);
+    if ((v == V_NO_SIGNER || v == V_SELF_SIGNED) && (c->skipped_expired || c->skipped_early)) {
+        load_anchors(c, 1);
+        add_intermediates(c, 1);
+        v = chain_check(c, 0);
+        if (v == V_OK) {
+            /* Only a CA that is invalid at `now` completes the path. */
+            rc = date_check(&c->v[0], c->now);
+            if (rc == TLSFLOW_OK) {
+                rc = c->skipped_expired ? TLSFLOW_E_CERT_EXPIRED : TLSFLOW_E_CERT_NOT_YET_VALID;
+            }
+            return rc == TLSFLOW_E_CERT_EXPIRED
+                       ? fail(detail, rc,
+                              "a certificate in the chain expired (notAfter is in "
+                              "the past)")
+                       : fail(detail, rc,
+                              "a certificate in the chain is not yet valid "
+                              "(notBefore is in the future)");
+        }
+    }
+    rc = leaf_verdict(c, v, detail);
+    if (rc != TLSFLOW_OK) {
+        return rc;
+    }
+    switch (date_check(&c->v[0], c->now)) {
+    case TLSFLOW_E_CERT_EXPIRED:
+        return fail(detail, TLSFLOW_E_CERT_EXPIRED,
+                    "certificate expired (notAfter is in the past)");
+    case TLSFLOW_E_CERT_NOT_YET_VALID:
+        return fail(detail, TLSFLOW_E_CERT_NOT_YET_VALID,
+                    "certificate is not yet valid (notBefore is in the future)");
+    default:
+        return TLSFLOW_OK;
+    }
+}
+
+static int host_check(WOLFSSL_X509 *leaf, const char *host, const char **detail);
+
+static int chain_parse(chain *c, const char **detail)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        c->x[i] = parse_der(c->certs[i], c->lens[i]);
+        if (c->x[i] == NULL) {
+            return fail(detail, TLSFLOW_E_CERT_BAD, "certificate could not be parsed");
+        }
+        if (validity_of(c->x[i], &c->v[i]) != 0) {
+            return fail(detail, TLSFLOW_E_CERT_BAD, "certificate validity dates could not be read");
+        }
+    }
+    return TLSFLOW_OK;
+}
+
+static int chain_run(chain *c, const char *host, const char **detail)
+{
+    int rc = chain_parse(c, detail);
+
+    if (rc != TLSFLOW_OK) {
+        return rc;
+    }
+    c->ctx = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
+    c->cm = c->ctx != NULL ? wolfSSL_CTX_GetCertManager(c->ctx) : NULL;
+    if (c->cm == NULL) {
+        return fail(detail, TLSFLOW_E_INTERNAL, "certificate verifier could not be set up");
+    }
+    rc = verify_path(c, detail);
+    if (rc == TLSFLOW_OK && host != NULL) {
+        rc = host_check(c->x[0], host, detail);
+    }
+    return rc;
+}
+
+int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
+                   int64_t now, const char *host, const char **detail)
+{
+    chain c;
+    size_t i;
+    int rc;
+
+    if (n == 0 || certs == NULL || lens == NULL) {
+        return fail(detail, TLSFLOW_E_CERT_MISSING, "the peer sent no certificate");
+    }
+    if (n > TF_X509_MAX_CHAIN) {
+        return fail(detail, TLSFLOW_E_CERT_BAD, "certificate chain is too long");
+    }
+    if (trust == NULL) {
+        return fail(detail, TLSFLOW_E_CERT_UNKNOWN_CA, "no trust anchors are configured");
+    }
+    memset(&c, 0, sizeof(c));
+    c.trust = trust;
+    c.certs = certs;
+    c.lens = lens;
+    c.n = n;
+    c.now = now;
+    rc = chain_run(&c, host, detail);
+    for (i = 0; i < n; i++) {
+        wolfSSL_X509_free(c.x[i]);
+    }
+    wolfSSL_CTX_free(c.ctx);
+    if (rc == TLSFLOW_OK && detail != NULL) {
+        *detail = "certificate chain verified";
+    }
+    return rc;
+}
+
+/* ---- host names ------------------------------------------------------------------- */
+
+/* Dotted quad: exactly four decimal parts 0..255, no leading zeros (no octal
+ * ambiguity). Parses s[0..len). */
+static int parse_ipv4(const char *s, size_t len, uint8_t out[4])
+{
+    size_t i = 0;
+    int part;
+
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        if (part > 0 && (i >= len || s[i++] != '.')) {
+            return 0;
+        }
+        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(s[i++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0')) {
+            return 0;
+        }
+        out[part] = (uint8_t)v;
+    }
+    return i == len;
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+    if (ch >= 'a' && ch <= 'f') {
+        return ch - 'a' + 10;
+    }
+    if (ch >= 'A' && ch <= 'F') {
+        return ch - 'A' + 10;
+    }
+    return -1;
+}
+
+/* One 1-4 digit hex group at s[*i]; -1 if none. */
+static long hex_group(const char *s, size_t len, size_t *i)
+{
+    long v = 0;
+    size_t digits = 0;
+
+    while (*i < len && hex_value(s[*i]) >= 0) {
+        if (++digits > 4) {
+            return -1;
+        }
+        v = v * 16 + hex_value(s[(*i)++]);
+    }
+    return digits == 0 ? -1 : v;
+}
+
+/* Does the group starting at s[i] hold a dot before the next colon (an IPv4 tail)? */
+static int ipv4_tail_at(const char *s, size_t len, size_t i)
+{
+    for (; i < len && s[i] != ':'; i++) {
+        if (s[i] == '.') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Expand up to 8 parsed groups around a "::" gap into 16 bytes. */
+static void ipv6_expand(const uint16_t *g, int ng, int gap, uint8_t out[16])
+{
+    int k, pos = 0;
+
+    memset(out, 0, 16);
+    for (k = 0; k < ng; k++) {
+        if (k == gap) {
+            pos += 8 - ng;
+        }
+        out[2 * pos] = (uint8_t)(g[k] >> 8);
+        out[2 * pos + 1] = (uint8_t)g[k];
+        pos++;
+    }
+}
+
+/* RFC 4291 2.2 text forms: 8 groups, one "::" for a run of zero groups, an
+ * optional dotted-quad tail. No zone index, no brackets. */
+static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
+{
+    uint16_t g[8];
+    int ng = 0, gap = -1;
+    size_t i = 0;
+    uint8_t v4[4];
+    long v;
+
+    if (len >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    }
+    while (i < len) {
+        if (ng < 7 && ipv4_tail_at(s, len, i)) {
+            if (!parse_ipv4(s + i, len - i, v4)) {
+                return 0;
+            }
+            g[ng++] = (uint16_t)(v4[0] << 8 | v4[1]);
+            g[ng++] = (uint16_t)(v4[2] << 8 | v4[3]);
+            i = len;
+            break;
+        }
+        if (ng == 8 || (v = hex_group(s, len, &i)) < 0) {
+            return 0;
+        }
+        g[ng++] = (uint16_t)v;
+        if (i == len) {
+            break;
+        }
+        if (s[i++] != ':' || i == len) {
+            return 0; /* a single trailing colon */
+        }
+        if (s[i] == ':') {
+            if (gap >= 0) {
+                return 0; /* a second "::" */
+            }
+            gap = ng;
+            i++;
+        }
+    }
+    if ((gap < 0 && ng != 8) || (gap >= 0 && ng > 7)) {
+        return 0;
+    }
+    ipv6_expand(g, ng, gap, out);
+    return 1;
+}
+
+int tf_ip_literal_parse(const char *text, uint8_t out[16])
+{
+    size_t len;
+
+    if (text == NULL) {
+        return 0;
+    }
+    len = strlen(text);
+    if (parse_ipv4(text, len, out)) {
+        return 4;
+    }
+    if (strchr(text, ':') != NULL && parse_ipv6(text, len, out)) {
+        return 16;
+    }
+    return 0;
+}
+
+static char ascii_lower(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+}
+
+static int ascii_case_equal(const char *a, const char *b, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Non-empty dot-separated labels of printable ASCII other than '*'. Non-ASCII
+ * bytes are refused: internationalised names must arrive as A-labels (xn--). */
+static int dns_name_ok(const char *s, size_t len)
+{
+    int label_start = 1;
+    size_t i;
+
+    if (len == 0 || len > TF_DNS_NAME_MAX) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '.') {
+            if (label_start) {
+                return 0;
+            }
+            label_start = 1;
+        } else if (ch <= 0x20 || ch >= 0x7f || ch == '*') {
+            return 0;
+        } else {
+            label_start = 0;
+        }
+    }
+    return !label_start;
+}
+
+/* One trailing dot marks an absolute name; it does not change the name. */
+static size_t strip_root_dot(const char *s, size_t len)
+{
+    return len > 0 && s[len - 1] == '.' ? len - 1 : len;
+}
+
+static int wildcard_match(const char *rest, size_t rest_len, const char *host, size_t host_len)
+{
+    const char *dot = memchr(host, '.', host_len);
+    size_t tail;
+
+    /* Two or more labels after the wildcard: "*.example.com" yes, "*.com" never. */
+    if (!dns_name_ok(rest, rest_len) || memchr(rest, '.', rest_len) == NULL || dot == NULL) {
+        return 0;
+    }
+    tail = host_len - (size_t)(dot + 1 - host);
+    return tail == rest_len && ascii_case_equal(dot + 1, rest, rest_len);
+}
+
+int tf_hostname_match(const char *pattern, size_t pattern_len, const char *host)
+{
+    uint8_t ip[16];
+    size_t host_len;
+
+    if (pattern == NULL || host == NULL || tf_ip_literal_parse(host, ip) != 0) {
+        return 0; /* IP literals match iPAddress entries only */
+    }
+    host_len = strip_root_dot(host, strlen(host));
+    pattern_len = strip_root_dot(pattern, pattern_len);
+    if (!dns_name_ok(host, host_len)) {
+        return 0;
+    }
+    if (pattern_len >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+        return wildcard_match(pattern + 2, pattern_len - 2, host, host_len);
+    }
+    return dns_name_ok(pattern, pattern_len) && pattern_len == host_len &&
+           ascii_case_equal(pattern, host, host_len);
+}
+
+/* Does one SAN entry name the host (ip_len 0: a DNS host)? */
+static int san_entry_matches(const WOLFSSL_GENERAL_NAME *gn, const char *host, const uint8_t *ip,
+                             int ip_len)
+{
+    const WOLFSSL_ASN1_STRING *s;
+
+    if (ip_len == 0 && gn->type == ASN_DNS_TYPE) {
+        s = gn->d.dNSName;
+        return s != NULL && s->length > 0 &&
+               tf_hostname_match((const char *)s->data, (size_t)s->length, host);
+    }
+    if (ip_len != 0 && gn->type == ASN_IP_TYPE) {
+        s = gn->d.iPAddress;
+        return s != NULL && s->length == ip_len && memcmp(s->data, ip, (size_t)ip_len) == 0;
+    }
+    return 0;
+}
+
+static int host_check(WOLFSSL_X509 *leaf, const char *host, const char **detail)
+{
+    WOLFSSL_STACK *names = wolfSSL_X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    uint8_t ip[16];
+    int ip_len = tf_ip_literal_parse(host, ip);
+    int i, n, found = 0;
+
+    if (names == NULL) {
+        return fail(detail, TLSFLOW_E_CERT_HOSTNAME,
+                    "certificate has no subjectAltName (the common name is not used)");
+    }
+    n = wolfSSL_sk_GENERAL_NAME_num(names);
+    for (i = 0; i < n && !found; i++) {
+        const WOLFSSL_GENERAL_NAME *gn = wolfSSL_sk_GENERAL_NAME_value(names, i);
+        found = gn != NULL && san_entry_matches(gn, host, ip, ip_len);
+    }
+    wolfSSL_GENERAL_NAMES_free(names);
+    if (!found) {
+        return fail(detail, TLSFLOW_E_CERT_HOSTNAME, "certificate does not name the expected host");
+    }
+    return TLSFLOW_OK;
+}
+
+/* ---- summaries -------------------------------------------------------------------- */
+
+static const char *key_type_name(int oid_sum)
+{
+    switch (oid_sum) {
+    case RSAk:
+        return "RSA";
+    case ECDSAk:
+        return "EC";
+    case ED25519k:
+        return "Ed25519";
+    case ED448k:
+        return "Ed448";
+    case DSAk:
+        return "DSA";
+    default:
+        return "unknown";
+    }
+}
+
+static void name_line(WOLFSSL_X509_NAME *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (name == NULL || wolfSSL_X509_NAME_oneline(name, out, (int)cap) == NULL) {
+        out[0] = '\0';
+    }
+    out[cap - 1] = '\0';
+}
+
+int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out)
+{
+    WOLFSSL_X509 *x;
+    WOLFSSL_EVP_PKEY *key;
+    tf_validity v;
+    int rc = TLSFLOW_E_CERT_BAD;
+
+    if (out == NULL) {
+        return TLSFLOW_E_USAGE;
+    }
+    memset(out, 0, sizeof(*out));
+    x = parse_der(der, len);
+    if (x != NULL && validity_of(x, &v) == 0) {
+        name_line(wolfSSL_X509_get_subject_name(x), out->subject, sizeof(out->subject));
+        name_line(wolfSSL_X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
+        out->not_before = v.not_before;
+        out->not_after = v.not_after;
+        out->key_type = key_type_name(wolfSSL_X509_get_pubkey_type(x));
+        key = wolfSSL_X509_get_pubkey(x);
+        out->key_bits = key != NULL ? wolfSSL_EVP_PKEY_bits(key) : 0;
+        wolfSSL_EVP_PKEY_free(key);
+        rc = TLSFLOW_OK;
+    }
+    wolfSSL_X509_free(x);
+    return rc;
+}
+
+int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    WOLFSSL_X509 *x = parse_der(der, len);
+    int need = 0, rc = TLSFLOW_E_CERT_BAD;
+
+    if (x != NULL && wolfSSL_X509_get_pubkey_buffer(x, NULL, &need) == WOLFSSL_SUCCESS &&
+        need > 0) {
+        if (out_len != NULL) {
+            *out_len = (size_t)need;
+        }
+        rc = TLSFLOW_E_USAGE; /* out too small: *out_len says how much is needed */
+        if (out != NULL && (size_t)need <= cap &&
+            wolfSSL_X509_get_pubkey_buffer(x, out, &need) == WOLFSSL_SUCCESS) {
+            rc = TLSFLOW_OK;
+        }
+    }
+    wolfSSL_X509_free(x);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* Certificate chain and host name verification: glue over wolfSSL's certificate code.
+ * Only this module (and crypto.c) includes wolfSSL headers. Time is always the
+ * caller's (an argument), never the system clock. */
+#ifndef TLSFLOW_X509_H
+#define TLSFLOW_X509_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tlsflow/tlsflow.h"
+
+/* Trust anchors, built once per configuration and shared read-only by connections. */
+typedef struct tf_trust tf_trust;
+
+/* Build a trust store from n DER certificates. Returns NULL on failure. */
+tf_trust *tf_trust_new(const uint8_t *const *ders, const size_t *lens, size_t n);
+void tf_trust_free(tf_trust *trust);
+
+/* Verify a peer chain (certs[0] is the leaf, then intermediates in any order the
+ * peer sent them) against the anchors at time `now` (seconds since the epoch).
+ * If host is non-NULL the leaf must name it (DNS name with RFC 6125 wildcard rules,
+ * or an IPv4/IPv6 literal matched against iPAddress SANs).
+ * Returns TLSFLOW_OK or one of TLSFLOW_E_CERT_*; *detail gets a static sentence. */
+int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
+                   int64_t now, const char *host, const char **detail);
+
+/* Summarise one DER certificate (subject, issuer, validity, key). 0 on success. */
+int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out);
+
+/* Copy the certificate's SubjectPublicKeyInfo (DER) into out. 0 on success. */
+int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len);
+
+/* RFC 6125 match of one SAN dNSName pattern against a host name: case-insensitive,
+ * a wildcard only as the whole left-most label ("*.example.com"), never matching
+ * more than one label, never on a public-suffix-like two-label name ("*.com"). */
+int tf_hostname_match(const char *pattern, size_t pattern_len, const char *host);
+
+/* Parse an IPv4 dotted quad (no leading zeros) or an RFC 4291 IPv6 text address
+ * (no brackets, no zone) into out. Returns 4 or 16 (bytes written), 0 if neither. */
+int tf_ip_literal_parse(const char *text, uint8_t out[16]);
+
+#endif

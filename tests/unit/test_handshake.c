@@ -1,0 +1,362 @@
+/* Our client against our server in memory: both suites, any split of the input,
+ * reproducible transcripts, application data, close_notify, and the RSA
+ * countermeasure's outward shape. (Interop with other implementations is proven in
+ * tests/interop; this file pins the engine's own behaviour.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto.h"
+#include "internal.h"
+#include "record.h"
+#include "tf_test.h"
+
+typedef struct {
+    tft_rng crng, srng;
+    tlsflow_config *ccfg, *scfg;
+    tlsflow_conn *client, *server;
+} pair;
+
+static pair *pair_new(uint16_t suite, int ems)
+{
+    pair *p = calloc(1, sizeof(*p));
+    p->crng.state = 1;
+    p->srng.state = 2;
+    p->ccfg = tft_client_config(&p->crng);
+    p->scfg = tft_server_config(&p->srng);
+    if (suite) {
+        assert_int_equal(tlsflow_config_set_cipher_suites(p->ccfg, &suite, 1), 0);
+    }
+    tlsflow_config_set_offer_ems(p->ccfg, ems);
+    p->client = tlsflow_conn_new(p->ccfg);
+    p->server = tlsflow_conn_new(p->scfg);
+    assert_non_null(p->client);
+    assert_non_null(p->server);
+    return p;
+}
+
+static void pair_free(pair *p)
+{
+    tlsflow_conn_free(p->client);
+    tlsflow_conn_free(p->server);
+    tlsflow_config_free(p->ccfg);
+    tlsflow_config_free(p->scfg);
+    free(p);
+}
+
+static void check_suite(uint16_t suite, int ems)
+{
+    pair *p = pair_new(suite, ems);
+    assert_true(tft_handshake(p->client, p->server, NULL));
+    const tlsflow_info *ci = tlsflow_get_info(p->client), *si = tlsflow_get_info(p->server);
+    assert_int_equal(ci->cipher_suite, suite);
+    assert_int_equal(si->cipher_suite, suite);
+    assert_int_equal(ci->ems, ems);
+    assert_int_equal(si->ems, ems);
+    assert_string_equal(si->server_name, "localhost");
+    assert_int_equal(si->encrypted_premaster_len, 256);
+    assert_string_equal(ci->cert.subject, si->cert.subject);
+    pair_free(p);
+}
+
+static void test_aes128_ems(void **state)
+{
+    (void)state;
+    check_suite(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 1);
+}
+
+static void test_aes256_ems(void **state)
+{
+    (void)state;
+    check_suite(TLSFLOW_RSA_WITH_AES_256_GCM_SHA384, 1);
+}
+
+static void test_aes128_no_ems(void **state)
+{
+    (void)state;
+    check_suite(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 0);
+}
+
+static void test_aes256_no_ems(void **state)
+{
+    (void)state;
+    check_suite(TLSFLOW_RSA_WITH_AES_256_GCM_SHA384, 0);
+}
+
+/* SHA-256 over both directions of a handshake, via the engine's own hash adapter. */
+static void transcript_digest(size_t chunk, uint8_t out[32])
+{
+    pair *p = pair_new(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 1);
+    tft_log c2s = {0}, s2c = {0};
+    tft_pump_opts o = {chunk, &c2s, &s2c, 0};
+    assert_true(tft_handshake(p->client, p->server, &o));
+    tf_hash h;
+    tf_hash_init(&h, TF_HASH_SHA256);
+    tf_hash_update(&h, c2s.p, c2s.len);
+    tf_hash_update(&h, s2c.p, s2c.len);
+    tf_hash_peek(&h, out);
+    tf_hash_free(&h);
+    tft_log_free(&c2s);
+    tft_log_free(&s2c);
+    pair_free(p);
+}
+
+/* Any split of input and output gives the same bytes on the wire. */
+static void test_one_byte_feeding_same_transcript(void **state)
+{
+    (void)state;
+    uint8_t whole[32], bytewise[32], odd[32];
+    transcript_digest(0, whole);
+    transcript_digest(1, bytewise);
+    transcript_digest(7, odd);
+    assert_memory_equal(whole, bytewise, 32);
+    assert_memory_equal(whole, odd, 32);
+}
+
+/* With fixed randomness, time and fixtures, the handshake is byte-for-byte pinned.
+ * If the fixtures are regenerated (tests/fixtures/make.sh), update GOLDEN. */
+static void test_golden_transcript(void **state)
+{
+    (void)state;
+    static const char GOLDEN[] = "d31c73c1f97e40c82ecc952fd56318eaadef59a8759b66d22827283d86781789";
+    uint8_t d[32];
+    char hex[65];
+    transcript_digest(0, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    if (strcmp(hex, GOLDEN) != 0)
+        print_error("transcript digest %s, pinned %s\n", hex, GOLDEN);
+    assert_string_equal(hex, GOLDEN);
+}
+
+/* Exchange `total` bytes each way through records, then close from the client. */
+static void test_app_data_and_close(void **state)
+{
+    (void)state;
+    pair *p = pair_new(0, 1);
+    assert_true(tft_handshake(p->client, p->server, NULL));
+    size_t total = 1 << 20, sent = 0, got = 0;
+    uint8_t *data = malloc(total);
+    tft_rng r = {99};
+    tft_random(&r, data, total);
+    for (int guard = 0; got < total && guard < 100000; guard++) {
+        if (sent < total)
+            sent += tlsflow_app_write(p->client, data + sent, total - sent);
+        tft_step(p->client, p->server, NULL, NULL);
+        tlsflow_event ev = tlsflow_poll(p->server);
+        if (ev == TLSFLOW_APP_DATA) {
+            size_t n;
+            const uint8_t *a = tlsflow_app_peek(p->server, &n);
+            assert_memory_equal(a, data + got, n);
+            got += n;
+            tlsflow_app_consume(p->server, n);
+        }
+    }
+    assert_int_equal(got, total);
+    tlsflow_close(p->client);
+    tlsflow_event ev;
+    int closed_server = 0;
+    for (int i = 0; i < 20; i++) {
+        tft_step(p->client, p->server, NULL, NULL);
+        ev = tft_step(p->server, p->client, NULL, NULL);
+        closed_server |= ev == TLSFLOW_CLOSED;
+    }
+    assert_true(closed_server);
+    assert_int_equal(tlsflow_poll(p->client), TLSFLOW_CLOSED);
+    assert_int_equal(tlsflow_last_error(p->client), 0);
+    assert_int_equal(tlsflow_last_error(p->server), 0);
+    assert_int_equal(tlsflow_peer_alert(p->server), TLSFLOW_ALERT_CLOSE_NOTIFY);
+    free(data);
+    pair_free(p);
+}
+
+/* Run the handshake to the point where the client's last flight is in its output. */
+static void run_to_client_key_exchange(pair *p)
+{
+    assert_int_equal(tft_step(p->client, p->server, NULL, NULL), TLSFLOW_OUTPUT_READY);
+    assert_int_equal(tft_step(p->server, p->client, NULL, NULL), TLSFLOW_OUTPUT_READY);
+    assert_int_equal(tlsflow_poll(p->client), TLSFLOW_OUTPUT_READY);
+    assert_true(p->client->hs.peer_spki_len > 0);
+}
+
+/* Deliver the client's flight to the server after `mutate` edits it; return the server's
+ * error and the alert it sent, checking that nothing at all came back before Finished. */
+static void deliver_mutated(pair *p, void (*mutate)(uint8_t *flight, size_t len, pair *p), int *err,
+                            int *alert)
+{
+    run_to_client_key_exchange(p);
+    size_t n;
+    const uint8_t *out = tlsflow_out_buf(p->client, &n);
+    uint8_t *flight = malloc(n);
+    memcpy(flight, out, n);
+    tlsflow_out_ack(p->client, n);
+    mutate(flight, n, p);
+    /* Feed record by record: after CKE and CCS the server must stay silent. */
+    size_t off = 0;
+    while (off < n) {
+        size_t rec = 5 + (((size_t)flight[off + 3] << 8) | flight[off + 4]);
+        size_t room;
+        uint8_t *in = tlsflow_in_buf(p->server, &room);
+        memcpy(in, flight + off, rec);
+        tlsflow_in_ack(p->server, rec);
+        off += rec;
+        tlsflow_event ev = tlsflow_poll(p->server);
+        if (off < n)
+            assert_int_equal(ev, TLSFLOW_NEED_INPUT); /* no early alert, no early answer */
+    }
+    *err = tlsflow_last_error(p->server);
+    *alert = tlsflow_sent_alert(p->server);
+    free(flight);
+}
+
+/* Records in the flight: [CKE][CCS][Finished]. */
+static void flip_finished(uint8_t *f, size_t n, pair *p)
+{
+    (void)p;
+    f[n - 1] ^= 1; /* a bad Finished record */
+}
+
+static void corrupt_cke_ciphertext(uint8_t *f, size_t n, pair *p)
+{
+    (void)n;
+    (void)p;
+    f[5 + 4 + 2 + 100] ^= 0x40; /* inside the RSA ciphertext: padding check fails */
+}
+
+/* Re-encrypt a chosen plaintext under the server key with raw RSA padding choices. */
+static void replace_premaster(uint8_t *f, pair *p, const uint8_t *pm, size_t pm_len)
+{
+    uint8_t enc[512];
+    size_t enc_len;
+    assert_int_equal(tf_rsa_encrypt(p->client->hs.peer_spki, p->client->hs.peer_spki_len, pm,
+                                    pm_len, enc, sizeof(enc), &enc_len, tft_random, &p->crng),
+                     0);
+    assert_int_equal(enc_len, 256);
+    memcpy(f + 5 + 4 + 2, enc, enc_len);
+}
+
+static void cke_wrong_version(uint8_t *f, size_t n, pair *p)
+{
+    (void)n;
+    uint8_t pm[48];
+    memset(pm, 0x55, sizeof(pm));
+    pm[0] = 3;
+    pm[1] = 1; /* TLS 1.0 instead of the offered 1.2 */
+    replace_premaster(f, p, pm, 48);
+}
+
+static void cke_wrong_length(uint8_t *f, size_t n, pair *p)
+{
+    (void)n;
+    uint8_t pm[47];
+    memset(pm, 0x55, sizeof(pm));
+    pm[0] = 3;
+    pm[1] = 3;
+    replace_premaster(f, p, pm, 47);
+}
+
+/* RFC 5246 §7.4.7.1: every bad ClientKeyExchange looks exactly like a bad Finished. */
+static void test_bad_client_key_exchange_looks_like_bad_finished(void **state)
+{
+    (void)state;
+    void (*variants[])(uint8_t *, size_t, pair *) = {corrupt_cke_ciphertext, cke_wrong_version,
+                                                     cke_wrong_length};
+    int ref_err, ref_alert;
+    pair *p = pair_new(0, 1);
+    deliver_mutated(p, flip_finished, &ref_err, &ref_alert);
+    pair_free(p);
+    assert_int_equal(ref_err, TLSFLOW_E_BAD_FINISHED);
+    assert_int_equal(ref_alert, TLSFLOW_ALERT_BAD_RECORD_MAC);
+    for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+        int err, alert;
+        p = pair_new(0, 1);
+        deliver_mutated(p, variants[i], &err, &alert);
+        pair_free(p);
+        assert_int_equal(err, ref_err);
+        assert_int_equal(alert, ref_alert);
+    }
+}
+
+/* The selection itself: only a well-formed premaster with the right version replaces
+ * the random one. */
+static void test_premaster_selection(void **state)
+{
+    (void)state;
+    pair *p = pair_new(0, 1);
+    run_to_client_key_exchange(p);
+    const tf_private_key *key = p->server->cfg->creds[0].key;
+    uint8_t pm[48], enc[512], out[48], random48[48];
+    size_t enc_len;
+    memset(random48, 0xAA, 48);
+    struct {
+        uint8_t v0, v1;
+        size_t len;
+        int accepted;
+    } cases[] = {{3, 3, 48, 1}, {3, 1, 48, 0}, {3, 3, 47, 0}, {3, 3, 49, 0}, {2, 3, 48, 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t buf[49];
+        memset(buf, 0x33, sizeof(buf));
+        buf[0] = cases[i].v0;
+        buf[1] = cases[i].v1;
+        assert_int_equal(tf_rsa_encrypt(p->client->hs.peer_spki, p->client->hs.peer_spki_len, buf,
+                                        cases[i].len, enc, sizeof(enc), &enc_len, tft_random,
+                                        &p->crng),
+                         0);
+        memcpy(out, random48, 48);
+        assert_int_equal(tf_rsa_decrypt_premaster(key, enc, enc_len, 0x0303, out), 0);
+        memcpy(pm, buf, 48);
+        if (cases[i].accepted)
+            assert_memory_equal(out, pm, 48);
+        else
+            assert_memory_equal(out, random48, 48);
+    }
+    /* Garbage ciphertext of the wrong size: the random premaster stays. */
+    memcpy(out, random48, 48);
+    assert_int_equal(tf_rsa_decrypt_premaster(key, enc, 100, 0x0303, out), 0);
+    assert_memory_equal(out, random48, 48);
+    pair_free(p);
+}
+
+static void test_app_write_refused_before_handshake(void **state)
+{
+    (void)state;
+    pair *p = pair_new(0, 1);
+    assert_int_equal(tlsflow_app_write(p->client, "x", 1), 0);
+    assert_int_equal(tlsflow_app_write(p->server, "x", 1), 0);
+    pair_free(p);
+}
+
+static void test_peer_eof_is_unexpected(void **state)
+{
+    (void)state;
+    pair *p = pair_new(0, 1);
+    assert_int_equal(tlsflow_poll(p->server), TLSFLOW_NEED_INPUT);
+    tlsflow_in_ack(p->server, 0);
+    assert_int_equal(tlsflow_poll(p->server), TLSFLOW_CLOSED);
+    assert_int_equal(tlsflow_last_error(p->server), TLSFLOW_E_UNEXPECTED_EOF);
+    pair_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_aes128_ems),
+        cmocka_unit_test(test_aes256_ems),
+        cmocka_unit_test(test_aes128_no_ems),
+        cmocka_unit_test(test_aes256_no_ems),
+        cmocka_unit_test(test_one_byte_feeding_same_transcript),
+        cmocka_unit_test(test_golden_transcript),
+        cmocka_unit_test(test_app_data_and_close),
+        cmocka_unit_test(test_bad_client_key_exchange_looks_like_bad_finished),
+        cmocka_unit_test(test_premaster_selection),
+        cmocka_unit_test(test_app_write_refused_before_handshake),
+        cmocka_unit_test(test_peer_eof_is_unexpected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
