@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "hello_info.h"
 #include "keys.h"
 #include "msg.h"
 
@@ -38,16 +39,15 @@ int tf_client_write_hello(tlsflow_conn *c)
         o.alpn = cfg->alpn;
         o.alpn_len = cfg->alpn_len;
     }
+    size_t at = c->hs_out_len;
     if (tf_queue_handshake(c, TF_HS_CLIENT_HELLO, fill_client_hello, &o))
         return c->error;
-
-    tlsflow_hello_info *hi = &c->info.client_hello;
-    hi->version = TF_TLS12;
-    for (size_t i = 0; i < cfg->n_suites && i < TLSFLOW_INFO_LIST_MAX; i++)
-        hi->suites[hi->n_suites++] = cfg->suites[i];
-    tf_alpn_to_text(cfg->alpn, cfg->alpn_len, hi->alpn, sizeof(hi->alpn));
-    if (o.sni)
-        strcpy(c->info.server_name, o.sni);
+    /* Record the hello exactly as it went out, through the server's own parser. */
+    tf_client_hello sent;
+    const char *why = NULL;
+    if (tf_client_hello_parse(c->hs_out + at + 4, c->hs_out_len - at - 4, &sent, &why))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "our own ClientHello does not parse");
+    tf_hello_info_record(c, &sent);
     tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_SENT,
               "ClientHello: TLS 1.2, %zu suites, SNI \"%s\", EMS %s", cfg->n_suites,
               c->info.server_name, o.ems ? "offered" : "not offered");

@@ -3,34 +3,9 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "hello_info.h"
 #include "keys.h"
 #include "msg.h"
-
-static void copy_u16_list(const tf_view *v, uint16_t *dst, size_t *n)
-{
-    *n = 0;
-    for (size_t i = 0; i + 1 < v->len && *n < TLSFLOW_INFO_LIST_MAX; i += 2)
-        dst[(*n)++] = (uint16_t)((v->p[i] << 8) | v->p[i + 1]);
-}
-
-static void record_client_hello(tlsflow_conn *c, const tf_client_hello *ch)
-{
-    tlsflow_hello_info *hi = &c->info.client_hello;
-    hi->version = ch->version;
-    copy_u16_list(&ch->suites, hi->suites, &hi->n_suites);
-    hi->n_extensions = 0;
-    for (size_t i = 0; i < ch->ext.n_types && i < TLSFLOW_INFO_LIST_MAX; i++)
-        hi->extensions[hi->n_extensions++] = ch->ext.types[i];
-    copy_u16_list(&ch->ext.groups_list, hi->groups, &hi->n_groups);
-    copy_u16_list(&ch->ext.sig_algs_list, hi->sig_algs, &hi->n_sig_algs);
-    hi->n_point_formats = 0;
-    for (size_t i = 0; i < ch->ext.point_formats_list.len && i < sizeof(hi->point_formats); i++)
-        hi->point_formats[hi->n_point_formats++] = ch->ext.point_formats_list.p[i];
-    tf_alpn_to_text(ch->ext.alpn_list.p, ch->ext.alpn_list.len, hi->alpn, sizeof(hi->alpn));
-    memcpy(c->info.server_name, ch->ext.sni_host.p ? (const char *)ch->ext.sni_host.p : "",
-           ch->ext.sni_host.len);
-    c->info.server_name[ch->ext.sni_host.len] = 0;
-}
 
 static int offers_suite(const tf_view *suites, uint16_t id)
 {
@@ -102,7 +77,7 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     int err = tf_client_hello_parse(body, len, &ch, &why);
     if (err)
         return tf_fail(c, err, why);
-    record_client_hello(c, &ch);
+    tf_hello_info_record(c, &ch);
     if (ch.version < TF_TLS12)
         return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,
                         "client offers at most version 0x%04x; TLS 1.2 is required", ch.version);

@@ -1,0 +1,11 @@
+/* Recording a ClientHello into tlsflow_info. */
+#ifndef TLSFLOW_HELLO_INFO_H
+#define TLSFLOW_HELLO_INFO_H
+
+#include "internal.h"
+#include "msg.h"
+
+/* Copy the hello's lists (cut at TLSFLOW_INFO_LIST_MAX) and its SNI into c->info. */
+void tf_hello_info_record(tlsflow_conn *c, const tf_client_hello *ch);
+
+#endif
