@@ -1,5 +1,7 @@
 /* The client's side of the flow: offer in ClientHello, check ServerHello, verify the
- * server's certificate, and send the session key encrypted under its public key. */
+ * server's certificate, and for RSA key transport send the session key encrypted under
+ * its public key (ECDHE is in ecdhe.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "handshake.h"
@@ -39,6 +41,17 @@ int tf_client_write_hello(tlsflow_conn *c)
         o.alpn = cfg->alpn;
         o.alpn_len = cfg->alpn_len;
     }
+    o.sig_algs = cfg->sig_schemes;
+    o.n_sig_algs = cfg->n_sig_schemes;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tf_suite *s = tf_suite_find(cfg->suites[i]);
+        if (s && tf_kx_find(s->kx)->ephemeral)
+            c->hs.offered_ecdhe = 1;
+    }
+    if (c->hs.offered_ecdhe) { /* RFC 8422 §4: groups only alongside ECC suites */
+        o.groups = cfg->groups;
+        o.n_groups = cfg->n_groups;
+    }
     size_t at = c->hs_out_len;
     if (tf_queue_handshake(c, TF_HS_CLIENT_HELLO, fill_client_hello, &o))
         return c->error;
@@ -74,6 +87,8 @@ static int offered_extension(const tlsflow_conn *c, uint16_t type)
         return 1;
     case TF_EXT_ALPN:
         return c->cfg->alpn_len != 0;
+    case TF_EXT_EC_POINT_FORMATS:
+        return c->hs.offered_ecdhe;
     default:
         return 0;
     }
@@ -103,6 +118,11 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     if (sh.ext.ri && sh.ext.ri_data.len)
         return tf_fail(c, TLSFLOW_E_INSECURE_RENEGOTIATION,
                        "server's renegotiation_info is not empty on an initial handshake");
+    /* RFC 8422 §5.2: the server's list must allow the uncompressed points we send. */
+    if (sh.ext.point_formats &&
+        !memchr(sh.ext.point_formats_list.p, TF_POINT_UNCOMPRESSED, sh.ext.point_formats_list.len))
+        return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
+                       "server's ec_point_formats does not include the uncompressed format");
     if (sh.ext.alpn) {
         tf_reader r = tf_reader_init(sh.ext.alpn_list.p, sh.ext.alpn_list.len), name;
         tf_get_vector(&r, 1, &name);
@@ -123,6 +143,7 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     c->info.cipher_suite = suite->id;
     c->info.ems = sh.ext.ems;
     c->info.secure_renegotiation = sh.ext.ri;
+    snprintf(c->info.key_exchange, sizeof(c->info.key_exchange), "%s", tf_kx_find(suite->kx)->name);
     tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_RECEIVED,
               "ServerHello: %s, extended master secret %s%s%s", suite->name,
               sh.ext.ems ? "on" : "off", c->info.alpn[0] ? ", ALPN " : "", c->info.alpn);
@@ -155,12 +176,15 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     err = tf_x509_verify(c->cfg->trust, ders, lens, cert.n_certs, now, c->cfg->server_name, &why);
     if (err)
         return tf_fail(c, err, why);
-    if (strcmp(ci->key_type, "RSA") != 0)
-        return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED,
-                        "RSA key transport needs an RSA certificate, got %s", ci->key_type);
     if (tf_x509_public_key(ders[0], lens[0], c->hs.peer_spki, sizeof(c->hs.peer_spki),
                            &c->hs.peer_spki_len))
         return tf_fail(c, TLSFLOW_E_CERT_BAD, "cannot read the certificate's public key");
+    uint16_t curve;
+    c->hs.peer_key_type = tf_public_key_type(c->hs.peer_spki, c->hs.peer_spki_len, &curve);
+    if (c->hs.peer_key_type != c->hs.suite->auth)
+        return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED, "%s needs an %s certificate, got %s",
+                        c->hs.suite->name, c->hs.suite->auth == TF_KEY_EC ? "EC" : "RSA",
+                        ci->key_type);
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_VERIFIED,
               "certificate verified: chain to a trusted root, valid now, names \"%s\"",
               c->cfg->server_name);
@@ -194,6 +218,7 @@ int tf_client_write_key_exchange(tlsflow_conn *c)
     uint8_t enc[1024];
     size_t enc_len = 0;
     /* The session key material: our highest version, then 46 random bytes. */
+    c->hs.premaster_len = 48;
     c->hs.premaster[0] = TF_TLS12 >> 8;
     c->hs.premaster[1] = TF_TLS12 & 0xff;
     if (cfg->random(cfg->random_ctx, c->hs.premaster + 2, 46))

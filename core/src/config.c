@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecdhe.h"
 #include "internal.h"
+#include "sigalg.h"
 
 tlsflow_config *tlsflow_config_new(tlsflow_role role)
 {
@@ -15,6 +17,10 @@ tlsflow_config *tlsflow_config_new(tlsflow_role role)
     cfg->role = role;
     for (size_t i = 0; i < tf_suite_count() && i < TF_MAX_SUITES; i++)
         cfg->suites[cfg->n_suites++] = tf_suite_at(i)->id;
+    for (size_t i = 0; i < tf_group_count() && i < TF_MAX_GROUPS; i++)
+        cfg->groups[cfg->n_groups++] = tf_group_at(i);
+    for (size_t i = 0; i < tf_sig_scheme_count() && i < TF_MAX_SIG_SCHEMES; i++)
+        cfg->sig_schemes[cfg->n_sig_schemes++] = tf_sig_scheme_at(i)->id;
     cfg->max_handshake = TLSFLOW_DEFAULT_MAX_HANDSHAKE;
     cfg->offer_ems = 1;
     cfg->random = tf_default_random;
@@ -138,6 +144,10 @@ int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, siz
     for (size_t i = 0; i < cr.n_certs; i++)
         cr.chain_bytes += cr.der_len[i];
     cr.key = load_key(key, key_len);
+    if (cr.key) {
+        cr.key_type = tf_private_key_type(cr.key);
+        cr.key_group = tf_private_key_group(cr.key);
+    }
     if (!cr.key || !tf_private_key_matches(cr.key, cr.der[0], cr.der_len[0]) ||
         tf_x509_summary(cr.der[0], cr.der_len[0], &cr.info) ||
         (sni_name && !(cr.sni_name = dup_string(sni_name)))) {
@@ -206,6 +216,30 @@ int tlsflow_config_set_cipher_suites(tlsflow_config *cfg, const uint16_t *suites
             return TLSFLOW_E_CONFIG;
     memcpy(cfg->suites, suites, count * sizeof(*suites));
     cfg->n_suites = count;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_groups(tlsflow_config *cfg, const uint16_t *groups, size_t count)
+{
+    if (!cfg || !groups || count == 0 || count > TF_MAX_GROUPS)
+        return TLSFLOW_E_USAGE;
+    for (size_t i = 0; i < count; i++)
+        if (!tf_group_supported(groups[i]))
+            return TLSFLOW_E_CONFIG;
+    memcpy(cfg->groups, groups, count * sizeof(*groups));
+    cfg->n_groups = count;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_signature_schemes(tlsflow_config *cfg, const uint16_t *schemes, size_t count)
+{
+    if (!cfg || !schemes || count == 0 || count > TF_MAX_SIG_SCHEMES)
+        return TLSFLOW_E_USAGE;
+    for (size_t i = 0; i < count; i++)
+        if (!tf_sig_scheme_find(schemes[i]))
+            return TLSFLOW_E_CONFIG;
+    memcpy(cfg->sig_schemes, schemes, count * sizeof(*schemes));
+    cfg->n_sig_schemes = count;
     return TLSFLOW_OK;
 }
 

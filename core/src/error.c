@@ -47,6 +47,8 @@ static const tf_error_row ERRORS[] = {
      TLSFLOW_ALERT_ILLEGAL_PARAMETER, "handshake message larger than the configured cap"},
     {TLSFLOW_E_INSECURE_RENEGOTIATION, "TLSFLOW_E_INSECURE_RENEGOTIATION",
      TLSFLOW_ALERT_HANDSHAKE_FAILURE, "renegotiation_info check failed"},
+    {TLSFLOW_E_BAD_SIGNATURE, "TLSFLOW_E_BAD_SIGNATURE", TLSFLOW_ALERT_DECRYPT_ERROR,
+     "the server's signature over its key exchange parameters did not verify"},
     {TLSFLOW_E_CERT_EXPIRED, "TLSFLOW_E_CERT_EXPIRED", TLSFLOW_ALERT_CERTIFICATE_EXPIRED,
      "certificate expired"},
     {TLSFLOW_E_CERT_NOT_YET_VALID, "TLSFLOW_E_CERT_NOT_YET_VALID",

@@ -18,11 +18,18 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
                              tf_server_write_hello, tf_client_read_server_hello},
     [TF_MSG_SERVER_CERTIFICATE] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, SERVER,
                                    tf_server_write_certificate, tf_client_read_certificate},
+    [TF_MSG_SERVER_KEY_EXCHANGE] = {"ServerKeyExchange", TF_CT_HANDSHAKE, TF_HS_SERVER_KEY_EXCHANGE,
+                                    SERVER, tf_server_write_ecdhe_params,
+                                    tf_client_read_ecdhe_params},
     [TF_MSG_SERVER_HELLO_DONE] = {"ServerHelloDone", TF_CT_HANDSHAKE, TF_HS_SERVER_HELLO_DONE,
                                   SERVER, tf_server_write_hello_done, tf_client_read_hello_done},
     [TF_MSG_CLIENT_KEY_EXCHANGE] = {"ClientKeyExchange", TF_CT_HANDSHAKE, TF_HS_CLIENT_KEY_EXCHANGE,
                                     CLIENT, tf_client_write_key_exchange,
                                     tf_server_read_key_exchange},
+    [TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE] = {"ClientKeyExchange", TF_CT_HANDSHAKE,
+                                          TF_HS_CLIENT_KEY_EXCHANGE, CLIENT,
+                                          tf_client_write_ecdhe_key_exchange,
+                                          tf_server_read_ecdhe_key_exchange},
     [TF_MSG_CLIENT_CCS] = {"ChangeCipherSpec", TF_CT_CCS, 0, CLIENT, tf_write_ccs, tf_read_ccs},
     [TF_MSG_CLIENT_FINISHED] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, CLIENT,
                                 tf_write_finished, tf_read_finished},
@@ -40,18 +47,36 @@ static const uint8_t FLOW_RSA[] = {
     TF_MSG_APPLICATION_DATA,
 };
 
+/* RFC 8422 §2: ECDHE_RSA and ECDHE_ECDSA add the signed ServerKeyExchange, and the
+ * client answers with its own public value instead of an encrypted premaster. */
+static const uint8_t FLOW_ECDHE[] = {
+    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,      TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_SERVER_KEY_EXCHANGE, TF_MSG_SERVER_HELLO_DONE, TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE,
+    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,   TF_MSG_SERVER_CCS,
+    TF_MSG_SERVER_FINISHED,     TF_MSG_APPLICATION_DATA,
+};
+
+static const tf_kx_def KX[] = {
+    {TF_KX_RSA, "RSA", FLOW_RSA, 0},
+    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, 1},
+};
+
 const tf_msg_def *tf_msg_table(tf_msg_id id)
 {
     return id < TF_MSG_COUNT ? &MSGS[id] : NULL;
 }
 
+const tf_kx_def *tf_kx_find(tf_kx kx)
+{
+    for (size_t i = 0; i < sizeof(KX) / sizeof(KX[0]); i++)
+        if (KX[i].kx == kx)
+            return &KX[i];
+    return &KX[0];
+}
+
 const uint8_t *tf_flow_for(tf_kx kx)
 {
-    switch (kx) {
-    case TF_KX_RSA:
-    default:
-        return FLOW_RSA;
-    }
+    return tf_kx_find(kx)->flow;
 }
 
 tf_msg_id tf_handshake_next(const tlsflow_conn *c)
@@ -93,6 +118,7 @@ static void finish_handshake(tlsflow_conn *c)
     c->established = 1;
     tf_wipe(c->hs.master, sizeof(c->hs.master));
     tf_wipe(c->hs.premaster, sizeof(c->hs.premaster));
+    tf_wipe(c->hs.kx_priv, sizeof(c->hs.kx_priv));
     tf_hash_free(&c->hs.transcript256);
     tf_hash_free(&c->hs.transcript384);
     tf_tracef(c, TLSFLOW_STEP_HANDSHAKE_DONE, "handshake complete: %s, records now protected",

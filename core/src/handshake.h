@@ -12,8 +12,10 @@ typedef enum {
     TF_MSG_CLIENT_HELLO,
     TF_MSG_SERVER_HELLO,
     TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_SERVER_KEY_EXCHANGE, /* ECDHE: signed ephemeral public value */
     TF_MSG_SERVER_HELLO_DONE,
-    TF_MSG_CLIENT_KEY_EXCHANGE,
+    TF_MSG_CLIENT_KEY_EXCHANGE,       /* RSA: encrypted premaster */
+    TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE, /* ECDHE: the client's public value */
     TF_MSG_CLIENT_CCS,
     TF_MSG_CLIENT_FINISHED,
     TF_MSG_SERVER_CCS,
@@ -33,6 +35,16 @@ typedef struct {
 } tf_msg_def;
 
 const tf_msg_def *tf_msg_table(tf_msg_id id);
+
+/* One row per key exchange: what it is called and the handshake it makes. */
+typedef struct {
+    tf_kx kx;
+    const char *name;    /* as tlsflow_info reports it */
+    const uint8_t *flow; /* the message sequence (tf_msg_id values) */
+    int ephemeral;       /* a named group and a signed ServerKeyExchange are needed */
+} tf_kx_def;
+
+const tf_kx_def *tf_kx_find(tf_kx kx);
 /* The message sequence for a key exchange. */
 const uint8_t *tf_flow_for(tf_kx kx);
 /* The message the connection expects or must send next. */
@@ -61,6 +73,11 @@ int tf_server_write_hello(tlsflow_conn *c);
 int tf_server_write_certificate(tlsflow_conn *c);
 int tf_server_write_hello_done(tlsflow_conn *c);
 int tf_server_read_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len);
+/* ECDHE (ecdhe.c). */
+int tf_server_write_ecdhe_params(tlsflow_conn *c);
+int tf_client_read_ecdhe_params(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c);
+int tf_server_read_ecdhe_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_write_ccs(tlsflow_conn *c);
 int tf_read_ccs(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_write_finished(tlsflow_conn *c);

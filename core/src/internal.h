@@ -14,6 +14,8 @@
 #define TF_MAX_CHAIN       10
 #define TF_MAX_ANCHORS     64
 #define TF_MAX_SUITES      16
+#define TF_MAX_GROUPS      8
+#define TF_MAX_SIG_SCHEMES 16
 #define TF_MAX_SPKI        1200 /* up to RSA-8192 */
 #define TF_MAX_NAME        255  /* host names (RFC 1035 limit) */
 
@@ -44,7 +46,9 @@ typedef struct {
     size_t n_certs;
     size_t chain_bytes; /* sum of der_len */
     tf_private_key *key;
-    char *sni_name; /* NULL: default credential */
+    tf_key_type key_type; /* which suites it can serve */
+    uint16_t key_group;   /* EC: the key's curve as a named group */
+    char *sni_name;       /* NULL: default credential */
     tlsflow_cert_info info;
 } tf_credential;
 
@@ -61,6 +65,10 @@ struct tlsflow_config {
     size_t alpn_len;
     uint16_t suites[TF_MAX_SUITES];
     size_t n_suites;
+    uint16_t groups[TF_MAX_GROUPS]; /* ECDHE groups, preference order */
+    size_t n_groups;
+    uint16_t sig_schemes[TF_MAX_SIG_SCHEMES]; /* signature schemes, preference order */
+    size_t n_sig_schemes;
     size_t max_handshake;
     int offer_ems;
     tlsflow_random_fn random;
@@ -76,7 +84,8 @@ struct tlsflow_config {
 /* One direction of the record layer. */
 typedef struct {
     tf_aead aead;
-    uint8_t fixed_iv[4];
+    const tf_suite *suite; /* nonce layout and overhead */
+    uint8_t fixed_iv[12];  /* suite->fixed_iv_len bytes used */
     uint64_t seq;
     int active; /* records in this direction are protected */
 } tf_direction;
@@ -90,14 +99,28 @@ typedef struct {
     uint8_t client_random[32];
     uint8_t server_random[32];
     uint16_t client_version;
-    uint8_t premaster[48];
+    uint8_t premaster[TF_MAX_KX_SECRET > 48 ? TF_MAX_KX_SECRET : 48];
+    size_t premaster_len; /* 48 for RSA; the shared secret's size for ECDHE */
     uint8_t master[48];
-    uint8_t key_block[2 * 32 + 2 * 4];
+    uint8_t key_block[2 * 32 + 2 * 12];
     int ems;
     int client_offered_alpn;
+    int client_point_formats;       /* server: the client sent ec_point_formats */
+    int offered_ecdhe;              /* client: supported_groups went out */
     const tf_credential *cred;      /* server: the chain we present */
     uint8_t peer_spki[TF_MAX_SPKI]; /* client: the server's public key */
     size_t peer_spki_len;
+    tf_key_type peer_key_type;
+
+    /* ECDHE: the group, how the server signs, our ephemeral key, the peer's value. */
+    uint16_t group;
+    uint16_t sig_scheme;
+    uint8_t kx_priv[TF_MAX_KX_SECRET];
+    size_t kx_priv_len;
+    uint8_t kx_pub[TF_MAX_KX_PUBLIC];
+    size_t kx_pub_len;
+    uint8_t peer_pub[TF_MAX_KX_PUBLIC];
+    size_t peer_pub_len;
     uint8_t hash_before[TF_MAX_HASH]; /* transcript up to the current message */
 } tf_handshake;
 

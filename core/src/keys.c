@@ -59,20 +59,24 @@ int tf_keys_derive(tlsflow_conn *c)
     if (hs->ems) {
         /* RFC 7627 §4: the session hash covers the transcript through ClientKeyExchange. */
         size_t n = tf_transcript_hash(c, seed);
-        ret = n ? tf_prf(alg, hs->premaster, 48, "extended master secret", seed, n, hs->master, 48)
+        ret = n ? tf_prf(alg, hs->premaster, hs->premaster_len, "extended master secret", seed, n,
+                         hs->master, 48)
                 : -1;
     } else {
         memcpy(seed, hs->client_random, 32);
         memcpy(seed + 32, hs->server_random, 32);
-        ret = tf_prf(alg, hs->premaster, 48, "master secret", seed, 64, hs->master, 48);
+        ret = tf_prf(alg, hs->premaster, hs->premaster_len, "master secret", seed, 64, hs->master,
+                     48);
     }
     tf_wipe(hs->premaster, sizeof(hs->premaster));
+    hs->premaster_len = 0;
     if (ret)
         return -1;
     memcpy(seed, hs->server_random, 32);
     memcpy(seed + 32, hs->client_random, 32);
     size_t need = 2 * hs->suite->key_len + 2 * hs->suite->fixed_iv_len;
-    if (tf_prf(alg, hs->master, 48, "key expansion", seed, 64, hs->key_block, need))
+    if (need > sizeof(hs->key_block) ||
+        tf_prf(alg, hs->master, 48, "key expansion", seed, 64, hs->key_block, need))
         return -1;
     emit_keylog(c);
     return 0;
@@ -94,8 +98,9 @@ int tf_keys_activate(tlsflow_conn *c, int write)
     const uint8_t *iv = c->hs.key_block + 2 * s->key_len + (client_keys ? 0 : s->fixed_iv_len);
     tf_direction *d = write ? &c->wr : &c->rd;
 
-    if (tf_aead_init(&d->aead, key, s->key_len))
+    if (s->fixed_iv_len > sizeof(d->fixed_iv) || tf_aead_setup(&d->aead, s->aead, key, s->key_len))
         return -1;
+    d->suite = s;
     memcpy(d->fixed_iv, iv, s->fixed_iv_len);
     d->seq = 0;
     d->active = 1;

@@ -66,6 +66,18 @@ typedef struct {
     tf_hello_exts ext;
 } tf_server_hello;
 
+/* ServerKeyExchange for ECDHE (RFC 8422 §5.4): ServerECDHParams, then the signature. */
+typedef struct {
+    uint16_t group;
+    tf_view point;
+    tf_view params; /* the whole ServerECDHParams, which the signature covers */
+    uint16_t sig_scheme;
+    tf_view signature;
+} tf_server_key_exchange;
+
+#define TF_EC_CURVE_TYPE_NAMED 3 /* ECCurveType named_curve: the only one RFC 8422 keeps */
+#define TF_POINT_UNCOMPRESSED  0 /* ECPointFormat uncompressed */
+
 #define TF_CERT_LIST_MAX 10
 typedef struct {
     tf_view certs[TF_CERT_LIST_MAX];
@@ -79,6 +91,10 @@ int tf_server_hello_parse(const uint8_t *body, size_t len, tf_server_hello *out,
 int tf_certificate_parse(const uint8_t *body, size_t len, tf_certificate *out, const char **why);
 int tf_client_key_exchange_parse(const uint8_t *body, size_t len, tf_view *encrypted,
                                  const char **why);
+int tf_client_key_exchange_ecdhe_parse(const uint8_t *body, size_t len, tf_view *point,
+                                       const char **why);
+int tf_server_key_exchange_parse(const uint8_t *body, size_t len, tf_server_key_exchange *out,
+                                 const char **why);
 int tf_finished_parse(const uint8_t *body, size_t len, tf_view *verify_data, const char **why);
 int tf_empty_parse(const uint8_t *body, size_t len, const char **why);
 
@@ -91,6 +107,10 @@ typedef struct {
     int ems;
     const uint8_t *alpn; /* ProtocolNameList body, NULL: none */
     size_t alpn_len;
+    const uint16_t *sig_algs; /* signature_algorithms, always sent; NULL: every scheme */
+    size_t n_sig_algs;
+    const uint16_t *groups; /* NULL: no supported_groups nor ec_point_formats (no ECC) */
+    size_t n_groups;
 } tf_client_offer;
 
 /* What a server answers, for writing a ServerHello. */
@@ -101,6 +121,7 @@ typedef struct {
     int ri;
     const uint8_t *alpn; /* the chosen name, NULL: none */
     size_t alpn_len;
+    int point_formats; /* answer ec_point_formats (uncompressed only) */
 } tf_server_answer;
 
 /* Writers append the message BODY (no handshake header). */
@@ -108,6 +129,11 @@ int tf_client_hello_write(tf_writer *w, const tf_client_offer *o);
 int tf_server_hello_write(tf_writer *w, const tf_server_answer *a);
 int tf_certificate_write(tf_writer *w, const uint8_t *const *certs, const size_t *lens, size_t n);
 int tf_client_key_exchange_write(tf_writer *w, const uint8_t *encrypted, size_t len);
+int tf_client_key_exchange_ecdhe_write(tf_writer *w, const uint8_t *point, size_t len);
+/* ServerECDHParams alone (what the signature covers), then the whole message body. */
+int tf_ecdh_params_write(tf_writer *w, uint16_t group, const uint8_t *point, size_t len);
+int tf_server_key_exchange_write(tf_writer *w, const uint8_t *params, size_t params_len,
+                                 uint16_t sig_scheme, const uint8_t *sig, size_t sig_len);
 int tf_finished_write(tf_writer *w, const uint8_t *verify_data, size_t len);
 
 /* Is this a GREASE value (RFC 8701)? */

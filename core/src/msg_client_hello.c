@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "sigalg.h"
 #include "tlsflow/tlsflow.h"
 
 int tf_client_hello_parse(const uint8_t *body, size_t len, tf_client_hello *out, const char **why)
@@ -24,9 +25,6 @@ int tf_client_hello_parse(const uint8_t *body, size_t len, tf_client_hello *out,
         return *why = "ClientHello: malformed extensions block", TLSFLOW_E_DECODE;
     return tf_ext_parse(&exts, 0, &out->ext, why);
 }
-
-static const uint16_t SIG_ALGS[] = {0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
-                                    0x0601, 0x0403, 0x0503, 0x0603};
 
 static void write_ext_header(tf_writer *w, uint16_t type, tf_vec *v)
 {
@@ -67,10 +65,26 @@ int tf_client_hello_write(tf_writer *w, const tf_client_offer *o)
     tf_put_vector_end(w, ext);
     write_ext_header(w, TF_EXT_SIGNATURE_ALGORITHMS, &ext);
     inner = tf_put_vector_begin(w, 2);
-    for (size_t i = 0; i < sizeof(SIG_ALGS) / sizeof(SIG_ALGS[0]); i++)
-        tf_put_u16(w, SIG_ALGS[i]);
+    for (size_t i = 0; o->sig_algs && i < o->n_sig_algs; i++)
+        tf_put_u16(w, o->sig_algs[i]);
+    for (size_t i = 0; !o->sig_algs && i < tf_sig_scheme_count(); i++)
+        tf_put_u16(w, tf_sig_scheme_at(i)->id);
     tf_put_vector_end(w, inner);
     tf_put_vector_end(w, ext);
+    if (o->groups) {
+        /* RFC 8422 §4: only with ECC suites; points only uncompressed (§5.1.2). */
+        write_ext_header(w, TF_EXT_SUPPORTED_GROUPS, &ext);
+        inner = tf_put_vector_begin(w, 2);
+        for (size_t i = 0; i < o->n_groups; i++)
+            tf_put_u16(w, o->groups[i]);
+        tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+        write_ext_header(w, TF_EXT_EC_POINT_FORMATS, &ext);
+        inner = tf_put_vector_begin(w, 1);
+        tf_put_u8(w, TF_POINT_UNCOMPRESSED);
+        tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+    }
     if (o->alpn) {
         write_ext_header(w, TF_EXT_ALPN, &ext);
         inner = tf_put_vector_begin(w, 2);

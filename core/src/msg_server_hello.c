@@ -28,7 +28,7 @@ int tf_server_hello_write(tf_writer *w, const tf_server_answer *a)
     tf_put_u8(w, 0); /* empty session_id: this server does not resume sessions */
     tf_put_u16(w, a->suite);
     tf_put_u8(w, 0);
-    if (!a->ri && !a->ems && !a->alpn)
+    if (!a->ri && !a->ems && !a->alpn && !a->point_formats)
         return tf_writer_ok(w) ? 0 : -1;
     exts = tf_put_vector_begin(w, 2);
     if (a->ri) {
@@ -48,6 +48,14 @@ int tf_server_hello_write(tf_writer *w, const tf_server_answer *a)
         name = tf_put_vector_begin(w, 1);
         tf_put_bytes(w, a->alpn, a->alpn_len);
         tf_put_vector_end(w, name);
+        tf_put_vector_end(w, list);
+        tf_put_vector_end(w, ext);
+    }
+    if (a->point_formats) { /* RFC 8422 §5.2: we parse uncompressed points only */
+        tf_put_u16(w, TF_EXT_EC_POINT_FORMATS);
+        ext = tf_put_vector_begin(w, 2);
+        list = tf_put_vector_begin(w, 1);
+        tf_put_u8(w, TF_POINT_UNCOMPRESSED);
         tf_put_vector_end(w, list);
         tf_put_vector_end(w, ext);
     }

@@ -1,14 +1,12 @@
-/* The record layer (RFC 5246 §6.2, RFC 5288): framing, size limits, AES-GCM protection
- * with explicit nonces and sequence numbers, and the output queue. */
+/* The record layer (RFC 5246 §6.2): framing, size limits, AEAD protection with sequence
+ * numbers, and the output queue. The suite row says how a nonce is made: AES-GCM (RFC
+ * 5288) sends the low 8 bytes of it in each record, ChaCha20-Poly1305 (RFC 7905) none. */
 #include "record.h"
 
 #include <string.h>
 
 #include "handshake.h"
 #include "keys.h"
-
-#define TF_EXPLICIT_NONCE 8
-#define TF_TAG            16
 
 static void put_header(uint8_t *h, uint8_t type, size_t len)
 {
@@ -25,13 +23,20 @@ static void put_u64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
-/* nonce = fixed_iv || seq; aad = seq || type || version || plaintext length. */
+/* nonce = fixed_iv, left-aligned over 12 zero bytes, XOR the sequence number in the low
+ * 8 bytes: fixed_iv(4) || seq for AES-GCM (whose low 8 bytes are then sent, and on
+ * receipt taken from the record), fixed_iv(12) XOR seq for ChaCha20-Poly1305.
+ * aad = seq || type || version || plaintext length (both AEADs). */
 static void nonce_and_aad(const tf_direction *d, uint8_t type, size_t len, uint8_t nonce[12],
                           uint8_t aad[13])
 {
-    memcpy(nonce, d->fixed_iv, 4);
-    put_u64(nonce + 4, d->seq);
-    put_u64(aad, d->seq);
+    uint8_t seq[8];
+    put_u64(seq, d->seq);
+    memset(nonce, 0, 12);
+    memcpy(nonce, d->fixed_iv, d->suite->fixed_iv_len);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= seq[i];
+    memcpy(aad, seq, 8);
     aad[8] = type;
     aad[9] = 3;
     aad[10] = 3;
@@ -46,7 +51,7 @@ size_t tf_record_room(tlsflow_conn *c)
         c->out_off = 0;
     }
     size_t used = c->out_off + c->out_len;
-    size_t overhead = 5 + (c->wr.active ? TF_EXPLICIT_NONCE + TF_TAG : 0);
+    size_t overhead = 5 + (c->wr.active ? tf_suite_record_overhead(c->wr.suite) : 0);
     if (used + overhead >= TF_OUT_CAP)
         return 0;
     size_t room = TF_OUT_CAP - used - overhead;
@@ -68,14 +73,14 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
     if (d->seq == UINT64_MAX)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "write sequence number exhausted");
     uint8_t nonce[12], aad[13];
+    size_t ex = d->suite->explicit_nonce_len;
     nonce_and_aad(d, type, len, nonce, aad);
-    put_header(h, type, TF_EXPLICIT_NONCE + len + TF_TAG);
-    memcpy(h + 5, nonce + 4, TF_EXPLICIT_NONCE);
-    if (tf_aead_seal(&d->aead, nonce, aad, sizeof(aad), data, len, h + 5 + TF_EXPLICIT_NONCE,
-                     h + 5 + TF_EXPLICIT_NONCE + len))
-        return tf_fail(c, TLSFLOW_E_INTERNAL, "AES-GCM encryption failed");
+    put_header(h, type, ex + len + TF_AEAD_TAG);
+    memcpy(h + 5, nonce + 12 - ex, ex);
+    if (tf_aead_seal(&d->aead, nonce, aad, sizeof(aad), data, len, h + 5 + ex, h + 5 + ex + len))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "record encryption failed");
     d->seq++;
-    c->out_len += 5 + TF_EXPLICIT_NONCE + len + TF_TAG;
+    c->out_len += 5 + ex + len + TF_AEAD_TAG;
     return 0;
 }
 
@@ -131,15 +136,16 @@ static int unprotect(tlsflow_conn *c, uint8_t type, uint8_t *payload, size_t len
     /* Before the handshake ends, the only protected record is the peer's Finished: a
      * wrong premaster shows up here, and must look exactly like a wrong Finished. */
     int err = c->established ? TLSFLOW_E_BAD_RECORD_MAC : TLSFLOW_E_BAD_FINISHED;
-    if (len < TF_EXPLICIT_NONCE + TF_TAG)
+    size_t ex = d->suite->explicit_nonce_len;
+    if (len < ex + TF_AEAD_TAG)
         return tf_fail(c, err, "protected record shorter than nonce and tag");
     if (d->seq == UINT64_MAX)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "read sequence number exhausted");
-    size_t n = len - TF_EXPLICIT_NONCE - TF_TAG;
+    size_t n = len - ex - TF_AEAD_TAG;
     uint8_t nonce[12], aad[13];
     nonce_and_aad(d, type, n, nonce, aad);
-    memcpy(nonce + 4, payload, TF_EXPLICIT_NONCE); /* the sender's explicit nonce */
-    uint8_t *ct = payload + TF_EXPLICIT_NONCE;
+    memcpy(nonce + 12 - ex, payload, ex); /* the sender's explicit nonce, if any */
+    uint8_t *ct = payload + ex;
     if (tf_aead_open(&d->aead, nonce, aad, sizeof(aad), ct, n, ct + n, ct))
         return tf_fail(c, err,
                        err == TLSFLOW_E_BAD_FINISHED

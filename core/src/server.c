@@ -1,11 +1,15 @@
-/* The server's side of the flow: read ClientHello, answer with ServerHello, Certificate
- * and ServerHelloDone, then recover the session key from ClientKeyExchange. */
+/* The server's side of the flow: read ClientHello and choose suite, credential, group and
+ * signature scheme; answer with ServerHello, Certificate and ServerHelloDone; for RSA key
+ * transport recover the session key from ClientKeyExchange (ECDHE is in ecdhe.c). */
+#include <stdio.h>
 #include <string.h>
 
+#include "ecdhe.h"
 #include "handshake.h"
 #include "hello_info.h"
 #include "keys.h"
 #include "msg.h"
+#include "sigalg.h"
 
 static int offers_suite(const tf_view *suites, uint16_t id)
 {
@@ -31,27 +35,77 @@ static int name_equal(const char *a, const uint8_t *b, size_t len)
     return 1;
 }
 
-/* The credential named by SNI, else the default one. */
-static const tf_credential *pick_credential(const tlsflow_config *cfg, const tf_view *sni)
+/* The credentials that may answer: those SNI names, else the defaults (the unnamed ones,
+ * or when every credential is named, those named like the first). Several may share a
+ * name, an RSA and an ECDSA one typically; the suite decides between them. */
+static size_t candidates(const tlsflow_config *cfg, const tf_view *sni, const tf_credential **out)
 {
-    const tf_credential *fallback = NULL;
-    for (size_t i = 0; i < cfg->n_creds; i++) {
-        const tf_credential *cr = &cfg->creds[i];
-        if (cr->sni_name && sni->p && name_equal(cr->sni_name, sni->p, sni->len))
-            return cr;
-        if (!cr->sni_name && !fallback)
-            fallback = cr;
-    }
-    return fallback ? fallback : (cfg->n_creds ? &cfg->creds[0] : NULL);
+    size_t n = 0;
+    for (size_t i = 0; sni->p && i < cfg->n_creds; i++)
+        if (cfg->creds[i].sni_name && name_equal(cfg->creds[i].sni_name, sni->p, sni->len))
+            out[n++] = &cfg->creds[i];
+    if (n)
+        return n;
+    for (size_t i = 0; i < cfg->n_creds; i++)
+        if (!cfg->creds[i].sni_name)
+            out[n++] = &cfg->creds[i];
+    if (n)
+        return n;
+    for (size_t i = 0; i < cfg->n_creds; i++)
+        if (strcmp(cfg->creds[i].sni_name, cfg->creds[0].sni_name) == 0)
+            out[n++] = &cfg->creds[i];
+    return n;
 }
 
-/* Server preference: the first of our suites that the client offers. */
-static const tf_suite *pick_suite(const tlsflow_config *cfg, const tf_view *offered)
+typedef struct {
+    const tf_suite *suite;
+    const tf_credential *cred;
+    uint16_t group;  /* ECDHE */
+    uint16_t scheme; /* ECDHE: how ServerKeyExchange is signed */
+} choice;
+
+/* Can this credential complete an ECDHE suite: a signature scheme the client accepts,
+ * and (RFC 8422 §4) an ECDSA key on a curve the client named? 0 if not. */
+static uint16_t ecdhe_scheme(const tlsflow_config *cfg, const tf_client_hello *ch,
+                             const tf_credential *cr)
 {
-    for (size_t i = 0; i < cfg->n_suites; i++)
-        if (offers_suite(offered, cfg->suites[i]))
-            return tf_suite_find(cfg->suites[i]);
-    return NULL;
+    const tf_hello_exts *e = &ch->ext;
+    if (cr->key_type == TF_KEY_EC && e->groups &&
+        !tf_groups_contain(e->groups_list.p, e->groups_list.len, cr->key_group))
+        return 0;
+    return tf_sig_scheme_choose(cfg->sig_schemes, cfg->n_sig_schemes,
+                                e->sig_algs ? e->sig_algs_list.p : NULL, e->sig_algs_list.len,
+                                cr->key_type, cr->key_group);
+}
+
+/* Server preference (see tlsflow_config_set_cipher_suites): the first suite the client
+ * offers that a candidate credential can complete. */
+static int choose(const tlsflow_config *cfg, const tf_client_hello *ch,
+                  const tf_credential *const *creds, size_t n_creds, choice *out)
+{
+    uint16_t order[TF_MAX_SUITES];
+    int chacha = tf_suites_client_prefers_chacha(ch->suites.p, ch->suites.len);
+    size_t n = tf_suites_server_order(cfg->suites, cfg->n_suites, chacha, order);
+    const tf_hello_exts *e = &ch->ext;
+    uint16_t group = tf_group_choose(cfg->groups, cfg->n_groups,
+                                     e->groups ? e->groups_list.p : NULL, e->groups_list.len);
+    for (size_t i = 0; i < n; i++) {
+        const tf_suite *s = tf_suite_find(order[i]);
+        if (!s || !offers_suite(&ch->suites, s->id))
+            continue;
+        int ephemeral = tf_kx_find(s->kx)->ephemeral;
+        if (ephemeral && !group)
+            continue; /* RFC 8422 §4: no ECC suite without a group in common */
+        for (size_t j = 0; j < n_creds; j++) {
+            uint16_t scheme = 0;
+            if (creds[j]->key_type != s->auth ||
+                (ephemeral && !(scheme = ecdhe_scheme(cfg, ch, creds[j]))))
+                continue;
+            *out = (choice){s, creds[j], ephemeral ? group : 0, scheme};
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* RFC 7301 §3.2: our first protocol that the client also offers. */
@@ -90,17 +144,31 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
                        "renegotiation_info is not empty on an initial handshake");
     int secure_reneg = ch.ext.ri || offers_suite(&ch.suites, TF_SCSV_RENEGOTIATION);
 
-    const tf_suite *suite = pick_suite(c->cfg, &ch.suites);
-    if (!suite)
-        return tf_failf(c, TLSFLOW_E_HANDSHAKE_FAILURE,
-                        "no cipher suite in common (client offered %zu suites)",
-                        c->info.client_hello.n_suites);
-    c->hs.cred = pick_credential(c->cfg, &ch.ext.sni_host);
-    if (!c->hs.cred)
+    /* RFC 8422 §5.1.2: a client naming curves must accept uncompressed points. */
+    if (ch.ext.point_formats && ch.ext.groups &&
+        !memchr(ch.ext.point_formats_list.p, TF_POINT_UNCOMPRESSED, ch.ext.point_formats_list.len))
+        return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
+                       "ec_point_formats does not include the uncompressed format");
+
+    const tf_credential *creds[TF_MAX_CREDENTIALS];
+    size_t n_creds = candidates(c->cfg, &ch.ext.sni_host, creds);
+    choice pick;
+    if (!n_creds)
         return tf_fail(c, TLSFLOW_E_CONFIG, "server has no certificate configured");
+    if (!choose(c->cfg, &ch, creds, n_creds, &pick))
+        return tf_failf(c, TLSFLOW_E_HANDSHAKE_FAILURE,
+                        "no cipher suite in common that we can complete (client offered %zu "
+                        "suites, %zu groups, %zu signature schemes)",
+                        c->info.client_hello.n_suites, c->info.client_hello.n_groups,
+                        c->info.client_hello.n_sig_algs);
     if (c->cfg->alpn_len && ch.ext.alpn && pick_alpn(c, &ch.ext.alpn_list))
         return c->error;
 
+    const tf_suite *suite = pick.suite;
+    c->hs.cred = pick.cred;
+    c->hs.group = pick.group;
+    c->hs.sig_scheme = pick.scheme;
+    c->hs.client_point_formats = ch.ext.point_formats;
     c->hs.client_version = ch.version;
     memcpy(c->hs.client_random, ch.random, 32);
     c->hs.ems = ch.ext.ems;
@@ -112,6 +180,9 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     c->info.ems = ch.ext.ems;
     c->info.secure_renegotiation = secure_reneg;
     c->info.cert = c->hs.cred->info;
+    snprintf(c->info.key_exchange, sizeof(c->info.key_exchange), "%s", tf_kx_find(suite->kx)->name);
+    if (pick.group)
+        tf_ecdhe_info(c, pick.group, pick.scheme, 0);
     tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
               "ClientHello: version 0x%04x, %zu suites, SNI \"%s\", ALPN \"%s\", EMS %s",
               ch.version, c->info.client_hello.n_suites, c->info.server_name,
@@ -134,6 +205,7 @@ int tf_server_write_hello(tlsflow_conn *c)
     a.suite = c->hs.suite->id;
     a.ems = c->hs.ems;
     a.ri = c->info.secure_renegotiation;
+    a.point_formats = c->hs.client_point_formats && tf_kx_find(c->hs.suite->kx)->ephemeral;
     if (c->info.alpn[0]) {
         a.alpn = (const uint8_t *)c->info.alpn;
         a.alpn_len = strlen(c->info.alpn);
@@ -141,9 +213,10 @@ int tf_server_write_hello(tlsflow_conn *c)
     if (tf_queue_handshake(c, TF_HS_SERVER_HELLO, fill_server_hello, &a))
         return c->error;
     c->version_fixed = 1;
-    tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_SENT, "ServerHello: %s, extended master secret %s%s%s",
-              c->hs.suite->name, a.ems ? "on" : "off", a.alpn ? ", ALPN " : "",
-              a.alpn ? c->info.alpn : "");
+    tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_SENT,
+              "ServerHello: %s, extended master secret %s%s%s%s%s", c->hs.suite->name,
+              a.ems ? "on" : "off", a.alpn ? ", ALPN " : "", a.alpn ? c->info.alpn : "",
+              c->hs.group ? ", group " : "", c->info.group_name);
     return 0;
 }
 
@@ -190,6 +263,7 @@ int tf_server_read_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len
      * it is well formed, chosen in constant time. A bad ciphertext surfaces at Finished. */
     if (c->cfg->random(c->cfg->random_ctx, c->hs.premaster, 48))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
+    c->hs.premaster_len = 48;
     if (tf_rsa_decrypt_premaster(c->hs.cred->key, enc.p, enc.len, c->hs.client_version,
                                  c->hs.premaster))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "the RSA private key is unusable");

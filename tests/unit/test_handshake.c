@@ -268,14 +268,14 @@ static void test_bad_client_key_exchange_looks_like_bad_finished(void **state)
     void (*variants[])(uint8_t *, size_t, pair *) = {corrupt_cke_ciphertext, cke_wrong_version,
                                                      cke_wrong_length};
     int ref_err, ref_alert;
-    pair *p = pair_new(0, 1);
+    pair *p = pair_new(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 1);
     deliver_mutated(p, flip_finished, &ref_err, &ref_alert);
     pair_free(p);
     assert_int_equal(ref_err, TLSFLOW_E_BAD_FINISHED);
     assert_int_equal(ref_alert, TLSFLOW_ALERT_BAD_RECORD_MAC);
     for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
         int err, alert;
-        p = pair_new(0, 1);
+        p = pair_new(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 1);
         deliver_mutated(p, variants[i], &err, &alert);
         pair_free(p);
         assert_int_equal(err, ref_err);
@@ -288,7 +288,7 @@ static void test_bad_client_key_exchange_looks_like_bad_finished(void **state)
 static void test_premaster_selection(void **state)
 {
     (void)state;
-    pair *p = pair_new(0, 1);
+    pair *p = pair_new(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 1);
     run_to_client_key_exchange(p);
     const tf_private_key *key = p->server->cfg->creds[0].key;
     uint8_t pm[48], enc[512], out[48], random48[48];

@@ -45,8 +45,36 @@ extern "C" {
 
 /* ---- Cipher suites --------------------------------------------------------------- */
 
+/* RSA key transport (RFC 5246, RFC 5288): no forward secrecy. */
 #define TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 0x009C
 #define TLSFLOW_RSA_WITH_AES_256_GCM_SHA384 0x009D
+/* Ephemeral ECDH signed with the certificate's RSA or ECDSA key (RFC 8422, RFC 5289,
+ * RFC 7905). The default order prefers these, ECDSA before RSA, AES-GCM before
+ * ChaCha20-Poly1305 (unless the client lists ChaCha20-Poly1305 first). */
+#define TLSFLOW_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256       0xC02B
+#define TLSFLOW_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384       0xC02C
+#define TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256         0xC02F
+#define TLSFLOW_ECDHE_RSA_WITH_AES_256_GCM_SHA384         0xC030
+#define TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   0xCCA8
+#define TLSFLOW_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xCCA9
+
+/* ---- Named groups for ECDHE (RFC 8422 §5.1.1, RFC 7748) ---------------------------- */
+
+#define TLSFLOW_GROUP_SECP256R1 23
+#define TLSFLOW_GROUP_SECP384R1 24
+#define TLSFLOW_GROUP_X25519    29
+
+/* ---- Signature schemes for ServerKeyExchange (RFC 8446 §4.2.3 code points) ---------- */
+
+#define TLSFLOW_SIG_RSA_PKCS1_SHA256       0x0401
+#define TLSFLOW_SIG_RSA_PKCS1_SHA384       0x0501
+#define TLSFLOW_SIG_RSA_PKCS1_SHA512       0x0601
+#define TLSFLOW_SIG_ECDSA_SECP256R1_SHA256 0x0403
+#define TLSFLOW_SIG_ECDSA_SECP384R1_SHA384 0x0503
+#define TLSFLOW_SIG_ECDSA_SECP521R1_SHA512 0x0603
+#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA256    0x0804
+#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA384    0x0805
+#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA512    0x0806
 
 /* ---- Types ------------------------------------------------------------------------ */
 
@@ -84,6 +112,7 @@ typedef enum {
     TLSFLOW_E_NO_APPLICATION_PROTOCOL = -15, /* no ALPN protocol in common */
     TLSFLOW_E_HANDSHAKE_TOO_LARGE = -16,     /* handshake message over the configured cap */
     TLSFLOW_E_INSECURE_RENEGOTIATION = -17,  /* renegotiation_info check failed */
+    TLSFLOW_E_BAD_SIGNATURE = -18,           /* ServerKeyExchange signature did not verify */
     TLSFLOW_E_CERT_EXPIRED = -20,            /* a certificate's notAfter has passed */
     TLSFLOW_E_CERT_NOT_YET_VALID = -21,      /* a certificate's notBefore is in the future */
     TLSFLOW_E_CERT_UNKNOWN_CA = -22,         /* chain does not lead to a trust anchor */
@@ -136,8 +165,8 @@ typedef enum {
     TLSFLOW_STEP_CERTIFICATE_VERIFIED, /* 2. chain and host name verified */
     TLSFLOW_STEP_SERVER_HELLO_DONE_SENT,
     TLSFLOW_STEP_SERVER_HELLO_DONE_RECEIVED,
-    TLSFLOW_STEP_PREMASTER_ENCRYPTED, /* 3. the client encrypted the session key */
-    TLSFLOW_STEP_PREMASTER_DECRYPTED, /* 4. the server ran the decryption */
+    TLSFLOW_STEP_PREMASTER_ENCRYPTED, /* 3. the client encrypted the session key (RSA) */
+    TLSFLOW_STEP_PREMASTER_DECRYPTED, /* 4. the server ran the decryption (RSA) */
     TLSFLOW_STEP_KEYS_DERIVED,        /* master secret and record keys exist */
     TLSFLOW_STEP_CHANGE_CIPHER_SPEC_SENT,
     TLSFLOW_STEP_CHANGE_CIPHER_SPEC_RECEIVED,
@@ -146,7 +175,14 @@ typedef enum {
     TLSFLOW_STEP_HANDSHAKE_DONE, /* 5. records are now protected */
     TLSFLOW_STEP_ALERT_SENT,
     TLSFLOW_STEP_ALERT_RECEIVED,
-    TLSFLOW_STEP_RENEGOTIATION_REFUSED
+    TLSFLOW_STEP_RENEGOTIATION_REFUSED,
+    /* ECDHE suites. Steps 3 and 4 become: the server sends a fresh public value signed
+     * with its certificate key; the client checks the signature, answers with its own
+     * public value and computes the shared secret; the server computes the same. */
+    TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT,     /* server: group, public value, signature */
+    TLSFLOW_STEP_SERVER_KEY_EXCHANGE_VERIFIED, /* client: signature checked with the cert */
+    TLSFLOW_STEP_CLIENT_KEY_SHARE_SENT,        /* 3. client: its public value sent, secret made */
+    TLSFLOW_STEP_SHARED_SECRET_COMPUTED        /* 4. server: the same secret from the client's */
 } tlsflow_step;
 
 /** One trace event: the step and a short human description with the real values. */
@@ -167,9 +203,13 @@ tlsflow_config *tlsflow_config_new(tlsflow_role role);
 /** Free a configuration. Connections made from it must be freed first. */
 void tlsflow_config_free(tlsflow_config *cfg);
 
-/** Server: add a certificate chain (leaf first) and its private key, PEM or DER.
- *  sni_name selects this credential when the client asks for that name (NULL: default;
- *  the first credential added is the default when none is marked so). */
+/** Server: add a certificate chain (leaf first) and its private key, PEM or DER. The key
+ *  may be RSA ("RSA PRIVATE KEY" or "PRIVATE KEY") or EC on P-256 or P-384 ("EC PRIVATE
+ *  KEY" or "PRIVATE KEY"); its type decides the suites the credential serves (RSA: RSA
+ *  key transport and ECDHE_RSA; EC: ECDHE_ECDSA), so an RSA and an ECDSA credential can
+ *  serve side by side. sni_name selects this credential when the client asks for that
+ *  name (NULL: default; the first credential added is the default when none is marked
+ *  so). Among the credentials for a name, the negotiated suite picks the key type. */
 int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
                                   const uint8_t *key, size_t key_len, const char *sni_name);
 /** Client: add trusted root certificates (PEM with one or more certificates, or DER). */
@@ -178,8 +218,25 @@ int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, 
 int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name);
 /** Protocols for ALPN in preference order (server: its choices; client: its offer). */
 int tlsflow_config_set_alpn(tlsflow_config *cfg, const char *const *protocols, size_t count);
-/** Cipher suites in preference order; the default is every supported suite. */
+/** Cipher suites in preference order; the default is every supported suite. A client
+ *  offers them in this order. A server picks its first suite the client also offers and
+ *  can complete (a credential of the suite's key type, and for ECDHE a group and a
+ *  signature scheme in common), except that when the client's first AEAD suite we know
+ *  is ChaCha20-Poly1305, ChaCha20 suites move ahead of the AES-GCM suites with the same
+ *  key exchange and authentication (clients without AES hardware ask this way). */
 int tlsflow_config_set_cipher_suites(tlsflow_config *cfg, const uint16_t *suites, size_t count);
+/** ECDHE groups (TLSFLOW_GROUP_*) in preference order; default x25519, secp256r1,
+ *  secp384r1. A client offers them (supported_groups, only when it offers an ECDHE suite);
+ *  a server takes its first one the client offers (a client without supported_groups is
+ *  taken to support secp256r1, RFC 8422 §4). */
+int tlsflow_config_set_groups(tlsflow_config *cfg, const uint16_t *groups, size_t count);
+/** Signature schemes (TLSFLOW_SIG_*) in preference order; default: RSA-PSS, RSA PKCS#1
+ *  and ECDSA, each with SHA-256, -384, -512. A client offers and accepts only these; a
+ *  server signs ServerKeyExchange with its first one that the client offers and its key
+ *  can make (ECDSA: the scheme named for the key's curve first). SHA-1 is never used: a
+ *  client without signature_algorithms (whose default is SHA-1) gets no ECDHE suite. */
+int tlsflow_config_set_signature_schemes(tlsflow_config *cfg, const uint16_t *schemes,
+                                         size_t count);
 /** Cap for one incoming handshake message (default TLSFLOW_DEFAULT_MAX_HANDSHAKE). */
 int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes);
 /** Client: offer the extended master secret extension (default 1). Off only for tests. */
@@ -241,6 +298,10 @@ const char *tlsflow_error_name(int code);
 const char *tlsflow_alert_name(int alert);
 /** The IANA name of a cipher suite, or NULL if unknown. */
 const char *tlsflow_suite_name(uint16_t suite);
+/** The IANA name of a named group we support ("x25519", "secp256r1"...), or NULL. */
+const char *tlsflow_group_name(uint16_t group);
+/** The IANA name of a signature scheme we support ("rsa_pss_rsae_sha256"...), or NULL. */
+const char *tlsflow_signature_scheme_name(uint16_t scheme);
 
 /* ---- What was negotiated (valid from the moment each value is known) ------------------ */
 
@@ -279,7 +340,17 @@ typedef struct {
     int secure_renegotiation;
     char server_name[256];          /* SNI (server: as received; client: as sent) */
     char alpn[256];                 /* the protocol chosen, "" if none */
-    size_t encrypted_premaster_len; /* size of the RSA-encrypted premaster */
+    size_t encrypted_premaster_len; /* RSA key exchange: size of the encrypted premaster */
+    char key_exchange[8];           /* "RSA" or "ECDHE" once the suite is known, else "" */
+    /* ECDHE only (zero and "" otherwise). Server side known after ClientHello (group,
+     * scheme) or when sent/received (sizes); client side once each message arrives. */
+    uint16_t group;                 /* the named group, TLSFLOW_GROUP_* */
+    char group_name[16];            /* its IANA name: "x25519", "secp256r1", "secp384r1" */
+    size_t server_public_len;       /* bytes of the server's public value (32, 65, 97) */
+    size_t client_public_len;       /* bytes of the client's public value */
+    uint16_t signature_scheme;      /* what signed ServerKeyExchange, TLSFLOW_SIG_* */
+    char signature_scheme_name[32]; /* its IANA name, e.g. "rsa_pss_rsae_sha256" */
+    size_t signature_len;           /* bytes of that signature */
     tlsflow_cert_info cert;         /* server's leaf (client: as verified; server: ours) */
     tlsflow_hello_info client_hello;
     uint64_t records_in, records_out; /* protected application records */

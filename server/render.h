@@ -1,0 +1,39 @@
+/* Presentation of one connection's handshake: the five-step flow with the real
+ * values, as plain text (terminals), HTML with an SVG sequence diagram (browsers)
+ * and JSON (scripts). Pure functions of a conn_view: no I/O. */
+#ifndef TLSFLOW_RENDER_H
+#define TLSFLOW_RENDER_H
+
+#include <stdint.h>
+
+#include <tlsflow/tlsflow.h>
+
+#include "sbuf.h"
+#include "trace_store.h"
+
+typedef struct {
+    const tlsflow_info *info;
+    const trace_store *trace;
+    const char *peer;  /* "127.0.0.1:51234" */
+    const char *local; /* "127.0.0.1:8443" */
+    unsigned local_port;
+    unsigned requests;          /* requests on this connection, this one included */
+    uint64_t wire_in, wire_out; /* TLS bytes on the socket so far */
+    size_t conn_memory;         /* tlsflow_conn_memory() */
+    int scenarios;              /* the local PKI's scenario endpoints exist */
+} conn_view;
+
+/* The body that fits one TLS record with room for the response head. */
+#define RENDER_TEXT_MAX 15360
+
+void render_text(const conn_view *v, sbuf *out);
+void render_html(const conn_view *v, sbuf *out);
+/* 0 on success. */
+int render_json(const conn_view *v, sbuf *out);
+
+/* "2026-11-27 04:06:00 UTC" */
+void render_time(int64_t t, char out[32]);
+/* "TLS_RSA_WITH_AES_128_GCM_SHA256" or "0x1234". */
+const char *render_suite(uint16_t suite, char buf[16]);
+
+#endif

@@ -1,0 +1,194 @@
+/* The handshake as JSON: what was negotiated, the trace, and an echo of the
+ * ClientHello with its JA3 fingerprint. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "flow_steps.h"
+#include "hello_names.h"
+#include "local_pki.h"
+#include "render.h"
+
+static cJSON *named16(uint16_t id, const char *name)
+{
+    cJSON *o = cJSON_CreateObject();
+    char hex[8];
+    snprintf(hex, sizeof(hex), "0x%04x", id);
+    cJSON_AddNumberToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "hex", hex);
+    if (name)
+        cJSON_AddStringToObject(o, "name", name);
+    else
+        cJSON_AddNullToObject(o, "name");
+    return o;
+}
+
+typedef const char *(*namer16)(uint16_t);
+
+static cJSON *list16(const uint16_t *v, size_t n, namer16 name)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, named16(v[i], is_grease(v[i]) ? "GREASE" : name(v[i])));
+    return a;
+}
+
+static cJSON *certificate(const tlsflow_cert_info *c)
+{
+    char t[32];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "subject", c->subject);
+    cJSON_AddStringToObject(o, "issuer", c->issuer);
+    render_time(c->not_before, t);
+    cJSON_AddStringToObject(o, "not_before", t);
+    render_time(c->not_after, t);
+    cJSON_AddStringToObject(o, "not_after", t);
+    cJSON_AddStringToObject(o, "key_type", c->key_type ? c->key_type : "");
+    cJSON_AddNumberToObject(o, "key_bits", c->key_bits);
+    return o;
+}
+
+static cJSON *client_hello(const tlsflow_hello_info *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "version", h->version);
+    cJSON_AddStringToObject(o, "version_name", version_name(h->version));
+    cJSON_AddItemToObject(o, "cipher_suites", list16(h->suites, h->n_suites, suite_name));
+    cJSON_AddItemToObject(o, "extensions", list16(h->extensions, h->n_extensions, extension_name));
+    cJSON_AddItemToObject(o, "supported_groups", list16(h->groups, h->n_groups, group_name));
+    cJSON_AddItemToObject(o, "signature_algorithms",
+                          list16(h->sig_algs, h->n_sig_algs, sigalg_name));
+    cJSON *pf = cJSON_CreateArray();
+    for (size_t i = 0; i < h->n_point_formats; i++) {
+        cJSON *f = cJSON_CreateObject();
+        const char *n = point_format_name(h->point_formats[i]);
+        cJSON_AddNumberToObject(f, "id", h->point_formats[i]);
+        if (n)
+            cJSON_AddStringToObject(f, "name", n);
+        else
+            cJSON_AddNullToObject(f, "name");
+        cJSON_AddItemToArray(pf, f);
+    }
+    cJSON_AddItemToObject(o, "ec_point_formats", pf);
+    cJSON_AddStringToObject(o, "alpn", h->alpn);
+
+    sbuf ja3;
+    sb_init(&ja3, 8192);
+    ja3_string(h, &ja3);
+    char md5[33] = "";
+    if (ja3.p)
+        ja3_md5_hex(ja3.p, md5);
+    cJSON_AddStringToObject(o, "ja3", ja3.p ? ja3.p : "");
+    cJSON_AddStringToObject(o, "ja3_md5", md5);
+    sb_free(&ja3);
+    return o;
+}
+
+static cJSON *trace(const trace_store *t)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (unsigned i = 0; i < t->n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        tlsflow_step s = (tlsflow_step)t->step[i];
+        cJSON_AddStringToObject(e, "step", flow_step_id(s));
+        int flow = flow_step_number(s);
+        if (flow)
+            cJSON_AddNumberToObject(e, "flow_step", flow);
+        cJSON_AddNumberToObject(e, "ms", t->at_us[i] / 1000.0);
+        cJSON_AddStringToObject(e, "text", trace_store_text(t, i));
+        cJSON_AddItemToArray(a, e);
+    }
+    return a;
+}
+
+static cJSON *flow(const conn_view *v)
+{
+    int ecdhe = flow_is_ecdhe(v->info);
+    const tlsflow_step evidence[FLOW_STEPS] = {TLSFLOW_STEP_CERTIFICATE_SENT, 0, 0,
+                                               ecdhe ? TLSFLOW_STEP_SHARED_SECRET_COMPUTED
+                                                     : TLSFLOW_STEP_PREMASTER_DECRYPTED,
+                                               TLSFLOW_STEP_HANDSHAKE_DONE};
+    cJSON *a = cJSON_CreateArray();
+    for (int n = 1; n <= FLOW_STEPS; n++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "n", n);
+        cJSON_AddStringToObject(e, "title", flow_title(n, ecdhe));
+        cJSON_AddStringToObject(e, "explain", flow_explain(n, ecdhe));
+        const char *t = evidence[n - 1] ? trace_store_find(v->trace, evidence[n - 1]) : NULL;
+        if (n == 2)
+            t = "done by the client; it answered with ClientKeyExchange, not an alert";
+        if (n == 3)
+            t = ecdhe ? "the client's public value arrived in ClientKeyExchange"
+                      : "the encrypted premaster arrived in ClientKeyExchange";
+        cJSON_AddStringToObject(e, "observed", t ? t : "");
+        cJSON_AddItemToArray(a, e);
+    }
+    return a;
+}
+
+int render_json(const conn_view *v, sbuf *out)
+{
+    const tlsflow_info *in = v->info;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return -1;
+    cJSON *c = cJSON_AddObjectToObject(root, "connection");
+    cJSON_AddStringToObject(c, "client", v->peer);
+    cJSON_AddStringToObject(c, "server", v->local);
+    cJSON_AddNumberToObject(c, "version", in->version);
+    cJSON_AddStringToObject(c, "version_name", version_name(in->version));
+    cJSON_AddItemToObject(c, "cipher_suite",
+                          named16(in->cipher_suite, suite_name(in->cipher_suite)));
+    cJSON_AddStringToObject(c, "sni", in->server_name);
+    cJSON_AddStringToObject(c, "alpn", in->alpn);
+    cJSON_AddBoolToObject(c, "extended_master_secret", in->ems);
+    cJSON_AddBoolToObject(c, "secure_renegotiation", in->secure_renegotiation);
+    cJSON_AddStringToObject(c, "key_exchange", in->key_exchange);
+    if (flow_is_ecdhe(in)) {
+        cJSON *k = cJSON_AddObjectToObject(c, "ecdhe");
+        cJSON_AddStringToObject(k, "group", in->group_name);
+        cJSON_AddNumberToObject(k, "server_public_bytes", (double)in->server_public_len);
+        cJSON_AddNumberToObject(k, "client_public_bytes", (double)in->client_public_len);
+        cJSON_AddStringToObject(k, "signature_scheme", in->signature_scheme_name);
+        cJSON_AddNumberToObject(k, "signature_bytes", (double)in->signature_len);
+    } else {
+        cJSON_AddNumberToObject(c, "encrypted_premaster_bytes",
+                                (double)in->encrypted_premaster_len);
+    }
+    cJSON_AddBoolToObject(c, "finished_verified",
+                          trace_store_find(v->trace, TLSFLOW_STEP_FINISHED_VERIFIED) != NULL);
+    cJSON_AddItemToObject(c, "certificate", certificate(&in->cert));
+    cJSON_AddNumberToObject(c, "records_in", (double)in->records_in);
+    cJSON_AddNumberToObject(c, "records_out", (double)in->records_out);
+    cJSON_AddNumberToObject(c, "app_bytes_in", (double)in->app_bytes_in);
+    cJSON_AddNumberToObject(c, "app_bytes_out", (double)in->app_bytes_out);
+    cJSON_AddNumberToObject(c, "wire_bytes_in", (double)v->wire_in);
+    cJSON_AddNumberToObject(c, "wire_bytes_out", (double)v->wire_out);
+    cJSON_AddNumberToObject(c, "engine_memory_bytes", (double)v->conn_memory);
+    cJSON_AddNumberToObject(c, "request_on_connection", v->requests);
+    cJSON_AddItemToObject(root, "flow", flow(v));
+    cJSON_AddItemToObject(root, "trace", trace(v->trace));
+    cJSON_AddItemToObject(root, "client_hello", client_hello(&in->client_hello));
+    if (v->scenarios) {
+        size_t n;
+        const scenario *s = scenario_list(&n);
+        cJSON *a = cJSON_AddArrayToObject(root, "scenarios");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *e = cJSON_CreateObject();
+            char url[300];
+            snprintf(url, sizeof(url), "https://%s:%u/", s[i].name, v->local_port);
+            cJSON_AddStringToObject(e, "url", url);
+            cJSON_AddStringToObject(e, "expect", s[i].expect);
+            cJSON_AddItemToArray(a, e);
+        }
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    sb_puts(out, text);
+    sb_puts(out, "\n");
+    free(text);
+    return out->overflow ? -1 : 0;
+}

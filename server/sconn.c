@@ -1,0 +1,462 @@
+/* The bridge between a libuv TCP handle and an engine connection.
+ *
+ * Everything goes through pump(): flush what the engine wants to send, hand it
+ * response bytes, then ask it what is next. Bytes are read by libuv straight into
+ * the engine's input buffer (the alloc callback returns tlsflow_in_buf()), and
+ * written straight from its output buffer: uv_try_write first, and only when the
+ * socket is full a uv_write whose buffer the engine keeps untouched because we do
+ * not call into it until the write completes. Reading is paused during such a
+ * write, which is also what bounds memory for a peer that does not read. */
+#include "sconn.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_app.h"
+#include "http_req.h"
+#include "sconn_log.h"
+#include "worker.h"
+
+#define LINGER_MS 2000 /* how long a closing connection may take to flush */
+
+/* The engine reports trace steps synchronously from inside the calls we make for
+ * one connection, on this thread; so the connection being pumped is the one the
+ * event belongs to. The pointer check guards the assumption. */
+static _Thread_local sconn *current;
+
+static void pump(sconn *c);
+
+void sconn_trace_cb(void *ctx, const tlsflow_conn *conn, const tlsflow_trace_event *ev)
+{
+    (void)ctx;
+    sconn *c = current;
+    if (!c || c->tls != conn)
+        return;
+    uint64_t us = (uv_hrtime() - c->start_ns) / 1000;
+    trace_store_add(&c->trace, ev->step, ev->text, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
+}
+
+/* ---- teardown ---------------------------------------------------------------------- */
+
+static void on_closed(uv_handle_t *h)
+{
+    sconn *c = h->data;
+    if (--c->handles_open > 0)
+        return;
+    worker *w = c->w;
+    sconn_log_write(&w->srv->log, c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    atomic_fetch_sub(&w->srv->n_conns, 1);
+    tlsflow_conn_free(c->tls);
+    free(c->req);
+    free(c->resp);
+    free(c);
+}
+
+/* Close the socket now. Any queued write is cancelled (its callback still runs
+ * before on_closed, so the engine is freed last). */
+static void destroy(sconn *c, const char *outcome)
+{
+    if (c->closing)
+        return;
+    if (outcome && !c->outcome)
+        c->outcome = outcome;
+    c->closing = 1;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+    uv_close((uv_handle_t *)&c->timer, on_closed);
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Queue close_notify and give the peer LINGER_MS to take it. */
+static void begin_close(sconn *c, const char *outcome)
+{
+    if (c->closing)
+        return;
+    if (outcome && !c->outcome)
+        c->outcome = outcome;
+    if (c->phase != PHASE_CLOSING) {
+        c->phase = PHASE_CLOSING;
+        uv_timer_start(&c->timer, on_timer, LINGER_MS, 0);
+        sconn *prev = current;
+        current = c;
+        tlsflow_close(c->tls);
+        current = prev;
+    }
+    if (!c->in_pump)
+        pump(c); /* inside pump, its loop sends the close_notify */
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    sconn *c = t->data;
+    switch (c->phase) {
+    case PHASE_HANDSHAKE:
+        begin_close(c, "handshake_timeout");
+        break;
+    case PHASE_OPEN:
+        begin_close(c, "idle_timeout");
+        break;
+    case PHASE_CLOSING:
+        destroy(c, "close_timeout");
+        break;
+    }
+}
+
+void sconn_shutdown(sconn *c)
+{
+    begin_close(c, "shutdown");
+}
+
+/* ---- socket side ------------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    sconn *c = h->data;
+    size_t room = 0;
+    uint8_t *p = c->closing ? NULL : tlsflow_in_buf(c->tls, &room);
+    /* room 0 makes libuv report UV_ENOBUFS: the engine must be pumped first. */
+    *buf = uv_buf_init((char *)p, p ? (unsigned)room : 0);
+}
+
+static void stop_reading(sconn *c)
+{
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = 0;
+    }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    sconn *c = s->data;
+    if (nread == 0 || c->closing)
+        return; /* EAGAIN */
+    if (nread == UV_ENOBUFS) {
+        stop_reading(c);
+        pump(c);
+        return;
+    }
+    if (nread == UV_EOF) {
+        stop_reading(c);
+        tlsflow_in_ack(c->tls, 0);
+        pump(c);
+        return;
+    }
+    if (nread < 0) {
+        destroy(c, "socket_error");
+        return;
+    }
+    c->wire_in += (uint64_t)nread;
+    if (c->phase == PHASE_OPEN)
+        uv_timer_again(&c->timer);
+    tlsflow_in_ack(c->tls, (size_t)nread);
+    pump(c);
+}
+
+static void start_reading(sconn *c)
+{
+    if (c->reading || c->closing)
+        return;
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+        destroy(c, "socket_error");
+        return;
+    }
+    c->reading = 1;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    sconn *c = req->data;
+    c->writing = 0;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        destroy(c, "socket_error");
+        return;
+    }
+    c->wire_out += c->write_len;
+    tlsflow_out_ack(c->tls, c->write_len);
+    pump(c);
+}
+
+/* Send the engine's output. 1: all of it left now; 0: a write is in flight, or the
+ * connection is gone. */
+static int send_out(sconn *c, const uint8_t *p, size_t n)
+{
+    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+    int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (r == UV_EAGAIN)
+        r = 0;
+    if (r < 0) {
+        destroy(c, "socket_error");
+        return 0;
+    }
+    if (r > 0) {
+        c->wire_out += (uint64_t)r;
+        tlsflow_out_ack(c->tls, (size_t)r);
+    }
+    if ((size_t)r == n)
+        return 1;
+    /* The socket is full: queue the rest, fetched again since the ack may move it. */
+    p = tlsflow_out_buf(c->tls, &n);
+    stop_reading(c);
+    b = uv_buf_init((char *)p, (unsigned)n);
+    c->write_len = n;
+    c->wreq.data = c;
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
+        destroy(c, "socket_error");
+        return 0;
+    }
+    c->writing = 1;
+    return 0;
+}
+
+/* ---- application side -------------------------------------------------------------- */
+
+static void fill_view(sconn *c, conn_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->info = tlsflow_get_info(c->tls);
+    v->trace = &c->trace;
+    v->peer = c->peer;
+    v->local = c->local;
+    v->local_port = c->local_port;
+    v->requests = c->requests;
+    v->wire_in = c->wire_in;
+    v->wire_out = c->wire_out;
+    v->conn_memory = tlsflow_conn_memory(c->tls);
+    v->scenarios = c->w->srv->creds->local;
+}
+
+/* If a whole request head is buffered and no response is pending, answer it. */
+static void next_request(sconn *c)
+{
+    if (c->resp || c->req_len == 0 || c->phase != PHASE_OPEN)
+        return;
+    http_request req;
+    http_parse_result r = http_parse(c->req, c->req_len, &req);
+    if (r == HTTP_INCOMPLETE)
+        return;
+    c->requests++;
+    conn_view v;
+    fill_view(c, &v);
+    http_response resp;
+    http_app_respond(r, &req, &v, &resp);
+    if (r == HTTP_OK && resp.data && !resp.close_after) {
+        memmove(c->req, c->req + req.consumed, c->req_len - req.consumed);
+        c->req_len -= req.consumed;
+    } else {
+        c->req_len = 0; /* closing after this answer: the rest is not read */
+    }
+    if (c->req_len == 0) {
+        free(c->req); /* idle keep-alive connections hold no request buffer */
+        c->req = NULL;
+    }
+    if (!resp.data) {
+        begin_close(c, "internal_error");
+        return;
+    }
+    c->resp = resp.data;
+    c->resp_len = resp.len;
+    c->resp_off = 0;
+    c->close_after_resp = resp.close_after;
+}
+
+/* Hand pending response bytes to the engine. 1 if anything changed. Called only
+ * when the engine's output is empty, so a fully handed response is also sent. */
+static int push_response(sconn *c)
+{
+    if (!c->resp)
+        return 0;
+    if (c->resp_off == c->resp_len) {
+        free(c->resp);
+        c->resp = NULL;
+        if (c->close_after_resp)
+            begin_close(c, NULL);
+        else
+            next_request(c);
+        return 1;
+    }
+    size_t w = tlsflow_app_write(c->tls, c->resp + c->resp_off, c->resp_len - c->resp_off);
+    c->resp_off += w;
+    return w > 0;
+}
+
+/* Take decrypted bytes. 0 when they cannot be taken now (wait for output). */
+static int on_app_data(sconn *c)
+{
+    size_t n;
+    const uint8_t *p = tlsflow_app_peek(c->tls, &n);
+    if (c->phase != PHASE_OPEN) {
+        tlsflow_app_consume(c->tls, n); /* closing: nobody will answer these */
+        return 1;
+    }
+    if (c->w->srv->opts->echo) {
+        size_t w = tlsflow_app_write(c->tls, p, n);
+        size_t pending;
+        tlsflow_out_buf(c->tls, &pending);
+        if (w == 0 && pending == 0) {
+            begin_close(c, "echo_refused"); /* the engine takes no more data */
+            return 1;                       /* pump goes on to send the close_notify */
+        }
+        tlsflow_app_consume(c->tls, w);
+        return 1;
+    }
+    if (!c->req && !(c->req = malloc(HTTP_HEAD_MAX))) {
+        begin_close(c, "out_of_memory");
+        return 1;
+    }
+    size_t take = HTTP_HEAD_MAX - c->req_len;
+    if (take == 0)
+        return 0; /* pipelined requests pile up while we answer: wait */
+    if (take > n)
+        take = n;
+    memcpy(c->req + c->req_len, p, take);
+    c->req_len += take;
+    tlsflow_app_consume(c->tls, take);
+    next_request(c);
+    return 1;
+}
+
+static void on_handshake_done(sconn *c)
+{
+    c->handshake_ns = uv_hrtime() - c->start_ns;
+    if (c->phase == PHASE_HANDSHAKE) {
+        c->phase = PHASE_OPEN;
+        unsigned idle = c->w->srv->opts->idle_timeout_ms;
+        uv_timer_start(&c->timer, on_timer, idle, idle);
+    }
+}
+
+static void pump(sconn *c)
+{
+    sconn *prev = current;
+    current = c;
+    c->in_pump = 1;
+    /* Each round makes progress or returns; the bound only catches an engine bug. */
+    for (unsigned round = 0; !c->closing && !c->writing; round++) {
+        if (round == 1000000) {
+            destroy(c, "engine_stuck");
+            break;
+        }
+        size_t n;
+        const uint8_t *out = tlsflow_out_buf(c->tls, &n);
+        if (n > 0) {
+            if (!send_out(c, out, n))
+                break;
+            continue;
+        }
+        if (push_response(c))
+            continue;
+        tlsflow_event ev = tlsflow_poll(c->tls);
+        if (ev == TLSFLOW_OUTPUT_READY)
+            continue;
+        if (ev == TLSFLOW_NEED_INPUT) {
+            start_reading(c);
+            break;
+        }
+        if (ev == TLSFLOW_HANDSHAKE_DONE) {
+            on_handshake_done(c);
+            continue;
+        }
+        if (ev == TLSFLOW_APP_DATA) {
+            if (on_app_data(c))
+                continue;
+            stop_reading(c);
+            break;
+        }
+        destroy(c, NULL); /* TLSFLOW_CLOSED: the outcome is in the engine's error */
+    }
+    c->in_pump = 0;
+    current = prev;
+}
+
+/* ---- accept ------------------------------------------------------------------------ */
+
+static void on_refused_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void name_of(const struct sockaddr_storage *ss, char *out, size_t cap, unsigned *port)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned p = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+        p = ntohs(a->sin_port);
+        snprintf(out, cap, "%s:%u", host, p);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+        p = ntohs(a->sin6_port);
+        snprintf(out, cap, "[%s]:%u", host, p);
+    } else {
+        snprintf(out, cap, "?");
+    }
+    if (port)
+        *port = p;
+}
+
+void sconn_accept(worker *w, uv_stream_t *listener)
+{
+    server_ctx *srv = w->srv;
+    sconn *c = calloc(1, sizeof(*c));
+    uv_tcp_t *refused = c ? NULL : malloc(sizeof(*refused));
+    uv_tcp_t *tcp = c ? &c->tcp : refused;
+    if (!tcp)
+        return; /* out of memory: libuv retries when memory is back */
+    uv_tcp_init(&w->loop, tcp);
+    if (uv_accept(listener, (uv_stream_t *)tcp) != 0) {
+        uv_close((uv_handle_t *)tcp, on_refused_closed); /* tcp is first in sconn too */
+        return;
+    }
+    int over = atomic_fetch_add(&srv->n_conns, 1) >= srv->opts->max_conns;
+    tlsflow_conn *tls = (over || w->stopping || !c) ? NULL : tlsflow_conn_new(w->cfg);
+    if (!tls) {
+        atomic_fetch_sub(&srv->n_conns, 1);
+        atomic_fetch_add(&srv->n_refused, 1);
+        /* Accept and close at once: the client learns now, and the backlog drains. */
+        if (c) {
+            c->tcp.data = c;
+            uv_close((uv_handle_t *)&c->tcp, on_refused_closed);
+        } else {
+            uv_close((uv_handle_t *)tcp, on_refused_closed);
+        }
+        return;
+    }
+    c->w = w;
+    c->tls = tls;
+    c->start_ns = uv_hrtime();
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->handles_open = 2;
+    uv_timer_init(&w->loop, &c->timer);
+    uv_tcp_nodelay(&c->tcp, 1);
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+        name_of(&ss, c->peer, sizeof(c->peer), NULL);
+    len = sizeof(ss);
+    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+        name_of(&ss, c->local, sizeof(c->local), &c->local_port);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    uv_timer_start(&c->timer, on_timer, srv->opts->handshake_timeout_ms, 0);
+    pump(c);
+}

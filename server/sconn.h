@@ -1,0 +1,50 @@
+/* One accepted TCP connection bridged to one engine connection: socket bytes in
+ * and out, the timers, and the HTTP (or echo) application on top. */
+#ifndef TLSFLOW_SCONN_H
+#define TLSFLOW_SCONN_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include <tlsflow/tlsflow.h>
+
+#include "trace_store.h"
+
+struct worker;
+
+typedef enum { PHASE_HANDSHAKE, PHASE_OPEN, PHASE_CLOSING } sconn_phase;
+
+typedef struct sconn {
+    uv_tcp_t tcp;
+    uv_timer_t timer; /* handshake timeout, then idle timeout, then close linger */
+    uv_write_t wreq;
+    struct worker *w;
+    struct sconn *prev, *next;
+    tlsflow_conn *tls;
+    sconn_phase phase;
+    int reading, writing, closing, in_pump, handles_open;
+    size_t write_len;  /* bytes in the uv_write in flight, straight from the engine */
+    uint64_t start_ns; /* uv_hrtime() at accept */
+    uint64_t handshake_ns;
+    uint64_t wire_in, wire_out;
+    char peer[64], local[64];
+    unsigned local_port;
+    trace_store trace;
+    char *req; /* HTTP head being read (HTTP_HEAD_MAX), allocated only while needed */
+    size_t req_len;
+    char *resp; /* response being handed to the engine */
+    size_t resp_len, resp_off;
+    int close_after_resp;
+    unsigned requests;
+    const char *outcome; /* set when we end the connection ourselves */
+} sconn;
+
+/* Accept one connection from a listener. */
+void sconn_accept(struct worker *w, uv_stream_t *listener);
+/* Graceful end on server shutdown: close_notify, short linger, then close. */
+void sconn_shutdown(sconn *c);
+/* The tlsflow_trace_fn for the worker's configuration. */
+void sconn_trace_cb(void *ctx, const tlsflow_conn *conn, const tlsflow_trace_event *ev);
+
+#endif

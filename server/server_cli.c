@@ -1,0 +1,255 @@
+#include "server_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include <tlsflow/tlsflow.h>
+
+#include "files.h"
+#include "hello_names.h"
+
+static const uint16_t rsa_suites[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
+                                      TLSFLOW_RSA_WITH_AES_256_GCM_SHA384};
+static const uint16_t ecdhe_suites[] = {
+    TLSFLOW_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    TLSFLOW_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    TLSFLOW_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    TLSFLOW_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
+static void add_suites(server_opts *o, const uint16_t *s, size_t n)
+{
+    for (size_t i = 0; i < n && o->n_suites < sizeof(o->suites) / sizeof(o->suites[0]); i++)
+        o->suites[o->n_suites++] = s[i];
+}
+
+#define ADD(o, list) add_suites(o, list, sizeof(list) / sizeof(list[0]))
+
+static int parse_suites(server_opts *o, const char *v)
+{
+    o->n_suites = 0;
+    if (strcmp(v, "rsa-first") == 0) {
+        ADD(o, rsa_suites);
+        ADD(o, ecdhe_suites);
+    } else if (strcmp(v, "ecdhe-first") == 0) {
+        return 0; /* the engine's own order */
+    } else if (strcmp(v, "rsa") == 0) {
+        ADD(o, rsa_suites);
+    } else if (strcmp(v, "ecdhe") == 0) {
+        ADD(o, ecdhe_suites);
+    } else {
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s", v);
+        for (char *save = NULL, *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+            uint16_t id;
+            if (suite_by_name(p, &id) != 0) {
+                errorf("--suites: unknown cipher suite '%s' (try rsa, ecdhe, or an IANA name "
+                       "such as TLS_RSA_WITH_AES_128_GCM_SHA256)",
+                       p);
+                return -1;
+            }
+            if (o->n_suites == sizeof(o->suites) / sizeof(o->suites[0])) {
+                errorf("--suites: too many suites");
+                return -1;
+            }
+            o->suites[o->n_suites++] = id;
+        }
+    }
+    return 0;
+}
+
+static const char usage[] =
+    "Usage: tlsflow-server [options]\n"
+    "\n"
+    "A TLS 1.2 test server built on the tlsflow engine (RSA key transport, AES-GCM).\n"
+    "With no options it listens on 127.0.0.1:8443 and serves a page that shows the\n"
+    "handshake of the very connection that fetched it. On first start it creates a\n"
+    "local CA and certificates in ./tlsflow-pki/; later starts reuse them.\n"
+    "\n"
+    "Options:\n"
+    "  --listen HOST:PORT         address to listen on; repeatable; IPv6 as [::1]:8443\n"
+    "                             (default 127.0.0.1:8443; port 0 picks a free port)\n"
+    "  --pki-dir DIR              where the local CA and certificates live\n"
+    "                             (default ./tlsflow-pki)\n"
+    "  --cert FILE                serve this certificate (PEM, leaf first, may hold the\n"
+    "                             chain) instead of the local PKI; needs --key\n"
+    "  --key FILE                 the RSA private key for --cert (PEM or DER)\n"
+    "  --chain FILE               intermediate certificates (PEM) sent after --cert\n"
+    "  --echo                     raw TLS echo instead of HTTP\n"
+    "  --keylog FILE              append NSS key log lines for Wireshark\n"
+    "                             (SSLKEYLOGFILE in the environment does the same)\n"
+    "  --log FILE                 append one JSON line per connection\n"
+    "  --max-conns N              most connections at once (default 10000)\n"
+    "  --handshake-timeout SECS   a handshake must finish within this (default 10)\n"
+    "  --idle-timeout SECS        close a connection idle this long (default 60)\n"
+    "  --threads N|auto           event loops, one per thread, sharing the port with\n"
+    "                             SO_REUSEPORT; auto: one per core (default 1)\n"
+    "  --suites LIST              cipher suites in preference order: rsa-first (the\n"
+    "                             default: RSA key transport, the five-step story, then\n"
+    "                             ECDHE), ecdhe-first (the engine's default, forward\n"
+    "                             secrecy first), rsa, ecdhe, or IANA names / 0x hex\n"
+    "                             codes separated by commas\n"
+    "  -h, --help                 this text\n"
+    "  -V, --version              the version\n"
+    "\n"
+    "Paths: GET / (HTML for browsers, text for curl), GET /json (with the ClientHello\n"
+    "and its JA3 fingerprint).\n";
+
+static int parse_uint(const char *opt, const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-' || n < lo || n > hi) {
+        errorf("%s wants a whole number from %u to %u, not '%s'", opt, lo, hi, v);
+        return -1;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* Split "--opt=value"; returns the value or NULL. */
+static const char *inline_value(const char *arg, char *name, size_t cap)
+{
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(name, arg, n);
+    name[n] = '\0';
+    return eq ? eq + 1 : NULL;
+}
+
+static int takes_value(const char *name)
+{
+    static const char *const with_value[] = {
+        "--listen",       "--pki-dir",   "--cert",
+        "--key",          "--chain",     "--keylog",
+        "--log",          "--max-conns", "--handshake-timeout",
+        "--idle-timeout", "--threads",   "--suites",
+    };
+    for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+        if (strcmp(name, with_value[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int apply(server_opts *o, const char *name, const char *v)
+{
+    unsigned secs;
+    if (strcmp(name, "--listen") == 0) {
+        const char *why;
+        if (o->n_listen == SERVER_MAX_LISTEN) {
+            errorf("at most %d --listen addresses", SERVER_MAX_LISTEN);
+            return -1;
+        }
+        if (hostport_parse(v, NULL, &o->listen[o->n_listen], &why) != 0) {
+            errorf("bad --listen '%s': %s (expected HOST:PORT, e.g. 127.0.0.1:8443)", v, why);
+            return -1;
+        }
+        o->n_listen++;
+    } else if (strcmp(name, "--pki-dir") == 0) {
+        o->pki_dir = v;
+    } else if (strcmp(name, "--cert") == 0) {
+        o->cert = v;
+    } else if (strcmp(name, "--key") == 0) {
+        o->key = v;
+    } else if (strcmp(name, "--chain") == 0) {
+        o->chain = v;
+    } else if (strcmp(name, "--keylog") == 0) {
+        o->keylog = v;
+    } else if (strcmp(name, "--log") == 0) {
+        o->log = v;
+    } else if (strcmp(name, "--max-conns") == 0) {
+        return parse_uint(name, v, 1, 1000000, &o->max_conns);
+    } else if (strcmp(name, "--handshake-timeout") == 0) {
+        if (parse_uint(name, v, 1, 3600, &secs) != 0)
+            return -1;
+        o->handshake_timeout_ms = secs * 1000;
+    } else if (strcmp(name, "--idle-timeout") == 0) {
+        if (parse_uint(name, v, 1, 86400, &secs) != 0)
+            return -1;
+        o->idle_timeout_ms = secs * 1000;
+    } else if (strcmp(name, "--suites") == 0) {
+        return parse_suites(o, v);
+    } else if (strcmp(name, "--threads") == 0) {
+        if (strcmp(v, "auto") == 0) {
+            unsigned n = uv_available_parallelism();
+            o->threads = n < 1 ? 1 : n > 64 ? 64 : n; /* one loop per core */
+            return 0;
+        }
+        return parse_uint(name, v, 1, 64, &o->threads);
+    }
+    return 0;
+}
+
+int server_cli_parse(int argc, char **argv, server_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->pki_dir = "tlsflow-pki";
+    o->max_conns = 10000;
+    o->handshake_timeout_ms = 10000;
+    o->idle_timeout_ms = 60000;
+    o->threads = 1;
+    parse_suites(o, "rsa-first");
+    o->keylog = getenv("SSLKEYLOGFILE");
+    if (o->keylog && !*o->keylog)
+        o->keylog = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        char name[64];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+            printf("tlsflow-server %s (TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256, "
+                   "TLS_RSA_WITH_AES_256_GCM_SHA384)\n",
+                   TLSFLOW_VERSION_STRING);
+            return 1;
+        }
+        if (strcmp(arg, "--echo") == 0) {
+            o->echo = 1;
+            continue;
+        }
+        const char *v = inline_value(arg, name, sizeof(name));
+        if (!takes_value(name)) {
+            errorf("unknown option '%s' (try --help)", arg);
+            return -1;
+        }
+        if (!v) {
+            if (i + 1 >= argc) {
+                errorf("%s needs a value (try --help)", name);
+                return -1;
+            }
+            v = argv[++i];
+        }
+        if (!*v) {
+            errorf("%s needs a non-empty value", name);
+            return -1;
+        }
+        if (apply(o, name, v) != 0)
+            return -1;
+    }
+    if (o->n_listen == 0) {
+        const char *why;
+        hostport_parse("127.0.0.1:8443", NULL, &o->listen[0], &why);
+        o->n_listen = 1;
+    }
+    if ((o->cert != NULL) != (o->key != NULL)) {
+        errorf("--cert and --key go together: give both or neither");
+        return -1;
+    }
+    if (o->chain && !o->cert) {
+        errorf("--chain needs --cert and --key");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,30 @@
+/* tlsflow-server's command line. */
+#ifndef TLSFLOW_SERVER_CLI_H
+#define TLSFLOW_SERVER_CLI_H
+
+#include <stdint.h>
+
+#include "hostport.h"
+
+#define SERVER_MAX_LISTEN 16
+
+typedef struct {
+    hostport listen[SERVER_MAX_LISTEN];
+    unsigned n_listen;
+    const char *pki_dir;
+    const char *cert, *key, *chain; /* own credentials instead of the local PKI */
+    int echo;
+    const char *keylog; /* --keylog or SSLKEYLOGFILE */
+    const char *log;
+    unsigned max_conns;
+    unsigned handshake_timeout_ms;
+    unsigned idle_timeout_ms;
+    unsigned threads;
+    uint16_t suites[32]; /* --suites, in preference order */
+    unsigned n_suites;   /* 0: the engine's default order */
+} server_opts;
+
+/* 0: run; 1: done (help or version printed); -1: bad arguments (message printed). */
+int server_cli_parse(int argc, char **argv, server_opts *o);
+
+#endif

@@ -1,0 +1,163 @@
+/* tlsflow-server: a TLS 1.2 test server that embeds the tlsflow engine in a libuv
+ * event loop. This file wires the pieces together and prints what to try.
+ *
+ * One loop per core: --threads N (or auto) runs N loops, each with its own
+ * listeners on the same addresses (SO_REUSEPORT) and its own engine configuration,
+ * so nothing mutable is shared but an atomic connection count. What is left: the
+ * default stays one loop (a second server started by mistake on the same port
+ * would otherwise silently share it, and one loop is plenty for a test server); the
+ * kernel spreads connections by address hash, so a few clients can land on one
+ * loop; and a connection never moves between loops. */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "files.h"
+#include "local_pki.h"
+#include "server_cli.h"
+#include "worker.h"
+
+static void print_banner(const server_opts *o, const server_ctx *srv, const cred_set *creds)
+{
+    unsigned port = 0;
+    printf("tlsflow-server %s: TLS 1.2, RSA key transport, %s\n", TLSFLOW_VERSION_STRING,
+           o->echo ? "raw TLS echo" : "HTTP/1.1");
+    for (unsigned i = 0; i < srv->n_bound; i++) {
+        const struct sockaddr_storage *ss = &srv->bound[i];
+        char host[64] = "?";
+        unsigned p = 0;
+        if (ss->ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const void *)ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+            p = ntohs(a->sin_port);
+            printf("listening on %s:%u\n", host, p);
+        } else {
+            const struct sockaddr_in6 *a = (const void *)ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+            p = ntohs(a->sin6_port);
+            printf("listening on [%s]:%u\n", host, p);
+        }
+        if (!port)
+            port = p;
+    }
+    if (o->threads > 1)
+        printf("%u event loops sharing the port (SO_REUSEPORT)\n", o->threads);
+    if (!creds->local) {
+        printf("certificate: %s\n", o->cert);
+        fflush(stdout);
+        return;
+    }
+    const char *d = o->pki_dir;
+    printf("local CA: %s/ca.pem (%s)\n", d, creds->created ? "created now" : "reused");
+    printf("\nTry:\n");
+    if (o->echo) {
+        printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem -tls1_2\n", port, d);
+    } else {
+        printf("  curl --cacert %s/ca.pem https://localhost:%u/\n", d, port);
+        printf("  curl --cacert %s/ca.pem https://localhost:%u/json\n", d, port);
+        printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem -tls1_2\n", port, d);
+        printf("  tlsflow-client localhost:%u --ca %s/ca.pem --get /\n", port, d);
+        printf("  a browser: https://localhost:%u/ after importing %s/ca.pem as a CA\n", port, d);
+    }
+    size_t n;
+    const scenario *s = scenario_list(&n);
+    printf("\nScenarios, picked by SNI; each must fail verification:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  curl --cacert %s/ca.pem --resolve %s:%u:127.0.0.1 https://%s:%u/\n"
+               "      -> %s\n",
+               d, s[i].name, port, s[i].name, port, s[i].expect);
+    printf("\nCtrl-C stops the server.\n");
+    fflush(stdout);
+}
+
+/* Each connection is one descriptor: lift the soft limit towards --max-conns so the
+ * cap, not EMFILE, is what a busy server meets first. */
+static void raise_fd_limit(unsigned max_conns)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)max_conns + 64; /* listeners, logs, the loop's own */
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    if (want > rl.rlim_cur) {
+        rl.rlim_cur = want;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max_conns + 64)
+        fprintf(stderr,
+                "tlsflow-server: note: only %llu file descriptors allowed (ulimit -n); "
+                "fewer than --max-conns %u connections fit\n",
+                (unsigned long long)rl.rlim_cur, max_conns);
+}
+
+static void thread_main(void *arg)
+{
+    worker_run(arg);
+}
+
+int main(int argc, char **argv)
+{
+    files_set_program("tlsflow-server");
+    server_opts opts;
+    int rc = server_cli_parse(argc, argv, &opts);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    signal(SIGPIPE, SIG_IGN); /* a peer that vanishes mid-write is a socket error, not death */
+    raise_fd_limit(opts.max_conns);
+
+    static server_ctx srv;
+    srv.opts = &opts;
+    if (sink_open(&srv.keylog, opts.keylog, "key log file") != 0 ||
+        sink_open(&srv.log, opts.log, "--log file") != 0)
+        return 1;
+
+    cred_set creds;
+    if (!opts.cert) {
+        char ca[4096];
+        snprintf(ca, sizeof(ca), "%s/ca.pem", opts.pki_dir);
+        if (!file_exists(ca)) {
+            printf("creating a local CA and certificates in %s/ (once) ...\n", opts.pki_dir);
+            fflush(stdout);
+        }
+    }
+    if (creds_load(&opts, &creds) != 0)
+        return 1;
+    srv.creds = &creds;
+
+    static worker workers[MAX_WORKERS];
+    unsigned n = opts.threads;
+    for (unsigned i = 0; i < n; i++) {
+        if (worker_init(&workers[i], &srv, i == 0) != 0) {
+            for (unsigned j = 0; j < i; j++) {
+                worker_stop(&workers[j]);
+                worker_run(&workers[j]);
+            }
+            creds_free(&creds);
+            return 1;
+        }
+    }
+    if (worker_watch_signals(&workers[0], workers, n) != 0)
+        return 1;
+    print_banner(&opts, &srv, &creds);
+    for (unsigned i = 1; i < n; i++) {
+        if (uv_thread_create(&workers[i].thread, thread_main, &workers[i]) != 0) {
+            errorf("cannot start event loop thread %u", i);
+            return 1;
+        }
+    }
+    worker_run(&workers[0]);
+    for (unsigned i = 1; i < n; i++)
+        uv_thread_join(&workers[i].thread);
+    creds_free(&creds);
+    sink_close(&srv.keylog);
+    sink_close(&srv.log);
+    if (srv.n_refused)
+        fprintf(stderr, "tlsflow-server: %lu connections refused over --max-conns\n",
+                (unsigned long)srv.n_refused);
+    fprintf(stderr, "tlsflow-server: stopped\n");
+    return 0;
+}

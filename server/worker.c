@@ -1,0 +1,262 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "sconn.h"
+
+#define BACKLOG 1024
+
+/* ---- engine configuration ---------------------------------------------------------- */
+
+static tlsflow_config *make_config(server_ctx *srv)
+{
+    tlsflow_config *cfg = tlsflow_config_new(TLSFLOW_SERVER);
+    if (!cfg) {
+        errorf("out of memory creating the engine configuration");
+        return NULL;
+    }
+    for (size_t i = 0; i < srv->creds->n; i++) {
+        const credential *c = &srv->creds->creds[i];
+        int rc =
+            tlsflow_config_add_credential(cfg, c->chain, c->chain_len, c->key, c->key_len, c->sni);
+        if (rc != 0) {
+            errorf("the engine refused the %s certificate/key: %s (%s)", c->sni ? c->sni : "server",
+                   tlsflow_error_name(rc),
+                   srv->opts->cert ? "check --cert/--key/--chain: an RSA key and its chain, PEM"
+                                   : "delete the PKI directory to regenerate it");
+            tlsflow_config_free(cfg);
+            return NULL;
+        }
+    }
+    if (srv->opts->n_suites) {
+        int rc = tlsflow_config_set_cipher_suites(cfg, srv->opts->suites, srv->opts->n_suites);
+        if (rc != 0) {
+            errorf("the engine refused the cipher suite list: %s", tlsflow_error_name(rc));
+            tlsflow_config_free(cfg);
+            return NULL;
+        }
+    }
+    if (!srv->opts->echo) {
+        /* Both, so that a client offering only http/1.0 (curl --http1.0) is served. */
+        static const char *const alpn[] = {"http/1.1", "http/1.0"};
+        tlsflow_config_set_alpn(cfg, alpn, 2);
+    }
+    tlsflow_config_set_trace(cfg, sconn_trace_cb, NULL);
+    if (srv->keylog.fd >= 0)
+        tlsflow_config_set_keylog(cfg, sink_keylog_cb, &srv->keylog);
+    return cfg;
+}
+
+/* ---- listeners --------------------------------------------------------------------- */
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    worker *w = listener->data;
+    if (status < 0)
+        return; /* e.g. EMFILE: libuv keeps the listener and we try again later */
+    sconn_accept(w, listener);
+}
+
+static void addr_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    socklen_t len =
+        sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    snprintf(out, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+}
+
+/* Bind and listen on one address; *bound receives the address with its real port. */
+static int listen_one(worker *w, const struct sockaddr *sa, struct sockaddr_storage *bound)
+{
+    char label[128];
+    addr_text(sa, label, sizeof(label));
+    if (w->n_listeners == MAX_BOUND) {
+        errorf("too many listening addresses (at most %d)", MAX_BOUND);
+        return -1;
+    }
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        errorf("cannot listen on %s: %s", label, strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* Only with several loops: otherwise a second server on the port must fail. */
+    if (w->srv->opts->threads > 1)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (sa->sa_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    socklen_t len =
+        sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, sa, len) != 0) {
+        errorf("cannot listen on %s: %s", label, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    uv_tcp_t *t = &w->listeners[w->n_listeners];
+    uv_tcp_init(&w->loop, t);
+    t->data = w;
+    int rc = uv_tcp_open(t, fd);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)t, BACKLOG, on_connection);
+    w->n_listeners++; /* closed by worker_stop either way */
+    if (rc != 0) {
+        errorf("cannot listen on %s: %s", label, uv_strerror(rc));
+        return -1;
+    }
+    socklen_t blen = sizeof(*bound);
+    getsockname(fd, (struct sockaddr *)bound, &blen);
+    return 0;
+}
+
+static int listen_resolved(worker *w)
+{
+    server_ctx *srv = w->srv;
+    for (unsigned i = 0; i < srv->opts->n_listen; i++) {
+        const hostport *hp = &srv->opts->listen[i];
+        struct addrinfo hints, *res;
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        int rc = getaddrinfo(hp->host, hp->port, &hints, &res);
+        if (rc != 0) {
+            errorf("cannot resolve --listen host '%s': %s", hp->host, gai_strerror(rc));
+            return -1;
+        }
+        uint16_t chosen = 0; /* port 0: every address of this name gets the first's port */
+        for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+            if (chosen && ai->ai_family == AF_INET)
+                ((struct sockaddr_in *)ai->ai_addr)->sin_port = chosen;
+            else if (chosen && ai->ai_family == AF_INET6)
+                ((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = chosen;
+            if (srv->n_bound == MAX_BOUND ||
+                listen_one(w, ai->ai_addr, &srv->bound[srv->n_bound]) != 0) {
+                freeaddrinfo(res);
+                return -1;
+            }
+            const struct sockaddr_storage *b = &srv->bound[srv->n_bound++];
+            if (!chosen)
+                chosen = b->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)b)->sin6_port
+                                                  : ((const struct sockaddr_in *)b)->sin_port;
+        }
+        freeaddrinfo(res);
+    }
+    return 0;
+}
+
+static int listen_same(worker *w)
+{
+    struct sockaddr_storage ignored;
+    for (unsigned i = 0; i < w->srv->n_bound; i++)
+        if (listen_one(w, (const struct sockaddr *)&w->srv->bound[i], &ignored) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------- */
+
+static void on_stop_async(uv_async_t *a)
+{
+    worker_stop(a->data);
+}
+
+int worker_init(worker *w, server_ctx *srv, int first)
+{
+    memset(w, 0, sizeof(*w));
+    w->srv = srv;
+    if (uv_loop_init(&w->loop) != 0) {
+        errorf("cannot create an event loop");
+        return -1;
+    }
+    uv_async_init(&w->loop, &w->stop, on_stop_async);
+    w->stop.data = w;
+    w->cfg = make_config(srv);
+    if (!w->cfg || (first ? listen_resolved(w) : listen_same(w)) != 0) {
+        worker_stop(w);
+        uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closes finish */
+        uv_loop_close(&w->loop);
+        if (w->cfg)
+            tlsflow_config_free(w->cfg);
+        w->cfg = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static worker *signal_workers;
+static unsigned n_signal_workers;
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    (void)s;
+    worker *self = s->data;
+    if (self->stopping) {
+        fprintf(stderr, "tlsflow-server: second %s, stopping now\n",
+                signum == SIGINT ? "SIGINT" : "SIGTERM");
+        _exit(1);
+    }
+    fprintf(stderr, "tlsflow-server: %s, closing connections and stopping\n",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    for (unsigned i = 0; i < n_signal_workers; i++)
+        if (&signal_workers[i] != self)
+            worker_stop_async(&signal_workers[i]);
+    worker_stop(self);
+}
+
+int worker_watch_signals(worker *w, worker *all, unsigned n_all)
+{
+    signal_workers = all;
+    n_signal_workers = n_all;
+    uv_signal_init(&w->loop, &w->sigint);
+    uv_signal_init(&w->loop, &w->sigterm);
+    w->sigint.data = w->sigterm.data = w;
+    w->has_signals = 1;
+    if (uv_signal_start(&w->sigint, on_signal, SIGINT) != 0 ||
+        uv_signal_start(&w->sigterm, on_signal, SIGTERM) != 0) {
+        errorf("cannot watch SIGINT/SIGTERM");
+        return -1;
+    }
+    return 0;
+}
+
+void worker_stop(worker *w)
+{
+    if (w->stopping)
+        return;
+    w->stopping = 1;
+    for (unsigned i = 0; i < w->n_listeners; i++)
+        uv_close((uv_handle_t *)&w->listeners[i], NULL);
+    if (w->has_signals) {
+        uv_close((uv_handle_t *)&w->sigint, NULL);
+        uv_close((uv_handle_t *)&w->sigterm, NULL);
+    }
+    uv_close((uv_handle_t *)&w->stop, NULL);
+    /* Connections unlink themselves only in their close callbacks, so this walk
+     * stays valid while each one starts closing. */
+    for (sconn *c = w->conns; c; c = c->next)
+        sconn_shutdown(c);
+}
+
+void worker_stop_async(worker *w)
+{
+    uv_async_send(&w->stop);
+}
+
+void worker_run(worker *w)
+{
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&w->loop);
+    tlsflow_config_free(w->cfg);
+    w->cfg = NULL;
+}

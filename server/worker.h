@@ -1,0 +1,63 @@
+/* One libuv event loop with its own listeners and its own engine configuration.
+ * With --threads N there are N workers, each on its own thread, all bound to the
+ * same addresses with SO_REUSEPORT so the kernel spreads connections across them.
+ * Nothing mutable is shared between workers except the atomic connection count
+ * and the append-only log descriptors. */
+#ifndef TLSFLOW_WORKER_H
+#define TLSFLOW_WORKER_H
+
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include <uv.h>
+
+#include <tlsflow/tlsflow.h>
+
+#include "local_pki.h"
+#include "server_cli.h"
+#include "sinks.h"
+
+#define MAX_BOUND   32
+#define MAX_WORKERS 64
+
+struct sconn;
+
+/* What all workers share; read-only after start except the atomics. */
+typedef struct {
+    const server_opts *opts;
+    const cred_set *creds;
+    sink keylog, log;
+    atomic_uint n_conns;
+    atomic_ulong n_refused; /* over --max-conns */
+    /* The addresses the first worker bound (port 0 resolved), for the others. */
+    struct sockaddr_storage bound[MAX_BOUND];
+    unsigned n_bound;
+} server_ctx;
+
+typedef struct worker {
+    uv_loop_t loop;
+    server_ctx *srv;
+    tlsflow_config *cfg;
+    uv_tcp_t listeners[MAX_BOUND];
+    unsigned n_listeners;
+    struct sconn *conns; /* every open connection, for shutdown */
+    uv_async_t stop;     /* another thread asks this loop to stop */
+    uv_signal_t sigint, sigterm, sigpipe_dummy;
+    int has_signals;
+    int stopping;
+    uv_thread_t thread;
+} worker;
+
+/* Set up the loop, the configuration and the listeners. The first worker resolves
+ * and binds the --listen addresses; the others bind to what it got. 0 on success. */
+int worker_init(worker *w, server_ctx *srv, int first);
+/* Handle SIGINT/SIGTERM in this worker's loop (call on the main worker only). */
+int worker_watch_signals(worker *w, worker *all, unsigned n_all);
+/* Run until stopped, then release everything. */
+void worker_run(worker *w);
+/* Stop accepting, close connections gracefully; the loop then ends by itself. */
+void worker_stop(worker *w);
+/* From any thread. */
+void worker_stop_async(worker *w);
+
+#endif

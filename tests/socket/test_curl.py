@@ -1,0 +1,60 @@
+"""curl --cacert fetches / (text and HTML) and /json; keep-alive; 404 and 405."""
+import json
+
+from tfsock import CA, Server, check, finish, run, text
+
+with Server() as s:
+    base = f"https://localhost:{s.port}"
+    r = run(["curl", "-sS", "--cacert", CA, base + "/"])
+    body = text(r.stdout)
+    check(r.returncode == 0, "curl / exit 0", text(r.stderr))
+    check("The five steps" in body and "TLS_RSA_WITH_AES_" in body, "text page shows the flow")
+    check(all(f" {n}. " in body for n in range(1, 6)), "text page has steps 1..5")
+    check(len(r.stdout) < 16384, f"text page fits one record ({len(r.stdout)} bytes)")
+
+    r = run(["curl", "-sS", "--cacert", CA, "-H", "Accept: text/html", base + "/"])
+    page = text(r.stdout)
+    check(r.returncode == 0 and page.startswith("<!doctype html>") and "<svg" in page,
+          "HTML page with an inline SVG diagram")
+    for label in ["ClientKeyExchange", "Certificate", "expired.localhost"]:
+        check(label in page, f"HTML page mentions {label}")
+
+    r = run(["curl", "-sS", "--cacert", CA, base + "/json"])
+    check(r.returncode == 0, "curl /json exit 0", text(r.stderr))
+    try:
+        d = json.loads(text(r.stdout))
+    except ValueError as e:
+        d = {}
+        check(False, "/json parses", e)
+    c = d.get("connection", {})
+    check(c.get("cipher_suite", {}).get("name", "").startswith("TLS_RSA_WITH_AES_"),
+          "/json names the negotiated suite", c.get("cipher_suite"))
+    check(c.get("sni") == "localhost" and c.get("alpn") == "http/1.1", "/json: SNI and ALPN")
+    check(c.get("encrypted_premaster_bytes") == 256 and c.get("finished_verified") is True,
+          "/json: 256-byte premaster, Finished verified")
+    ch = d.get("client_hello", {})
+    check(len(ch.get("ja3_md5", "")) == 32 and ch.get("ja3", "").startswith("771,"),
+          "/json: JA3 and its MD5")
+    check(any(x.get("name") == "extended_master_secret" for x in ch.get("extensions", [])),
+          "/json: extensions named")
+    check(len(d.get("flow", [])) == 5, "/json: five flow steps")
+
+    # Two URLs in one curl run share the connection (HTTP/1.1 keep-alive).
+    r = run(["curl", "-sS", "-v", "--cacert", CA, base + "/json", base + "/json"])
+    err = text(r.stderr)
+    check(r.returncode == 0 and "Re-using existing connection" in err, "keep-alive reuse")
+    check('"request_on_connection":\t2' in text(r.stdout), "second request on one connection")
+
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", CA,
+             base + "/nope"])
+    check(text(r.stdout) == "404", "unknown path -> 404", text(r.stdout))
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", CA,
+             "-X", "POST", "-d", "x=1", base + "/"])
+    check(text(r.stdout) == "405", "POST -> 405", text(r.stdout))
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", CA,
+             "-H", "X-Big: " + "a" * 20000, base + "/"])
+    check(text(r.stdout) == "431", "oversized head -> 431", text(r.stdout))
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--http1.0", "--cacert",
+             CA, base + "/"])
+    check(text(r.stdout) == "200", "HTTP/1.0 -> 200", text(r.stdout))
+finish()
