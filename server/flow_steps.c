@@ -39,6 +39,8 @@ static const step_row rows[] = {
      "ServerKeyExchange verified"},
     {TLSFLOW_STEP_CLIENT_KEY_SHARE_SENT, 3, "client_key_share_sent", "Key share sent"},
     {TLSFLOW_STEP_SHARED_SECRET_COMPUTED, 4, "shared_secret_computed", "Shared secret computed"},
+    {TLSFLOW_STEP_CERTIFICATE_REQUESTED, 0, "certificate_requested", "Certificate requested"},
+    {TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT, 0, "client_certificate_sent", "Client certificate sent"},
 };
 
 static const step_row *find(tlsflow_step step)

@@ -21,6 +21,12 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
     [TF_MSG_SERVER_KEY_EXCHANGE] = {"ServerKeyExchange", TF_CT_HANDSHAKE, TF_HS_SERVER_KEY_EXCHANGE,
                                     SERVER, tf_server_write_ecdhe_params,
                                     tf_client_read_ecdhe_params},
+    /* Our server never asks for client certificates: no writer, no reader. */
+    [TF_MSG_CERTIFICATE_REQUEST] = {"CertificateRequest", TF_CT_HANDSHAKE,
+                                    TF_HS_CERTIFICATE_REQUEST, SERVER, NULL,
+                                    tf_client_read_certificate_request},
+    [TF_MSG_CLIENT_CERTIFICATE] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, CLIENT,
+                                   tf_client_write_certificate, NULL},
     [TF_MSG_SERVER_HELLO_DONE] = {"ServerHelloDone", TF_CT_HANDSHAKE, TF_HS_SERVER_HELLO_DONE,
                                   SERVER, tf_server_write_hello_done, tf_client_read_hello_done},
     [TF_MSG_CLIENT_KEY_EXCHANGE] = {"ClientKeyExchange", TF_CT_HANDSHAKE, TF_HS_CLIENT_KEY_EXCHANGE,
@@ -56,9 +62,28 @@ static const uint8_t FLOW_ECDHE[] = {
     TF_MSG_SERVER_FINISHED,     TF_MSG_APPLICATION_DATA,
 };
 
+/* RFC 5246 §7.4.4, §7.4.6: a server may ask for a certificate before ServerHelloDone;
+ * a client without one answers with an empty Certificate (and no CertificateVerify). */
+static const uint8_t FLOW_RSA_CLIENT_AUTH[] = {
+    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,      TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_CERTIFICATE_REQUEST, TF_MSG_SERVER_HELLO_DONE, TF_MSG_CLIENT_CERTIFICATE,
+    TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CCS,        TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,   TF_MSG_APPLICATION_DATA,
+};
+
+static const uint8_t FLOW_ECDHE_CLIENT_AUTH[] = {
+    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,  TF_MSG_SERVER_KEY_EXCHANGE,
+    TF_MSG_CERTIFICATE_REQUEST, TF_MSG_SERVER_HELLO_DONE,
+    TF_MSG_CLIENT_CERTIFICATE,  TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE,
+    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_APPLICATION_DATA,
+};
+
 static const tf_kx_def KX[] = {
-    {TF_KX_RSA, "RSA", FLOW_RSA, 0},
-    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, 1},
+    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0},
+    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, FLOW_ECDHE_CLIENT_AUTH, 1},
 };
 
 const tf_msg_def *tf_msg_table(tf_msg_id id)
@@ -135,11 +160,31 @@ int tf_handshake_advance(tlsflow_conn *c)
         }
         if (MSGS[id].sender != c->role)
             break; /* the peer's turn */
-        if (MSGS[id].write(c))
+        if (!MSGS[id].write || MSGS[id].write(c))
             return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
         c->hs.step++;
     }
     return c->error;
+}
+
+static int expects(const uint8_t *flow, size_t step, tlsflow_role role, uint8_t type)
+{
+    const tf_msg_def *d = &MSGS[flow[step]];
+    return d->sender != role && d->content_type == TF_CT_HANDSHAKE && d->hs_type == type && d->read;
+}
+
+/* The peer may take a variant of the sequence (a server asking for a certificate): if
+ * our sequence does not expect this message but a variant with the same history does,
+ * continue in that variant. Which variants exist is data, in the KX table. */
+static void switch_variant(tlsflow_conn *c, uint8_t type)
+{
+    if (!c->hs.suite || expects(c->hs.flow, c->hs.step, c->role, type))
+        return;
+    const tf_kx_def *kx = tf_kx_find(c->hs.suite->kx);
+    const uint8_t *alt = kx->flow_client_auth;
+    if (alt && alt != c->hs.flow && memcmp(alt, c->hs.flow, c->hs.step) == 0 &&
+        expects(alt, c->hs.step, c->role, type))
+        c->hs.flow = alt;
 }
 
 /* A whole handshake message (header included) from the peer. */
@@ -173,9 +218,11 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
         return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "%s after the handshake finished",
                         hs_type_name(type));
     }
+    switch_variant(c, type);
     tf_msg_id id = tf_handshake_next(c);
     const tf_msg_def *def = &MSGS[id];
-    if (def->sender == c->role || def->content_type != TF_CT_HANDSHAKE || def->hs_type != type)
+    if (def->sender == c->role || def->content_type != TF_CT_HANDSHAKE || def->hs_type != type ||
+        !def->read)
         return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "received %s while expecting %s%s",
                         hs_type_name(type), def->sender == c->role ? "to send " : "", def->name);
     if (c->hs.suite && !tf_transcript_hash(c, c->hs.hash_before))

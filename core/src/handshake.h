@@ -13,7 +13,9 @@ typedef enum {
     TF_MSG_SERVER_HELLO,
     TF_MSG_SERVER_CERTIFICATE,
     TF_MSG_SERVER_KEY_EXCHANGE, /* ECDHE: signed ephemeral public value */
+    TF_MSG_CERTIFICATE_REQUEST, /* the server asks for a client certificate */
     TF_MSG_SERVER_HELLO_DONE,
+    TF_MSG_CLIENT_CERTIFICATE,        /* our answer: an empty list, we have none */
     TF_MSG_CLIENT_KEY_EXCHANGE,       /* RSA: encrypted premaster */
     TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE, /* ECDHE: the client's public value */
     TF_MSG_CLIENT_CCS,
@@ -39,9 +41,10 @@ const tf_msg_def *tf_msg_table(tf_msg_id id);
 /* One row per key exchange: what it is called and the handshake it makes. */
 typedef struct {
     tf_kx kx;
-    const char *name;    /* as tlsflow_info reports it */
-    const uint8_t *flow; /* the message sequence (tf_msg_id values) */
-    int ephemeral;       /* a named group and a signed ServerKeyExchange are needed */
+    const char *name;                /* as tlsflow_info reports it */
+    const uint8_t *flow;             /* the message sequence (tf_msg_id values) */
+    const uint8_t *flow_client_auth; /* the same when the server asks for a certificate */
+    int ephemeral;                   /* a named group and a signed ServerKeyExchange are needed */
 } tf_kx_def;
 
 const tf_kx_def *tf_kx_find(tf_kx kx);
@@ -67,6 +70,8 @@ int tf_client_write_hello(tlsflow_conn *c);
 int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_client_read_hello_done(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf_client_write_certificate(tlsflow_conn *c);
 int tf_client_write_key_exchange(tlsflow_conn *c);
 int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_server_write_hello(tlsflow_conn *c);

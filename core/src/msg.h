@@ -97,6 +97,7 @@ int tf_server_key_exchange_parse(const uint8_t *body, size_t len, tf_server_key_
                                  const char **why);
 int tf_finished_parse(const uint8_t *body, size_t len, tf_view *verify_data, const char **why);
 int tf_empty_parse(const uint8_t *body, size_t len, const char **why);
+int tf_certificate_request_parse(const uint8_t *body, size_t len, const char **why);
 
 /* What a client offers, for writing a ClientHello. */
 typedef struct {

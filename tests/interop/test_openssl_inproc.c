@@ -1379,6 +1379,32 @@ static void test_renegotiation_refused_by_our_client(void **state)
     run_renegotiation(*state);
 }
 
+/* ---- Client certificates: we have none ------------------------------------------------------ */
+
+/* RFC 5246 §7.4.6: asked for a certificate, a client without one sends an empty
+ * Certificate; a server that only prefers one carries on. */
+static void test_optional_client_auth_our_client(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER, NULL);
+    start(f);
+    handshake(f);
+    assert_null(SSL_get0_peer_certificate(f->ssl));
+    assert_int_equal(step_count(f, TLSFLOW_STEP_CERTIFICATE_REQUESTED), 1);
+    assert_int_equal(step_count(f, TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT), 1);
+}
+
+/* A server that requires one refuses the empty answer with its own alert. */
+static void test_required_client_auth_our_client(void **state)
+{
+    fixture *f = *state;
+    SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    start(f);
+    handshake_fails(f);
+    assert_int_equal(tlsflow_last_error(f->conn), TLSFLOW_E_PEER_ALERT);
+    assert_int_equal(tlsflow_peer_alert(f->conn), TLSFLOW_ALERT_HANDSHAKE_FAILURE);
+}
+
 /* ---- Runner --------------------------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -1457,6 +1483,8 @@ int main(void)
         AS_SERVER(test_bad_premaster_fails_like_bad_finished),
         AS_SERVER(test_renegotiation_refused_by_our_server),
         AS_CLIENT(test_renegotiation_refused_by_our_client),
+        AS_CLIENT(test_optional_client_auth_our_client),
+        AS_CLIENT(test_required_client_auth_our_client),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

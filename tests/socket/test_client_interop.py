@@ -50,12 +50,13 @@ for suite, iana in [("AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
         stop(p)
 
 p, port = peer(["gnutls-serv", "--port", "PORT", "--x509certfile", CERT, "--x509keyfile", KEY,
-                "--http", "--disable-client-cert", "--priority", "NORMAL:+RSA"])
+                "--http", "--priority", "NORMAL:+RSA"])  # it asks for a client certificate
 try:
     r = run([CLIENT, f"localhost:{port}", "--ca", CA, "--get", "/"])
     err = text(r.stderr)
     check(r.returncode == 0 and "handshake done: TLS 1.2" in err, "client vs gnutls-serv",
           err[-800:])
+    check("CertificateRequest" in err, "gnutls-serv asked for a client certificate", err[-800:])
     check("HTTP/1.0 200 OK" in text(r.stdout) or "200 OK" in text(r.stdout),
           "client vs gnutls-serv: reply", text(r.stdout)[:300])
     # Without the right CA the same server must be refused.

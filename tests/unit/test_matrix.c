@@ -261,7 +261,7 @@ static const state_row ROWS[] = {
     {"client waits for ServerHelloDone",
      TLSFLOW_CLIENT,
      2,
-     {A(M_SERVER_HELLO_DONE), [M_HELLO_REQUEST] = 2}},
+     {A(M_SERVER_HELLO_DONE), A(M_CERTIFICATE_REQUEST), [M_HELLO_REQUEST] = 2}},
     {"client waits for ChangeCipherSpec", TLSFLOW_CLIENT, 3, {A(M_CCS), [M_HELLO_REQUEST] = 2}},
     {"client waits for Finished", TLSFLOW_CLIENT, 4, {A(M_FINISHED), [M_HELLO_REQUEST] = 2}},
     {"client established", TLSFLOW_CLIENT, 5, {A(M_APP_DATA), [M_HELLO_REQUEST] = 2}},

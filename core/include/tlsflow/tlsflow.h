@@ -182,7 +182,9 @@ typedef enum {
     TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT,     /* server: group, public value, signature */
     TLSFLOW_STEP_SERVER_KEY_EXCHANGE_VERIFIED, /* client: signature checked with the cert */
     TLSFLOW_STEP_CLIENT_KEY_SHARE_SENT,        /* 3. client: its public value sent, secret made */
-    TLSFLOW_STEP_SHARED_SECRET_COMPUTED        /* 4. server: the same secret from the client's */
+    TLSFLOW_STEP_SHARED_SECRET_COMPUTED,       /* 4. server: the same secret from the client's */
+    TLSFLOW_STEP_CERTIFICATE_REQUESTED,        /* client: the server asked for a certificate */
+    TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT       /* client: answered with an empty list */
 } tlsflow_step;
 
 /** One trace event: the step and a short human description with the real values. */
