@@ -30,7 +30,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
