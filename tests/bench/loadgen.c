@@ -1,0 +1,496 @@
+/* loadgen: a TLS 1.2 load generator over loopback (OpenSSL's libssl as the client).
+ *
+ *   loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]
+ *           [--conns C] [--handshakes N] [--seconds T] [--request]
+ *           [--server-pid PID[,PID...]]
+ *   loadgen --connect ... --idle K [--conns C] [--hold S] --server-pid PID[,PID...]
+ *
+ * Load mode: C connections at a time, N full handshakes in all (no session reuse), each
+ * closed with close_notify once done (or after one small HTTP request with --request);
+ * stops at N or after T seconds, whichever is first. With --server-pid it reports the
+ * server's CPU (utime + stime from /proc/PID/stat, summed over the PIDs) per handshake.
+ *
+ * Idle mode: opens K connections (C handshaking at a time), keeps them all established
+ * and silent, and reports the server's resident memory growth per connection
+ * (VmRSS from /proc/PID/status, summed over the PIDs), then closes them.
+ *
+ * Only loopback addresses are accepted. Every loop is bounded in count and time. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define MAX_PIDS     8
+#define MAX_CONNS    100000
+#define MAX_SECONDS  600.0
+#define N_SOURCE_IPS 16 /* 127.0.0.2 .. 127.0.0.17: more loopback source ports */
+
+typedef enum {
+    C_FREE,
+    C_CONNECTING,
+    C_HANDSHAKE,
+    C_REQUEST,
+    C_RESPONSE,
+    C_SHUTDOWN,
+    C_IDLE
+} cstate;
+
+typedef struct {
+    int fd;
+    SSL *ssl;
+    cstate st;
+    size_t sent;
+} conn;
+
+static struct {
+    struct sockaddr_in addr;
+    const char *cipher, *groups;
+    long conns, handshakes, idle;
+    double seconds, hold;
+    int request;
+    int pids[MAX_PIDS], n_pids;
+} opt = {.cipher = "AES128-GCM-SHA256", .conns = 32, .handshakes = 1000, .seconds = 10};
+
+static SSL_CTX *ctx;
+static int ep;
+static conn *conns;
+static long n_done, n_failed, n_started, n_open;
+static unsigned source_rr;
+static long next_slot; /* idle mode: the next unused slot */
+static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+/* utime + stime of one process (and its threads), in seconds. */
+static double proc_cpu_s(int pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p)
+        return -1;
+    unsigned long ut = 0, st = 0;
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+     * utime stime */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long proc_rss_kb(int pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long kb = -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+static double servers_cpu(void)
+{
+    double sum = 0;
+    for (int i = 0; i < opt.n_pids; i++)
+        sum += proc_cpu_s(opt.pids[i]);
+    return sum;
+}
+
+static long servers_rss_kb(void)
+{
+    long sum = 0;
+    for (int i = 0; i < opt.n_pids; i++)
+        sum += proc_rss_kb(opt.pids[i]);
+    return sum;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]\n"
+                    "               [--conns C] [--handshakes N] [--seconds T] [--request]\n"
+                    "               [--idle K [--hold S]] [--server-pid PID[,PID...]]\n"
+                    "Full TLS 1.2 handshakes against a loopback server (see the source header).\n");
+}
+
+static int parse_args(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage();
+            exit(0);
+        } else if (strcmp(a, "--request") == 0) {
+            opt.request = 1;
+            continue;
+        }
+        if (!v)
+            return -1;
+        i++;
+        if (strcmp(a, "--connect") == 0) {
+            char host[64];
+            int port;
+            if (sscanf(v, "%63[^:]:%d", host, &port) != 2 || port <= 0 || port > 65535)
+                return -1;
+            opt.addr.sin_family = AF_INET;
+            opt.addr.sin_port = htons((uint16_t)port);
+            if (inet_pton(AF_INET, host, &opt.addr.sin_addr) != 1)
+                return -1;
+            if ((ntohl(opt.addr.sin_addr.s_addr) >> 24) != 127) {
+                fprintf(stderr, "loadgen: loopback addresses only\n");
+                exit(2);
+            }
+        } else if (strcmp(a, "--cipher") == 0) {
+            opt.cipher = v;
+        } else if (strcmp(a, "--groups") == 0) {
+            opt.groups = v;
+        } else if (strcmp(a, "--conns") == 0) {
+            opt.conns = atol(v);
+        } else if (strcmp(a, "--handshakes") == 0) {
+            opt.handshakes = atol(v);
+        } else if (strcmp(a, "--seconds") == 0) {
+            opt.seconds = atof(v);
+        } else if (strcmp(a, "--idle") == 0) {
+            opt.idle = atol(v);
+        } else if (strcmp(a, "--hold") == 0) {
+            opt.hold = atof(v);
+        } else if (strcmp(a, "--server-pid") == 0) {
+            char *copy = strdup(v), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t && opt.n_pids < MAX_PIDS;
+                 t = strtok_r(NULL, ",", &save))
+                opt.pids[opt.n_pids++] = atoi(t);
+            free(copy);
+        } else {
+            return -1;
+        }
+    }
+    if (opt.addr.sin_family != AF_INET || opt.conns < 1 || opt.conns > MAX_CONNS ||
+        opt.handshakes < 1 || opt.handshakes > 10000000L || opt.idle < 0 || opt.idle > MAX_CONNS ||
+        opt.seconds <= 0 || opt.seconds > MAX_SECONDS || opt.hold < 0 || opt.hold > MAX_SECONDS)
+        return -1;
+    return 0;
+}
+
+static void watch(conn *c, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = c};
+    epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void drop(conn *c, int ok)
+{
+    if (c->ssl)
+        SSL_free(c->ssl);
+    if (c->fd >= 0) {
+        /* RST instead of TIME_WAIT: thousands of loopback connections would otherwise
+         * exhaust the ephemeral ports between runs. */
+        struct linger lg = {1, 0};
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(c->fd);
+    }
+    c->ssl = NULL;
+    c->fd = -1;
+    c->st = C_FREE;
+    n_open--;
+    if (ok)
+        n_done++;
+    else
+        n_failed++;
+}
+
+static int start(conn *c)
+{
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    src.sin_addr.s_addr = htonl(0x7f000002u + (source_rr++ % N_SOURCE_IPS));
+    if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    n_open++;
+    n_started++;
+    c->st = C_CONNECTING;
+    c->sent = 0;
+    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+    if (connect(c->fd, (struct sockaddr *)&opt.addr, sizeof(opt.addr)) != 0 &&
+        errno != EINPROGRESS) {
+        drop(c, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* Translate an SSL result into what to wait for; 1 = done, 0 = waiting, -1 = failed. */
+static int ssl_wait(conn *c, int r)
+{
+    if (r > 0)
+        return 1;
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ) {
+        watch(c, EPOLLIN);
+        return 0;
+    }
+    if (e == SSL_ERROR_WANT_WRITE) {
+        watch(c, EPOLLOUT);
+        return 0;
+    }
+    return -1;
+}
+
+static void advance(conn *c)
+{
+    for (int guard = 0; guard < 16; guard++) {
+        int r;
+        switch (c->st) {
+        case C_CONNECTING: {
+            int err = 0;
+            socklen_t len = sizeof(err);
+            if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+                drop(c, 0);
+                return;
+            }
+            c->ssl = SSL_new(ctx);
+            if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
+                drop(c, 0);
+                return;
+            }
+            SSL_set_tlsext_host_name(c->ssl, "localhost");
+            SSL_set_connect_state(c->ssl);
+            c->st = C_HANDSHAKE;
+            break;
+        }
+        case C_HANDSHAKE:
+            r = ssl_wait(c, SSL_do_handshake(c->ssl));
+            if (r < 0) {
+                ERR_clear_error();
+                drop(c, 0);
+                return;
+            }
+            if (r == 0)
+                return;
+            c->st = opt.idle ? C_IDLE : opt.request ? C_REQUEST : C_SHUTDOWN;
+            if (c->st == C_IDLE) {
+                n_done++;
+                watch(c, EPOLLIN); /* a server close shows up as a failure */
+                return;
+            }
+            break;
+        case C_REQUEST:
+            r = ssl_wait(
+                c, SSL_write(c->ssl, REQUEST + c->sent, (int)(sizeof(REQUEST) - 1 - c->sent)));
+            if (r < 0) {
+                drop(c, 0);
+                return;
+            }
+            if (r == 0)
+                return;
+            c->st = C_RESPONSE;
+            break;
+        case C_RESPONSE: {
+            char buf[16384];
+            r = SSL_read(c->ssl, buf, sizeof(buf));
+            if (r > 0)
+                continue; /* read until the server closes */
+            int e = SSL_get_error(c->ssl, r);
+            if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL) {
+                ERR_clear_error();
+                drop(c, 1); /* response read to the end */
+                return;
+            }
+            if (ssl_wait(c, r) < 0) {
+                ERR_clear_error();
+                drop(c, 0);
+            }
+            return;
+        }
+        case C_SHUTDOWN:
+            SSL_shutdown(c->ssl); /* close_notify; not waiting for the server's */
+            drop(c, 1);
+            return;
+        case C_IDLE: {
+            char b;
+            if (recv(c->fd, &b, 1, MSG_PEEK) == 0) { /* the server closed it */
+                n_done--;
+                drop(c, 0);
+            }
+            return;
+        }
+        case C_FREE:
+            return;
+        }
+    }
+}
+
+static int make_ctx(void)
+{
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        return -1;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); /* keeps 10,000 idle clients small */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);  /* the server's cost is measured */
+    if (SSL_CTX_set_cipher_list(ctx, opt.cipher) != 1)
+        return -1;
+    if (opt.groups && SSL_CTX_set1_groups_list(ctx, opt.groups) != 1)
+        return -1;
+    return 0;
+}
+
+/* Run the event loop until `target` connections finished (load) or are established
+ * (idle), or until the deadline. */
+static void run(long target, double deadline)
+{
+    struct epoll_event evs[256];
+    long slots = opt.idle ? opt.idle : opt.conns;
+    long in_flight_cap = opt.conns;
+    while (now_s() < deadline) {
+        long finished = n_done + n_failed;
+        if (finished >= target)
+            break;
+        if (n_failed > target / 2 + 100) {
+            fprintf(stderr, "loadgen: too many failures (%ld), giving up\n", n_failed);
+            break;
+        }
+        /* Start connections while under the concurrency cap and the target. Idle mode
+         * keeps each connection in its own slot; load mode reuses the C slots. */
+        long handshaking = n_open - (opt.idle ? n_done : 0);
+        for (long i = 0; i < slots && handshaking < in_flight_cap && n_started < target; i++) {
+            long k = opt.idle ? next_slot : i;
+            if (k >= slots || conns[k].st != C_FREE)
+                continue;
+            if (opt.idle)
+                next_slot++;
+            if (start(&conns[k]) == 0)
+                handshaking++;
+            else
+                n_failed++;
+        }
+        int n = epoll_wait(ep, evs, 256, 100);
+        for (int i = 0; i < n; i++)
+            advance(evs[i].data.ptr);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (parse_args(argc, argv) != 0) {
+        usage();
+        return 2;
+    }
+    if (make_ctx() != 0) {
+        fprintf(stderr, "loadgen: cipher or groups not accepted by OpenSSL\n");
+        return 2;
+    }
+    long slots = opt.idle ? opt.idle : opt.conns;
+    conns = calloc((size_t)slots, sizeof(*conns));
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    if (!conns || ep < 0)
+        return 1;
+    for (long i = 0; i < slots; i++)
+        conns[i].fd = -1;
+
+    if (opt.idle) {
+        long rss0 = servers_rss_kb();
+        double t0 = now_s();
+        run(opt.idle, t0 + opt.seconds);
+        long established = n_done;
+        /* Let the server settle (freeing handshake state), then sample. */
+        double settle = now_s() + 1.0;
+        while (now_s() < settle) {
+            struct epoll_event evs[64];
+            int n = epoll_wait(ep, evs, 64, 100);
+            for (int i = 0; i < n; i++)
+                advance(evs[i].data.ptr);
+        }
+        long rss1 = servers_rss_kb();
+        printf("idle: %ld of %ld connections established in %.2f s (%ld failed)\n", established,
+               opt.idle, now_s() - t0, n_failed);
+        if (opt.n_pids && established > 0) {
+            printf("server RSS %ld kB -> %ld kB: %.0f bytes per idle connection\n", rss0, rss1,
+                   (rss1 - rss0) * 1024.0 / established);
+            printf("@ idle.established %ld conns\n", established);
+            printf("@ idle.rss_before %ld kB\n", rss0);
+            printf("@ idle.rss_after %ld kB\n", rss1);
+            printf("@ idle.bytes_per_conn %.0f bytes\n", (rss1 - rss0) * 1024.0 / established);
+        }
+        double end = now_s() + opt.hold;
+        while (now_s() < end) {
+            struct epoll_event evs[64];
+            epoll_wait(ep, evs, 64, 100);
+        }
+        for (long i = 0; i < slots; i++)
+            if (conns[i].fd >= 0)
+                drop(&conns[i], 1);
+        return established == opt.idle ? 0 : 1;
+    }
+
+    double cpu0 = servers_cpu(), my0 = cpu_s(), t0 = now_s();
+    run(opt.handshakes, t0 + opt.seconds);
+    double wall = now_s() - t0, cpu1 = servers_cpu(), my1 = cpu_s();
+    long cut = 0; /* connections the deadline cut off: neither done nor failed */
+    for (long i = 0; i < slots; i++) {
+        if (conns[i].st != C_FREE) {
+            drop(&conns[i], 0);
+            cut++;
+        }
+    }
+    n_failed -= cut;
+    printf("load: %ld handshakes%s in %.2f s (%ld failed), %ld at a time: %.0f/s\n", n_done,
+           opt.request ? " + requests" : "", wall, n_failed, opt.conns, n_done / wall);
+    printf("@ load.handshakes %ld count\n", n_done);
+    printf("@ load.failed %ld count\n", n_failed);
+    printf("@ load.hs_per_s %.1f 1/s\n", n_done / wall);
+    printf("@ load.client_cpu_us %.1f us\n", n_done ? (my1 - my0) * 1e6 / n_done : 0);
+    if (opt.n_pids && n_done > 0) {
+        printf("server CPU %.2f s: %.0f us per handshake\n", cpu1 - cpu0,
+               (cpu1 - cpu0) * 1e6 / n_done);
+        printf("@ load.server_cpu_us %.1f us\n", (cpu1 - cpu0) * 1e6 / n_done);
+        printf("@ load.server_cpu_share %.3f ratio\n", (cpu1 - cpu0) / wall);
+    }
+    SSL_CTX_free(ctx);
+    free(conns);
+    return n_done > 0 ? 0 : 1;
+}
