@@ -30,7 +30,7 @@ int tf_client_write_hello(tlsflow_conn *c)
     const tlsflow_config *cfg = c->cfg;
     tf_client_offer o;
     memset(&o, 0, sizeof(o));
-    if (cfg->random(cfg->random_ctx, c->hs.client_random, 32))
+    if (tf_random(c, c->hs.client_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     memcpy(o.random, c->hs.client_random, 32);
     o.suites = cfg->suites;
@@ -240,17 +240,16 @@ static int fill_key_exchange(tf_writer *w, void *arg)
 
 int tf_client_write_key_exchange(tlsflow_conn *c)
 {
-    const tlsflow_config *cfg = c->cfg;
     uint8_t enc[1024];
     size_t enc_len = 0;
     /* The session key material: our highest version, then 46 random bytes. */
     c->hs.premaster_len = 48;
     c->hs.premaster[0] = TF_TLS12 >> 8;
     c->hs.premaster[1] = TF_TLS12 & 0xff;
-    if (cfg->random(cfg->random_ctx, c->hs.premaster + 2, 46))
+    if (tf_random(c, c->hs.premaster + 2, 46))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     if (tf_rsa_encrypt(c->hs.peer_spki, c->hs.peer_spki_len, c->hs.premaster, 48, enc, sizeof(enc),
-                       &enc_len, cfg->random, cfg->random_ctx))
+                       &enc_len, tf_random_cb, c))
         return tf_fail(c, TLSFLOW_E_CERT_UNSUPPORTED,
                        "cannot encrypt to the server's RSA public key");
     enc_view v = {enc, enc_len};

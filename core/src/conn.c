@@ -91,14 +91,32 @@ void tlsflow_conn_free(tlsflow_conn *c)
     if (!c)
         return;
     int owned = c->owned;
-    size_t size = c->mem_size;
     tf_hash_free(&c->hs.transcript256);
     tf_hash_free(&c->hs.transcript384);
     tf_aead_free(&c->rd.aead);
     tf_aead_free(&c->wr.aead);
-    tf_wipe(c, size); /* secrets, keys and plaintext alike */
+    tf_drbg_free(&c->drbg);
+    /* Secrets and plaintext live in the struct and in the parts of the buffers that were
+     * ever used; wiping only those keeps untouched pages untouched. */
+    tf_wipe(c->in, c->in_hw);
+    tf_wipe(c->out, c->out_hw);
+    tf_wipe(c->hs_in, c->hs_in_hw);
+    tf_wipe(c->hs_out, c->hs_out_hw);
+    tf_wipe(c, sizeof(*c));
     if (owned)
         free(c);
+}
+
+int tf_random(tlsflow_conn *c, uint8_t *out, size_t len)
+{
+    if (c->cfg->random == tf_default_random)
+        return tf_drbg_generate(&c->drbg, out, len);
+    return c->cfg->random(c->cfg->random_ctx, out, len);
+}
+
+int tf_random_cb(void *conn, uint8_t *out, size_t len)
+{
+    return tf_random(conn, out, len);
 }
 
 /* ---- the event loop's one call ------------------------------------------------------------- */
@@ -162,6 +180,7 @@ void tlsflow_in_ack(tlsflow_conn *c, size_t n)
         return;
     }
     c->in_len += n;
+    tf_note_high_water(&c->in_hw, c->in_len);
 }
 
 const uint8_t *tlsflow_out_buf(tlsflow_conn *c, size_t *len)

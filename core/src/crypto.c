@@ -40,9 +40,11 @@ int tf_ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
 
 void tf_wipe(void *p, size_t n)
 {
-    volatile uint8_t *v = p;
-    while (n--)
-        *v++ = 0;
+    if (!n)
+        return;
+    memset(p, 0, n);
+    /* The barrier makes the compiler assume p's memory is read, so the memset stays. */
+    __asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 /* ---- hashes ---------------------------------------------------------------------------- */
@@ -232,6 +234,34 @@ int tf_default_random(void *ctx, uint8_t *out, size_t len)
     int ret = wc_RNG_GenerateBlock(&rng, out, (word32)len);
     wc_FreeRng(&rng);
     return ret == 0 ? 0 : -1;
+}
+
+_Static_assert(sizeof(WC_RNG) <= sizeof(((tf_drbg *)0)->opaque), "tf_drbg too small");
+
+/* The connection's DRBG, seeded from the system on first use. */
+static WC_RNG *drbg_rng(tf_drbg *d)
+{
+    if (!d)
+        return NULL;
+    if (!d->ready) {
+        if (wc_InitRng((WC_RNG *)d->opaque) != 0)
+            return NULL;
+        d->ready = 1;
+    }
+    return (WC_RNG *)d->opaque;
+}
+
+int tf_drbg_generate(tf_drbg *d, uint8_t *out, size_t len)
+{
+    WC_RNG *rng = drbg_rng(d);
+    return rng && wc_RNG_GenerateBlock(rng, out, (word32)len) == 0 ? 0 : -1;
+}
+
+void tf_drbg_free(tf_drbg *d)
+{
+    if (d->ready)
+        wc_FreeRng((WC_RNG *)d->opaque);
+    tf_wipe(d, sizeof(*d));
 }
 
 int64_t tf_default_time(void *ctx)
@@ -517,23 +547,18 @@ static uint8_t ct_eq_mask(uint32_t a, uint32_t b)
 }
 
 int tf_rsa_decrypt_premaster(const tf_private_key *k, const uint8_t *in, size_t in_len,
-                             uint16_t version, uint8_t out[48])
+                             uint16_t version, uint8_t out[48], tf_drbg *blind)
 {
     RsaKey key;
-    WC_RNG rng;
+    WC_RNG *rng = drbg_rng(blind);
     uint8_t dec[1024];
 
     memset(dec, 0, sizeof(dec));
-    if (rsa_decode_private(k->der, k->der_len, &key) != 0)
+    if (!rng || rsa_decode_private(k->der, k->der_len, &key) != 0)
         return -1;
-    if (wc_InitRng(&rng) != 0) {
-        wc_FreeRsaKey(&key);
-        return -1;
-    }
-    wc_RsaSetRNG(&key, &rng); /* blinding */
+    wc_RsaSetRNG(&key, rng); /* blinding */
     int n = wc_RsaPrivateDecrypt(in, (word32)in_len, dec, sizeof(dec), &key);
     wc_FreeRsaKey(&key);
-    wc_FreeRng(&rng);
 
     /* RFC 5246 §7.4.7.1: never reveal which check failed; choose without branching. */
     uint8_t good = ct_eq_mask((uint32_t)n, 48);
@@ -612,19 +637,15 @@ static size_t rsa_modulus_bits(RsaKey *key)
 }
 
 static int rsa_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uint8_t *mhash,
-                    uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd, void *rnd_ctx)
+                    uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd, void *rnd_ctx,
+                    WC_RNG *rng)
 {
-    RsaKey key;
-    WC_RNG rng; /* blinding only: RSA signatures do not depend on it */
+    RsaKey key; /* rng: blinding only, RSA signatures do not depend on it */
     uint8_t buf[1024];
     int ret = -1;
     if (rsa_decode_private(k->der, k->der_len, &key) != 0)
         return -1;
-    if (wc_InitRng(&rng) != 0) {
-        wc_FreeRsaKey(&key);
-        return -1;
-    }
-    wc_RsaSetRNG(&key, &rng);
+    wc_RsaSetRNG(&key, rng);
     size_t mod_len = (size_t)wc_RsaEncryptSize(&key);
     if (mod_len > sizeof(buf) || mod_len > cap)
         goto done;
@@ -632,7 +653,7 @@ static int rsa_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, c
         /* The padding is built here so that its salt is the caller's randomness. */
         word32 out_len = (word32)cap;
         if (pss_encode(hash, mhash, rsa_modulus_bits(&key), buf, mod_len, rnd, rnd_ctx) != 0 ||
-            wc_RsaDirect(buf, (word32)mod_len, sig, &out_len, &key, RSA_PRIVATE_ENCRYPT, &rng) !=
+            wc_RsaDirect(buf, (word32)mod_len, sig, &out_len, &key, RSA_PRIVATE_ENCRYPT, rng) !=
                 (int)mod_len)
             goto done;
         *sig_len = mod_len; /* wc_RsaDirect's return value; it leaves out_len as given */
@@ -640,7 +661,7 @@ static int rsa_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, c
     } else {
         word32 n = wc_EncodeSignature(buf, mhash, (word32)tf_hash_len(hash),
                                       wc_HashGetOID(wc_hash_type(hash)));
-        int m = n ? wc_RsaSSL_Sign(buf, n, sig, (word32)cap, &key, &rng) : -1;
+        int m = n ? wc_RsaSSL_Sign(buf, n, sig, (word32)cap, &key, rng) : -1;
         if (m > 0) {
             *sig_len = (size_t)m;
             ret = 0;
@@ -649,7 +670,6 @@ static int rsa_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, c
 done:
     tf_wipe(buf, sizeof(buf));
     wc_FreeRsaKey(&key);
-    wc_FreeRng(&rng);
     return ret;
 }
 
@@ -668,23 +688,19 @@ static int set_deterministic(ecc_key *key, int on)
 }
 
 static int ecdsa_sign(const tf_private_key *k, const uint8_t *mhash, size_t hash_len, uint8_t *sig,
-                      size_t cap, size_t *sig_len)
+                      size_t cap, size_t *sig_len, WC_RNG *rng)
 {
     ecc_key key;
-    WC_RNG rng;
     int ret = -1;
     if (ec_decode_private(k->der, k->der_len, &key) != 0)
         return -1;
-    if (wc_InitRng(&rng) == 0) {
-        for (int deterministic = 1; deterministic >= 0 && ret != 0; deterministic--) {
-            word32 n = (word32)cap;
-            if (set_deterministic(&key, deterministic) == 0 &&
-                wc_ecc_sign_hash(mhash, (word32)hash_len, sig, &n, &rng, &key) == 0) {
-                *sig_len = n;
-                ret = 0;
-            }
+    for (int deterministic = 1; deterministic >= 0 && ret != 0; deterministic--) {
+        word32 n = (word32)cap;
+        if (set_deterministic(&key, deterministic) == 0 &&
+            wc_ecc_sign_hash(mhash, (word32)hash_len, sig, &n, rng, &key) == 0) {
+            *sig_len = n;
+            ret = 0;
         }
-        wc_FreeRng(&rng);
     }
     wc_ecc_free(&key);
     return ret;
@@ -692,16 +708,18 @@ static int ecdsa_sign(const tf_private_key *k, const uint8_t *mhash, size_t hash
 
 int tf_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uint8_t *msg,
             size_t len, uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd,
-            void *rnd_ctx)
+            void *rnd_ctx, tf_drbg *blind)
 {
     uint8_t mhash[TF_MAX_HASH];
     size_t h = digest(hash, msg, len, mhash);
-    if (!h)
+    WC_RNG *rng = drbg_rng(blind);
+    if (!h || !rng)
         return -1;
     if (alg == TF_SIG_ECDSA)
-        return k->type == TF_KEY_EC ? ecdsa_sign(k, mhash, h, sig, cap, sig_len) : -1;
-    return k->type == TF_KEY_RSA ? rsa_sign(k, alg, hash, mhash, sig, cap, sig_len, rnd, rnd_ctx)
-                                 : -1;
+        return k->type == TF_KEY_EC ? ecdsa_sign(k, mhash, h, sig, cap, sig_len, rng) : -1;
+    return k->type == TF_KEY_RSA
+               ? rsa_sign(k, alg, hash, mhash, sig, cap, sig_len, rnd, rnd_ctx, rng)
+               : -1;
 }
 
 static int mgf_of(tf_hash_alg alg)
@@ -824,10 +842,10 @@ static int scalar_in_range(const uint8_t *d, size_t size, const char *order_hex)
 
 /* A NIST-curve key from our random bytes: draw until the scalar is in [1, n-1]. */
 static int ec_keygen(int curve, tlsflow_random_fn rnd, void *rnd_ctx, uint8_t *priv, size_t size,
-                     uint8_t *pub, size_t *pub_len)
+                     uint8_t *pub, size_t *pub_len, WC_RNG *rng)
 {
+    /* rng: blinding only, the point depends on the scalar alone */
     const ecc_set_type *dp = wc_ecc_get_curve_params(wc_ecc_get_curve_idx(curve));
-    WC_RNG rng; /* blinding only: the point depends on the scalar alone */
     int ret = -1, drawn = 0;
     for (int tries = 0; tries < 32 && !drawn; tries++) {
         if (rnd(rnd_ctx, priv, size) != 0)
@@ -836,23 +854,23 @@ static int ec_keygen(int curve, tlsflow_random_fn rnd, void *rnd_ctx, uint8_t *p
     }
     ecc_key key;
     word32 n = (word32)(1 + 2 * size);
-    if (!drawn || wc_InitRng(&rng) != 0)
+    if (!drawn || !rng)
         return -1;
     if (wc_ecc_init(&key) == 0) {
         if (wc_ecc_import_private_key_ex(priv, (word32)size, NULL, 0, &key, curve) == 0 &&
-            wc_ecc_make_pub_ex(&key, NULL, &rng) == 0 && wc_ecc_export_x963(&key, pub, &n) == 0 &&
+            wc_ecc_make_pub_ex(&key, NULL, rng) == 0 && wc_ecc_export_x963(&key, pub, &n) == 0 &&
             n == 1 + 2 * size) {
             *pub_len = n;
             ret = 0;
         }
         wc_ecc_free(&key);
     }
-    wc_FreeRng(&rng);
     return ret;
 }
 
 int tf_ecdhe_keygen(uint16_t group, tlsflow_random_fn rnd, void *rnd_ctx,
-                    uint8_t priv[TF_MAX_KX_SECRET], size_t *priv_len, uint8_t *pub, size_t *pub_len)
+                    uint8_t priv[TF_MAX_KX_SECRET], size_t *priv_len, uint8_t *pub, size_t *pub_len,
+                    tf_drbg *blind)
 {
     int ret = -1;
     if (group == TLSFLOW_GROUP_X25519) {
@@ -861,7 +879,7 @@ int tf_ecdhe_keygen(uint16_t group, tlsflow_random_fn rnd, void *rnd_ctx,
     } else if (curve_of_group(group) != ECC_CURVE_INVALID) {
         int curve = curve_of_group(group);
         *priv_len = (size_t)wc_ecc_get_curve_size_from_id(curve);
-        ret = ec_keygen(curve, rnd, rnd_ctx, priv, *priv_len, pub, pub_len);
+        ret = ec_keygen(curve, rnd, rnd_ctx, priv, *priv_len, pub, pub_len, drbg_rng(blind));
     }
     if (ret != 0)
         tf_wipe(priv, TF_MAX_KX_SECRET);
@@ -910,23 +928,18 @@ static int x25519_shared(const uint8_t *priv, const uint8_t *peer, uint8_t *out)
 }
 
 static int ec_shared(int curve, const uint8_t *priv, size_t priv_len, const uint8_t *peer,
-                     size_t peer_len, uint8_t *out, size_t *out_len)
+                     size_t peer_len, uint8_t *out, size_t *out_len, WC_RNG *rng)
 {
-    ecc_key mine, theirs;
-    WC_RNG rng; /* blinding only */
+    ecc_key mine, theirs; /* rng: blinding only */
     word32 n = TF_MAX_KX_SECRET;
     int ret = -1;
-    if (ec_import_peer(curve, peer, peer_len, &theirs) != 0)
+    if (!rng || ec_import_peer(curve, peer, peer_len, &theirs) != 0)
         return -1;
     if (wc_ecc_init(&mine) == 0) {
-        if (wc_InitRng(&rng) == 0) {
-            if (wc_ecc_import_private_key_ex(priv, (word32)priv_len, NULL, 0, &mine, curve) == 0 &&
-                wc_ecc_set_rng(&mine, &rng) == 0 &&
-                wc_ecc_shared_secret(&mine, &theirs, out, &n) == 0) {
-                *out_len = n;
-                ret = 0;
-            }
-            wc_FreeRng(&rng);
+        if (wc_ecc_import_private_key_ex(priv, (word32)priv_len, NULL, 0, &mine, curve) == 0 &&
+            wc_ecc_set_rng(&mine, rng) == 0 && wc_ecc_shared_secret(&mine, &theirs, out, &n) == 0) {
+            *out_len = n;
+            ret = 0;
         }
         wc_ecc_free(&mine);
     }
@@ -935,7 +948,7 @@ static int ec_shared(int curve, const uint8_t *priv, size_t priv_len, const uint
 }
 
 int tf_ecdhe_shared(uint16_t group, const uint8_t *priv, size_t priv_len, const uint8_t *peer,
-                    size_t peer_len, uint8_t out[TF_MAX_KX_SECRET], size_t *out_len)
+                    size_t peer_len, uint8_t out[TF_MAX_KX_SECRET], size_t *out_len, tf_drbg *blind)
 {
     int ret = -1;
     if (group == TLSFLOW_GROUP_X25519) {
@@ -945,7 +958,8 @@ int tf_ecdhe_shared(uint16_t group, const uint8_t *priv, size_t priv_len, const 
             ret = 0;
         }
     } else if (curve_of_group(group) != ECC_CURVE_INVALID) {
-        ret = ec_shared(curve_of_group(group), priv, priv_len, peer, peer_len, out, out_len);
+        ret = ec_shared(curve_of_group(group), priv, priv_len, peer, peer_len, out, out_len,
+                        drbg_rng(blind));
     }
     if (ret != 0)
         tf_wipe(out, TF_MAX_KX_SECRET);

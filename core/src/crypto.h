@@ -57,6 +57,16 @@ void tf_aead_free(tf_aead *a);
 /* Public key algorithms a certificate or credential can carry. */
 typedef enum { TF_KEY_NONE = 0, TF_KEY_RSA = 1, TF_KEY_EC = 2 } tf_key_type;
 
+/* A per-connection DRBG (wolfCrypt's Hash_DRBG), seeded from the system on first use and
+ * freed with the connection: the default random source, and the blinding of
+ * private-key operations, without a fresh generator per call. */
+typedef struct {
+    _Alignas(16) uint8_t opaque[64];
+    int ready;
+} tf_drbg;
+int tf_drbg_generate(tf_drbg *d, uint8_t *out, size_t len);
+void tf_drbg_free(tf_drbg *d);
+
 /* A private key parsed from DER, owned by a configuration: RSA (PKCS#1 or PKCS#8), or
  * EC on P-256 or P-384 (SEC 1 or PKCS#8). */
 typedef struct tf_private_key tf_private_key;
@@ -84,7 +94,7 @@ typedef enum { TF_SIG_RSA_PKCS1 = 1, TF_SIG_RSA_PSS = 2, TF_SIG_ECDSA = 3 } tf_s
  * where wolfCrypt can (with 5.5.4: SHA-256 digests), else random from wolfCrypt. */
 int tf_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uint8_t *msg,
             size_t len, uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd,
-            void *rnd_ctx);
+            void *rnd_ctx, tf_drbg *blind);
 /* Check a signature over msg with the SubjectPublicKeyInfo's key; 0 only if it verifies
  * (PSS: salt as long as the hash, as RFC 8446 requires of the rsa_pss_rsae schemes). */
 int tf_verify(const uint8_t *spki, size_t spki_len, tf_sig_alg alg, tf_hash_alg hash,
@@ -101,15 +111,16 @@ size_t tf_ecdhe_public_len(uint16_t group);
 /* A fresh key pair whose private part is drawn from rnd, so a fixed source gives a
  * fixed key. */
 int tf_ecdhe_keygen(uint16_t group, tlsflow_random_fn rnd, void *rnd_ctx,
-                    uint8_t priv[TF_MAX_KX_SECRET], size_t *priv_len, uint8_t *pub,
-                    size_t *pub_len);
+                    uint8_t priv[TF_MAX_KX_SECRET], size_t *priv_len, uint8_t *pub, size_t *pub_len,
+                    tf_drbg *blind);
 /* Is the peer's public value acceptable: the right size, uncompressed, on the curve
  * (NIST groups); the right size (X25519)? 0 if so. */
 int tf_ecdhe_check_public(uint16_t group, const uint8_t *pub, size_t len);
 /* The shared secret (the premaster). Fails for an invalid peer value and, for X25519,
  * an all-zero result (a small-order peer point, RFC 7748 §6.1). */
 int tf_ecdhe_shared(uint16_t group, const uint8_t *priv, size_t priv_len, const uint8_t *peer,
-                    size_t peer_len, uint8_t out[TF_MAX_KX_SECRET], size_t *out_len);
+                    size_t peer_len, uint8_t out[TF_MAX_KX_SECRET], size_t *out_len,
+                    tf_drbg *blind);
 
 /* RSA PKCS#1 v1.5 encryption of `in` under a SubjectPublicKeyInfo; the padding's
  * randomness comes from rnd so a fixed source gives a reproducible ciphertext. */
@@ -121,7 +132,7 @@ int tf_rsa_encrypt(const uint8_t *spki, size_t spki_len, const uint8_t *in, size
  * Returns 0 whatever the ciphertext (failure is deliberately invisible), or -1 only
  * when the key itself is unusable. */
 int tf_rsa_decrypt_premaster(const tf_private_key *k, const uint8_t *in, size_t in_len,
-                             uint16_t version, uint8_t out[48]);
+                             uint16_t version, uint8_t out[48], tf_drbg *blind);
 
 /* Constant-time equality of two buffers of length n (1 if equal). */
 int tf_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);

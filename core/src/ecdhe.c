@@ -114,15 +114,15 @@ int tf_server_write_ecdhe_params(tlsflow_conn *c)
     size_t sig_len = 0;
     if (!scheme)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "no signature scheme was chosen");
-    if (tf_ecdhe_keygen(hs->group, c->cfg->random, c->cfg->random_ctx, hs->kx_priv,
-                        &hs->kx_priv_len, hs->kx_pub, &hs->kx_pub_len))
+    if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
+                        &hs->kx_pub_len, &c->drbg))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make an ephemeral key");
     tf_writer w = tf_writer_init(params, sizeof(params));
     if (tf_ecdh_params_write(&w, hs->group, hs->kx_pub, hs->kx_pub_len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "ECDH parameters do not fit");
     size_t n = signed_content(c, params, w.len, content, sizeof(content));
     if (!n || tf_sign(hs->cred->key, scheme->alg, scheme->hash, content, n, sig, sizeof(sig),
-                      &sig_len, c->cfg->random, c->cfg->random_ctx))
+                      &sig_len, tf_random_cb, c, &c->drbg))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not sign the ECDH parameters");
     ske_body b = {params, w.len, scheme->id, sig, sig_len};
     if (tf_queue_handshake(c, TF_HS_SERVER_KEY_EXCHANGE, fill_server_key_exchange, &b))
@@ -209,11 +209,11 @@ static int fill_point(tf_writer *w, void *arg)
 int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c)
 {
     tf_handshake *hs = &c->hs;
-    if (tf_ecdhe_keygen(hs->group, c->cfg->random, c->cfg->random_ctx, hs->kx_priv,
-                        &hs->kx_priv_len, hs->kx_pub, &hs->kx_pub_len))
+    if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
+                        &hs->kx_pub_len, &c->drbg))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make an ephemeral key");
     int bad = tf_ecdhe_shared(hs->group, hs->kx_priv, hs->kx_priv_len, hs->peer_pub,
-                              hs->peer_pub_len, hs->premaster, &hs->premaster_len);
+                              hs->peer_pub_len, hs->premaster, &hs->premaster_len, &c->drbg);
     tf_wipe(hs->kx_priv, sizeof(hs->kx_priv));
     if (bad)
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,
@@ -250,7 +250,7 @@ int tf_server_read_ecdhe_key_exchange(tlsflow_conn *c, const uint8_t *body, size
                         "client's %s public value (%zu bytes) is not a valid uncompressed point",
                         c->info.group_name, point.len);
     int bad = tf_ecdhe_shared(hs->group, hs->kx_priv, hs->kx_priv_len, point.p, point.len,
-                              hs->premaster, &hs->premaster_len);
+                              hs->premaster, &hs->premaster_len, &c->drbg);
     tf_wipe(hs->kx_priv, sizeof(hs->kx_priv));
     if (bad)
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,

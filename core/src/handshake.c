@@ -250,6 +250,7 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
         size_t take = need - c->hs_in_len < len ? need - c->hs_in_len : len;
         memcpy(c->hs_in + c->hs_in_len, data, take);
         c->hs_in_len += take;
+        tf_note_high_water(&c->hs_in_hw, c->hs_in_len);
         data += take;
         len -= take;
         if (c->hs_in_len == 4) {
@@ -326,6 +327,7 @@ int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, 
     if (tf_transcript_add(c, start, w.len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     c->hs_out_len += w.len;
+    tf_note_high_water(&c->hs_out_hw, c->hs_out_len);
     return 0;
 }
 

@@ -152,8 +152,10 @@ struct tlsflow_conn {
     size_t hs_in_cap, hs_in_len;
 
     tf_direction rd, wr;
+    tf_drbg drbg; /* the default random source and blinding, per connection */
     tf_handshake hs;
-    int version_fixed; /* records must now carry 0x0303 */
+    int version_fixed;                         /* records must now carry 0x0303 */
+    size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */
 
     int established;    /* both Finished verified */
     int done_reported;  /* TLSFLOW_HANDSHAKE_DONE returned */
@@ -171,6 +173,18 @@ struct tlsflow_conn {
 
     tlsflow_info info;
 };
+
+/* conn.c: the connection's random bytes: the configured source, or its own DRBG when the
+ * configuration keeps the default. tf_random_cb has the callback shape (ctx = conn). */
+int tf_random(tlsflow_conn *c, uint8_t *out, size_t len);
+int tf_random_cb(void *conn, uint8_t *out, size_t len);
+
+/* Remember how far a buffer was ever filled. */
+static inline void tf_note_high_water(size_t *mark, size_t used)
+{
+    if (used > *mark)
+        *mark = used;
+}
 
 /* error.c: record the first fatal error, queue its alert; returns err. */
 int tf_fail(tlsflow_conn *c, int err, const char *text);

@@ -67,6 +67,7 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
         put_header(h, type, len);
         memmove(h + 5, data, len);
         c->out_len += 5 + len;
+        tf_note_high_water(&c->out_hw, c->out_off + c->out_len);
         return 0;
     }
     tf_direction *d = &c->wr;
@@ -81,6 +82,7 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
         return tf_fail(c, TLSFLOW_E_INTERNAL, "record encryption failed");
     d->seq++;
     c->out_len += 5 + ex + len + TF_AEAD_TAG;
+    tf_note_high_water(&c->out_hw, c->out_off + c->out_len);
     return 0;
 }
 

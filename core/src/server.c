@@ -199,7 +199,7 @@ int tf_server_write_hello(tlsflow_conn *c)
 {
     tf_server_answer a;
     memset(&a, 0, sizeof(a));
-    if (c->cfg->random(c->cfg->random_ctx, c->hs.server_random, 32))
+    if (tf_random(c, c->hs.server_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     memcpy(a.random, c->hs.server_random, 32);
     a.suite = c->hs.suite->id;
@@ -261,11 +261,11 @@ int tf_server_read_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len
         return tf_fail(c, err, why);
     /* RFC 5246 §7.4.7.1: a random premaster first; the decrypted one replaces it only if
      * it is well formed, chosen in constant time. A bad ciphertext surfaces at Finished. */
-    if (c->cfg->random(c->cfg->random_ctx, c->hs.premaster, 48))
+    if (tf_random(c, c->hs.premaster, 48))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     c->hs.premaster_len = 48;
     if (tf_rsa_decrypt_premaster(c->hs.cred->key, enc.p, enc.len, c->hs.client_version,
-                                 c->hs.premaster))
+                                 c->hs.premaster, &c->drbg))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "the RSA private key is unusable");
     c->info.encrypted_premaster_len = enc.len;
     tf_tracef(c, TLSFLOW_STEP_PREMASTER_DECRYPTED,

@@ -27,6 +27,9 @@
 #include "tf_test.h"
 #include "x509.h"
 
+/* Blinding for private-key operations (the engine keeps one per connection). */
+static tf_drbg tf_test_drbg;
+
 #define MAX_HANDSHAKES 200000L
 #define MAX_RECORDS    MAX_HANDSHAKES
 #define ROUNDS         4 /* engine slices and raw measurements alternate this many times */
@@ -382,7 +385,7 @@ static int do_decrypt_premaster(void *arg)
 {
     micro_state *m = arg;
     uint8_t pm[48] = {0};
-    return tf_rsa_decrypt_premaster(m->key, m->ct, m->ct_len, 0x0303, pm);
+    return tf_rsa_decrypt_premaster(m->key, m->ct, m->ct_len, 0x0303, pm, &tf_test_drbg);
 }
 
 static int do_x509_verify(void *arg)

@@ -22,6 +22,9 @@
 #include "tf_test.h"
 #include "x509.h"
 
+/* Blinding for private-key operations (the engine keeps one per connection). */
+static tf_drbg tf_test_drbg;
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static size_t unhex(const char *h, uint8_t *out)
@@ -75,28 +78,33 @@ static void test_x25519_rfc7748(void **state)
     assert_int_equal(tf_ecdhe_public_len(TLSFLOW_GROUP_X25519), 32);
 
     script s = {a_raw, 32, 0};
-    assert_int_equal(
-        tf_ecdhe_keygen(TLSFLOW_GROUP_X25519, scripted, &s, a_priv, &priv_len, pub, &pub_len), 0);
+    assert_int_equal(tf_ecdhe_keygen(TLSFLOW_GROUP_X25519, scripted, &s, a_priv, &priv_len, pub,
+                                     &pub_len, &tf_test_drbg),
+                     0);
     assert_int_equal(pub_len, 32);
     assert_memory_equal(pub, a_pub, 32);
     s = (script){b_raw, 32, 0};
-    assert_int_equal(
-        tf_ecdhe_keygen(TLSFLOW_GROUP_X25519, scripted, &s, b_priv, &priv_len, pub, &pub_len), 0);
+    assert_int_equal(tf_ecdhe_keygen(TLSFLOW_GROUP_X25519, scripted, &s, b_priv, &priv_len, pub,
+                                     &pub_len, &tf_test_drbg),
+                     0);
     assert_memory_equal(pub, b_pub, 32);
 
     assert_int_equal(tf_ecdhe_check_public(TLSFLOW_GROUP_X25519, b_pub, 32), 0);
-    assert_int_equal(
-        tf_ecdhe_shared(TLSFLOW_GROUP_X25519, a_priv, 32, b_pub, 32, secret, &secret_len), 0);
+    assert_int_equal(tf_ecdhe_shared(TLSFLOW_GROUP_X25519, a_priv, 32, b_pub, 32, secret,
+                                     &secret_len, &tf_test_drbg),
+                     0);
     assert_int_equal(secret_len, 32);
     assert_memory_equal(secret, want, 32);
-    assert_int_equal(
-        tf_ecdhe_shared(TLSFLOW_GROUP_X25519, b_priv, 32, a_pub, 32, secret, &secret_len), 0);
+    assert_int_equal(tf_ecdhe_shared(TLSFLOW_GROUP_X25519, b_priv, 32, a_pub, 32, secret,
+                                     &secret_len, &tf_test_drbg),
+                     0);
     assert_memory_equal(secret, want, 32);
 
     /* RFC 7748 §5: the top bit of a received u-coordinate is masked, not refused. */
     a_pub[31] |= 0x80;
-    assert_int_equal(
-        tf_ecdhe_shared(TLSFLOW_GROUP_X25519, b_priv, 32, a_pub, 32, secret, &secret_len), 0);
+    assert_int_equal(tf_ecdhe_shared(TLSFLOW_GROUP_X25519, b_priv, 32, a_pub, 32, secret,
+                                     &secret_len, &tf_test_drbg),
+                     0);
     assert_memory_equal(secret, want, 32);
     /* Wrong sizes are refused. */
     assert_int_not_equal(tf_ecdhe_check_public(TLSFLOW_GROUP_X25519, b_pub, 31), 0);
@@ -121,11 +129,13 @@ static void test_x25519_small_order_points(void **state)
     size_t priv_len, pub_len, secret_len;
     unhex(ALICE_PRIV, raw);
     script s = {raw, 32, 0};
-    assert_int_equal(
-        tf_ecdhe_keygen(TLSFLOW_GROUP_X25519, scripted, &s, priv, &priv_len, pub, &pub_len), 0);
+    assert_int_equal(tf_ecdhe_keygen(TLSFLOW_GROUP_X25519, scripted, &s, priv, &priv_len, pub,
+                                     &pub_len, &tf_test_drbg),
+                     0);
     for (size_t i = 0; i < ARRAY_LEN(points); i++) {
         unhex(points[i], peer);
-        if (tf_ecdhe_shared(TLSFLOW_GROUP_X25519, priv, 32, peer, 32, secret, &secret_len) == 0)
+        if (tf_ecdhe_shared(TLSFLOW_GROUP_X25519, priv, 32, peer, 32, secret, &secret_len,
+                            &tf_test_drbg) == 0)
             fail_msg("small-order point %zu accepted", i);
     }
 }
@@ -200,8 +210,9 @@ static void test_ecdh_agrees_with_openssl(void **state)
             uint8_t priv[TF_MAX_KX_SECRET], pub[TF_MAX_KX_PUBLIC], theirs[TF_MAX_KX_PUBLIC];
             uint8_t ours_secret[TF_MAX_KX_SECRET], ossl_secret[TF_MAX_KX_SECRET];
             size_t priv_len, pub_len, secret_len;
-            assert_int_equal(
-                tf_ecdhe_keygen(groups[g], tft_random, &rng, priv, &priv_len, pub, &pub_len), 0);
+            assert_int_equal(tf_ecdhe_keygen(groups[g], tft_random, &rng, priv, &priv_len, pub,
+                                             &pub_len, &tf_test_drbg),
+                             0);
             assert_int_equal(pub_len, sizes[g][0]);
             assert_int_equal(tf_ecdhe_public_len(groups[g]), sizes[g][0]);
             EVP_PKEY *ossl = ossl_keygen(groups[g]);
@@ -209,7 +220,7 @@ static void test_ecdh_agrees_with_openssl(void **state)
             assert_int_equal(their_len, sizes[g][0]);
             assert_int_equal(tf_ecdhe_check_public(groups[g], theirs, their_len), 0);
             assert_int_equal(tf_ecdhe_shared(groups[g], priv, priv_len, theirs, their_len,
-                                             ours_secret, &secret_len),
+                                             ours_secret, &secret_len, &tf_test_drbg),
                              0);
             assert_int_equal(secret_len, sizes[g][1]);
             EVP_PKEY *peer = ossl_peer(groups[g], pub, pub_len);
@@ -235,15 +246,16 @@ static void test_nist_point_validation(void **state)
         size_t n = ossl_public(ossl, pub, sizeof(pub)), coord = (n - 1) / 2, priv_len, mine_len,
                secret_len;
         tft_rng rng = {9};
-        assert_int_equal(tf_ecdhe_keygen(group, tft_random, &rng, priv, &priv_len, mine, &mine_len),
+        assert_int_equal(tf_ecdhe_keygen(group, tft_random, &rng, priv, &priv_len, mine, &mine_len,
+                                         &tf_test_drbg),
                          0);
         assert_int_equal(tf_ecdhe_check_public(group, pub, n), 0);
 
         memcpy(bad, pub, n); /* off the curve */
         bad[n - 1] ^= 0x01;
         assert_int_not_equal(tf_ecdhe_check_public(group, bad, n), 0);
-        assert_int_not_equal(tf_ecdhe_shared(group, priv, priv_len, bad, n, secret, &secret_len),
-                             0);
+        assert_int_not_equal(
+            tf_ecdhe_shared(group, priv, priv_len, bad, n, secret, &secret_len, &tf_test_drbg), 0);
         memcpy(bad, pub, n); /* compressed encoding, whatever its length */
         bad[0] = (uint8_t)(0x02 | (pub[n - 1] & 1));
         assert_int_not_equal(tf_ecdhe_check_public(group, bad, 1 + coord), 0);
@@ -286,10 +298,12 @@ static void test_scalar_from_random_source(void **state)
         memset(bytes + size, 0, size); /* zero */
         memset(bytes + 2 * size, 0x42, size);
         script s = {bytes + 2 * size, size, 0};
-        assert_int_equal(tf_ecdhe_keygen(groups[g], scripted, &s, priv1, &l1, pub1, &p1), 0);
+        assert_int_equal(
+            tf_ecdhe_keygen(groups[g], scripted, &s, priv1, &l1, pub1, &p1, &tf_test_drbg), 0);
         assert_int_equal(s.used, size);
         s = (script){bytes, 3 * size, 0};
-        assert_int_equal(tf_ecdhe_keygen(groups[g], scripted, &s, priv2, &l2, pub2, &p2), 0);
+        assert_int_equal(
+            tf_ecdhe_keygen(groups[g], scripted, &s, priv2, &l2, pub2, &p2, &tf_test_drbg), 0);
         assert_int_equal(s.used, 3 * size);
         assert_int_equal(l1, size);
         assert_memory_equal(priv1, priv2, size);
@@ -297,7 +311,8 @@ static void test_scalar_from_random_source(void **state)
         assert_memory_equal(pub1, pub2, p1);
         /* A source that fails fails the key. */
         s = (script){bytes, size - 1, 0};
-        assert_int_not_equal(tf_ecdhe_keygen(groups[g], scripted, &s, priv1, &l1, pub1, &p1), 0);
+        assert_int_not_equal(
+            tf_ecdhe_keygen(groups[g], scripted, &s, priv1, &l1, pub1, &p1, &tf_test_drbg), 0);
     }
 }
 
@@ -394,7 +409,7 @@ static void test_signatures_both_ways(void **state)
             uint8_t sig[TF_MAX_SIGNATURE];
             size_t n = 0;
             assert_int_equal(tf_sign(kp->ours, s->alg, s->hash, msg, sizeof(msg), sig, sizeof(sig),
-                                     &n, tft_random, &r),
+                                     &n, tft_random, &r, &tf_test_drbg),
                              0);
             if (!ossl_verify(kp->ossl, s, msg, sizeof(msg), sig, n))
                 fail_msg("%s: our signature does not verify in OpenSSL", s->name);
@@ -426,7 +441,7 @@ static void test_signatures_both_ways(void **state)
                 0);
             /* And our key refuses to make a signature of the other kind. */
             assert_int_not_equal(tf_sign(wrong->ours, s->alg, s->hash, msg, sizeof(msg), sig,
-                                         sizeof(sig), &n, tft_random, &r),
+                                         sizeof(sig), &n, tft_random, &r, &tf_test_drbg),
                                  0);
         }
     }
@@ -452,17 +467,17 @@ static void test_pss_salt(void **state)
             tf_verify(rsa.spki, rsa.spki_len, s->alg, s->hash, msg, sizeof(msg), a, n), 0);
     }
     tft_rng r1 = {1}, r2 = {1}, r3 = {2};
-    assert_int_equal(
-        tf_sign(rsa.ours, s->alg, s->hash, msg, sizeof(msg), a, sizeof(a), &an, tft_random, &r1),
-        0);
-    assert_int_equal(
-        tf_sign(rsa.ours, s->alg, s->hash, msg, sizeof(msg), b, sizeof(b), &bn, tft_random, &r2),
-        0);
+    assert_int_equal(tf_sign(rsa.ours, s->alg, s->hash, msg, sizeof(msg), a, sizeof(a), &an,
+                             tft_random, &r1, &tf_test_drbg),
+                     0);
+    assert_int_equal(tf_sign(rsa.ours, s->alg, s->hash, msg, sizeof(msg), b, sizeof(b), &bn,
+                             tft_random, &r2, &tf_test_drbg),
+                     0);
     assert_int_equal(an, bn);
     assert_memory_equal(a, b, an);
-    assert_int_equal(
-        tf_sign(rsa.ours, s->alg, s->hash, msg, sizeof(msg), b, sizeof(b), &bn, tft_random, &r3),
-        0);
+    assert_int_equal(tf_sign(rsa.ours, s->alg, s->hash, msg, sizeof(msg), b, sizeof(b), &bn,
+                             tft_random, &r3, &tf_test_drbg),
+                     0);
     assert_memory_not_equal(a, b, an);
     keypair_free(&rsa);
 }

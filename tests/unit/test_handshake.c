@@ -309,7 +309,8 @@ static void test_premaster_selection(void **state)
                                         &p->crng),
                          0);
         memcpy(out, random48, 48);
-        assert_int_equal(tf_rsa_decrypt_premaster(key, enc, enc_len, 0x0303, out), 0);
+        assert_int_equal(tf_rsa_decrypt_premaster(key, enc, enc_len, 0x0303, out, &p->server->drbg),
+                         0);
         memcpy(pm, buf, 48);
         if (cases[i].accepted)
             assert_memory_equal(out, pm, 48);
@@ -318,7 +319,7 @@ static void test_premaster_selection(void **state)
     }
     /* Garbage ciphertext of the wrong size: the random premaster stays. */
     memcpy(out, random48, 48);
-    assert_int_equal(tf_rsa_decrypt_premaster(key, enc, 100, 0x0303, out), 0);
+    assert_int_equal(tf_rsa_decrypt_premaster(key, enc, 100, 0x0303, out, &p->server->drbg), 0);
     assert_memory_equal(out, random48, 48);
     pair_free(p);
 }
