@@ -364,6 +364,10 @@ static void pump(sconn *c)
         if (ev == TLSFLOW_OUTPUT_READY)
             continue;
         if (ev == TLSFLOW_NEED_INPUT) {
+            /* Waiting for the peer: an idle established connection gives its buffers
+             * back (the engine refuses while anything is buffered); the next read
+             * takes them again through on_alloc -> tlsflow_in_buf. */
+            tlsflow_conn_release_buffers(c->tls);
             start_reading(c);
             break;
         }

@@ -21,6 +21,7 @@ static tlsflow_config *make_config(server_ctx *srv)
         errorf("out of memory creating the engine configuration");
         return NULL;
     }
+    tlsflow_config_set_release_idle_buffers(cfg, 1); /* idle keep-alive: a few KiB each */
     for (size_t i = 0; i < srv->creds->n; i++) {
         const credential *c = &srv->creds->creds[i];
         int rc =

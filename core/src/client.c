@@ -30,9 +30,9 @@ int tf_client_write_hello(tlsflow_conn *c)
     const tlsflow_config *cfg = c->cfg;
     tf_client_offer o;
     memset(&o, 0, sizeof(o));
-    if (tf_random(c, c->hs.client_random, 32))
+    if (tf_random(c, c->hs->client_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
-    memcpy(o.random, c->hs.client_random, 32);
+    memcpy(o.random, c->hs->client_random, 32);
     o.suites = cfg->suites;
     o.n_suites = cfg->n_suites;
     o.sni = is_ip_literal(cfg->server_name) ? NULL : cfg->server_name;
@@ -46,9 +46,9 @@ int tf_client_write_hello(tlsflow_conn *c)
     for (size_t i = 0; i < cfg->n_suites; i++) {
         const tf_suite *s = tf_suite_find(cfg->suites[i]);
         if (s && tf_kx_find(s->kx)->ephemeral)
-            c->hs.offered_ecdhe = 1;
+            c->hs->offered_ecdhe = 1;
     }
-    if (c->hs.offered_ecdhe) { /* RFC 8422 §4: groups only alongside ECC suites */
+    if (c->hs->offered_ecdhe) { /* RFC 8422 §4: groups only alongside ECC suites */
         o.groups = cfg->groups;
         o.n_groups = cfg->n_groups;
     }
@@ -88,7 +88,7 @@ static int offered_extension(const tlsflow_conn *c, uint16_t type)
     case TF_EXT_ALPN:
         return c->cfg->alpn_len != 0;
     case TF_EXT_EC_POINT_FORMATS:
-        return c->hs.offered_ecdhe;
+        return c->hs->offered_ecdhe;
     default:
         return 0;
     }
@@ -132,11 +132,11 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         memcpy(c->info.alpn, name.p, name.len);
         c->info.alpn[name.len] = 0;
     }
-    memcpy(c->hs.server_random, sh.random, 32);
-    c->hs.ems = sh.ext.ems;
-    c->hs.suite = suite;
-    c->hs.flow = tf_flow_for(suite->kx);
-    c->hs.client_version = TF_TLS12;
+    memcpy(c->hs->server_random, sh.random, 32);
+    c->hs->ems = sh.ext.ems;
+    c->hs->suite = suite;
+    c->hs->flow = tf_flow_for(suite->kx);
+    c->hs->client_version = TF_TLS12;
     tf_transcript_select(c);
     c->version_fixed = 1;
     c->info.version = TF_TLS12;
@@ -176,14 +176,14 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     err = tf_x509_verify(c->cfg->trust, ders, lens, cert.n_certs, now, c->cfg->server_name, &why);
     if (err)
         return tf_fail(c, err, why);
-    if (tf_x509_public_key(ders[0], lens[0], c->hs.peer_spki, sizeof(c->hs.peer_spki),
-                           &c->hs.peer_spki_len))
+    if (tf_x509_public_key(ders[0], lens[0], c->hs->peer_spki, sizeof(c->hs->peer_spki),
+                           &c->hs->peer_spki_len))
         return tf_fail(c, TLSFLOW_E_CERT_BAD, "cannot read the certificate's public key");
     uint16_t curve;
-    c->hs.peer_key_type = tf_public_key_type(c->hs.peer_spki, c->hs.peer_spki_len, &curve);
-    if (c->hs.peer_key_type != c->hs.suite->auth)
+    c->hs->peer_key_type = tf_public_key_type(c->hs->peer_spki, c->hs->peer_spki_len, &curve);
+    if (c->hs->peer_key_type != c->hs->suite->auth)
         return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED, "%s needs an %s certificate, got %s",
-                        c->hs.suite->name, c->hs.suite->auth == TF_KEY_EC ? "EC" : "RSA",
+                        c->hs->suite->name, c->hs->suite->auth == TF_KEY_EC ? "EC" : "RSA",
                         ci->key_type);
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_VERIFIED,
               "certificate verified: chain to a trusted root, valid now, names \"%s\"",
@@ -243,13 +243,13 @@ int tf_client_write_key_exchange(tlsflow_conn *c)
     uint8_t enc[1024];
     size_t enc_len = 0;
     /* The session key material: our highest version, then 46 random bytes. */
-    c->hs.premaster_len = 48;
-    c->hs.premaster[0] = TF_TLS12 >> 8;
-    c->hs.premaster[1] = TF_TLS12 & 0xff;
-    if (tf_random(c, c->hs.premaster + 2, 46))
+    c->hs->premaster_len = 48;
+    c->hs->premaster[0] = TF_TLS12 >> 8;
+    c->hs->premaster[1] = TF_TLS12 & 0xff;
+    if (tf_random(c, c->hs->premaster + 2, 46))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
-    if (tf_rsa_encrypt(c->hs.peer_spki, c->hs.peer_spki_len, c->hs.premaster, 48, enc, sizeof(enc),
-                       &enc_len, tf_random_cb, c))
+    if (tf_rsa_encrypt(c->hs->peer_spki, c->hs->peer_spki_len, c->hs->premaster, 48, enc,
+                       sizeof(enc), &enc_len, tf_random_cb, c))
         return tf_fail(c, TLSFLOW_E_CERT_UNSUPPORTED,
                        "cannot encrypt to the server's RSA public key");
     enc_view v = {enc, enc_len};
@@ -263,6 +263,6 @@ int tf_client_write_key_exchange(tlsflow_conn *c)
     if (tf_keys_derive(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
     tf_tracef(c, TLSFLOW_STEP_KEYS_DERIVED, "%s master secret and %s record keys derived",
-              c->hs.ems ? "extended" : "classic", c->hs.suite->name);
+              c->hs->ems ? "extended" : "classic", c->hs->suite->name);
     return 0;
 }

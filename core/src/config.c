@@ -251,6 +251,11 @@ int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes)
     return TLSFLOW_OK;
 }
 
+void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release)
+{
+    cfg->release_idle = release != 0;
+}
+
 void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer)
 {
     cfg->offer_ems = offer != 0;

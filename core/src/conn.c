@@ -21,12 +21,36 @@ static size_t hs_out_capacity(const tlsflow_config *cfg)
     return ALIGN16(chain + 4096);
 }
 
+/* The workspace: handshake state and the four buffers. Everything else is the
+ * connection proper, which is all an idle established connection needs. */
+static size_t workspace_size(const tlsflow_config *cfg)
+{
+    return ALIGN16(sizeof(tf_handshake)) + ALIGN16(TF_IN_CAP) + ALIGN16(TF_OUT_CAP) +
+           ALIGN16(cfg->max_handshake + 4) + hs_out_capacity(cfg);
+}
+
 size_t tlsflow_conn_size(const tlsflow_config *cfg)
 {
     if (!cfg)
         return 0;
-    return ALIGN16(sizeof(tlsflow_conn)) + ALIGN16(TF_IN_CAP) + ALIGN16(TF_OUT_CAP) +
-           ALIGN16(cfg->max_handshake + 4) + hs_out_capacity(cfg);
+    return ALIGN16(sizeof(tlsflow_conn)) + workspace_size(cfg);
+}
+
+static void attach_workspace(tlsflow_conn *c, void *ws)
+{
+    uint8_t *p = ws;
+    c->workspace = ws;
+    c->hs = ws;
+    p += ALIGN16(sizeof(tf_handshake));
+    c->in = p;
+    p += ALIGN16(TF_IN_CAP);
+    c->out = p;
+    p += ALIGN16(TF_OUT_CAP);
+    c->hs_in = p;
+    c->hs_in_cap = c->cfg->max_handshake + 4;
+    p += ALIGN16(c->hs_in_cap);
+    c->hs_out = p;
+    c->hs_out_cap = hs_out_capacity(c->cfg);
 }
 
 static int config_ready(const tlsflow_config *cfg)
@@ -36,54 +60,79 @@ static int config_ready(const tlsflow_config *cfg)
     return cfg->trust != NULL && cfg->server_name[0] != 0;
 }
 
-tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cfg)
+/* Everything but the memory: shared by both ways of making a connection. */
+static tlsflow_conn *setup(tlsflow_conn *c, void *ws, const tlsflow_config *cfg)
 {
-    if (!mem || !cfg || ((uintptr_t)mem & 15) || size < tlsflow_conn_size(cfg) ||
-        !config_ready(cfg))
-        return NULL;
-    tlsflow_conn *c = mem;
     memset(c, 0, sizeof(*c));
-    uint8_t *p = (uint8_t *)mem + ALIGN16(sizeof(*c));
-    c->in = p;
-    p += ALIGN16(TF_IN_CAP);
-    c->out = p;
-    p += ALIGN16(TF_OUT_CAP);
-    c->hs_in = p;
-    c->hs_in_cap = cfg->max_handshake + 4;
-    p += ALIGN16(c->hs_in_cap);
-    c->hs_out = p;
-    c->hs_out_cap = hs_out_capacity(cfg);
-
+    memset(ws, 0, sizeof(tf_handshake));
     c->cfg = cfg;
     c->role = cfg->role;
-    c->mem_size = size;
+    attach_workspace(c, ws);
     c->ccs_at = SIZE_MAX;
     c->pending_alert = -1;
     c->peer_alert = -1;
     c->sent_alert = -1;
     c->error_text = "no error";
-    c->hs.flow = tf_flow_for(TF_KX_RSA); /* every sequence starts with the two hellos */
-    if (tf_hash_init(&c->hs.transcript256, TF_HASH_SHA256) ||
-        tf_hash_init(&c->hs.transcript384, TF_HASH_SHA384))
+    c->hs->flow = tf_flow_for(TF_KX_RSA); /* every sequence starts with the two hellos */
+    if (tf_hash_init(&c->hs->transcript256, TF_HASH_SHA256) ||
+        tf_hash_init(&c->hs->transcript384, TF_HASH_SHA384))
         return NULL;
+    return c;
+}
+
+tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cfg)
+{
+    if (!mem || !cfg || ((uintptr_t)mem & 15) || size < tlsflow_conn_size(cfg) ||
+        !config_ready(cfg))
+        return NULL;
+    tlsflow_conn *c = setup(mem, (uint8_t *)mem + ALIGN16(sizeof(tlsflow_conn)), cfg);
+    if (c)
+        c->mem_size = size;
     return c;
 }
 
 tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg)
 {
-    size_t size = tlsflow_conn_size(cfg);
-    if (!size)
+    if (!cfg || !config_ready(cfg))
         return NULL;
-    void *mem = aligned_alloc(16, ALIGN16(size));
-    if (!mem)
-        return NULL;
-    tlsflow_conn *c = tlsflow_conn_init(mem, ALIGN16(size), cfg);
-    if (!c) {
-        free(mem);
+    if (!cfg->release_idle) {
+        size_t size = ALIGN16(tlsflow_conn_size(cfg));
+        void *mem = aligned_alloc(16, size);
+        tlsflow_conn *c = mem ? tlsflow_conn_init(mem, size, cfg) : NULL;
+        if (!c) {
+            free(mem);
+            return NULL;
+        }
+        c->owned = 1;
+        return c;
+    }
+    /* Release mode: the workspace is a second allocation that comes and goes. */
+    tlsflow_conn *c = aligned_alloc(16, ALIGN16(sizeof(tlsflow_conn)));
+    void *ws = aligned_alloc(16, workspace_size(cfg));
+    if (!c || !ws || !setup(c, ws, cfg)) {
+        free(c);
+        free(ws);
         return NULL;
     }
     c->owned = 1;
+    c->owns_workspace = 1;
+    c->mem_size = ALIGN16(sizeof(tlsflow_conn));
     return c;
+}
+
+/* Wipe what the buffers ever held (secrets, plaintext); untouched pages stay untouched. */
+static void wipe_workspace(tlsflow_conn *c)
+{
+    if (!c->workspace)
+        return;
+    tf_hash_free(&c->hs->transcript256);
+    tf_hash_free(&c->hs->transcript384);
+    tf_wipe(c->hs, sizeof(*c->hs));
+    tf_wipe(c->in, c->in_hw);
+    tf_wipe(c->out, c->out_hw);
+    tf_wipe(c->hs_in, c->hs_in_hw);
+    tf_wipe(c->hs_out, c->hs_out_hw);
+    c->in_hw = c->out_hw = c->hs_in_hw = c->hs_out_hw = 0;
 }
 
 void tlsflow_conn_free(tlsflow_conn *c)
@@ -91,20 +140,50 @@ void tlsflow_conn_free(tlsflow_conn *c)
     if (!c)
         return;
     int owned = c->owned;
-    tf_hash_free(&c->hs.transcript256);
-    tf_hash_free(&c->hs.transcript384);
+    wipe_workspace(c);
+    if (c->owns_workspace)
+        free(c->workspace);
     tf_aead_free(&c->rd.aead);
     tf_aead_free(&c->wr.aead);
     tf_drbg_free(&c->drbg);
-    /* Secrets and plaintext live in the struct and in the parts of the buffers that were
-     * ever used; wiping only those keeps untouched pages untouched. */
-    tf_wipe(c->in, c->in_hw);
-    tf_wipe(c->out, c->out_hw);
-    tf_wipe(c->hs_in, c->hs_in_hw);
-    tf_wipe(c->hs_out, c->hs_out_hw);
     tf_wipe(c, sizeof(*c));
     if (owned)
         free(c);
+}
+
+int tlsflow_conn_release_buffers(tlsflow_conn *c)
+{
+    int idle = c->owns_workspace && c->workspace && c->established && !c->error &&
+               !c->close_queued && c->in_len == c->in_off && !c->app_len && !c->out_len &&
+               !c->hs_out_len && c->ccs_at == SIZE_MAX && c->pending_alert < 0 && !c->hs_in_len;
+    if (!idle)
+        return 0;
+    wipe_workspace(c);
+    free(c->workspace);
+    c->workspace = NULL;
+    c->hs = NULL;
+    c->in = c->out = c->hs_in = c->hs_out = NULL;
+    c->in_len = c->in_off = c->out_off = c->hs_out_off = 0;
+    c->app = NULL;
+    return 1;
+}
+
+/* Take a workspace back for a released connection; 0 when it has one. */
+static int need_workspace(tlsflow_conn *c)
+{
+    if (c->workspace)
+        return 0;
+    void *ws = aligned_alloc(16, workspace_size(c->cfg));
+    if (!ws) {
+        if (!c->error) {
+            c->error = TLSFLOW_E_INTERNAL;
+            c->error_text = "out of memory for the connection's buffers";
+        }
+        return -1;
+    }
+    memset(ws, 0, sizeof(tf_handshake));
+    attach_workspace(c, ws);
+    return 0;
 }
 
 int tf_random(tlsflow_conn *c, uint8_t *out, size_t len)
@@ -123,6 +202,10 @@ int tf_random_cb(void *conn, uint8_t *out, size_t len)
 
 tlsflow_event tlsflow_poll(tlsflow_conn *c)
 {
+    if (!c->workspace && !c->in_eof && !c->error)
+        return TLSFLOW_NEED_INPUT; /* released while idle: nothing happened since */
+    if (need_workspace(c))
+        return TLSFLOW_CLOSED;
     if (!c->started) {
         c->started = 1;
         tf_handshake_advance(c);
@@ -159,6 +242,9 @@ tlsflow_event tlsflow_poll(tlsflow_conn *c)
 
 uint8_t *tlsflow_in_buf(tlsflow_conn *c, size_t *room)
 {
+    *room = 0;
+    if (need_workspace(c))
+        return NULL;
     /* Slide unparsed bytes to the front once no plaintext view points into them. */
     if (c->in_off && !c->app_len) {
         memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
@@ -175,7 +261,7 @@ void tlsflow_in_ack(tlsflow_conn *c, size_t n)
         c->in_eof = 1;
         return;
     }
-    if (n > TF_IN_CAP - c->in_len) {
+    if (!c->workspace || n > TF_IN_CAP - c->in_len) {
         tf_fail(c, TLSFLOW_E_USAGE, "tlsflow_in_ack: more bytes than tlsflow_in_buf offered");
         return;
     }
@@ -186,7 +272,7 @@ void tlsflow_in_ack(tlsflow_conn *c, size_t n)
 const uint8_t *tlsflow_out_buf(tlsflow_conn *c, size_t *len)
 {
     *len = c->out_len;
-    return c->out + c->out_off;
+    return c->out ? c->out + c->out_off : NULL;
 }
 
 void tlsflow_out_ack(tlsflow_conn *c, size_t n)
@@ -215,6 +301,8 @@ void tlsflow_app_consume(tlsflow_conn *c, size_t n)
 
 size_t tlsflow_app_write(tlsflow_conn *c, const void *data, size_t len)
 {
+    if (len == 0 || !c->established || need_workspace(c))
+        return 0;
     if (!c->established || c->error || c->close_queued || c->hs_out_len || c->ccs_at != SIZE_MAX ||
         c->pending_alert >= 0 || !c->wr.active || len == 0)
         return 0;
@@ -230,7 +318,7 @@ size_t tlsflow_app_write(tlsflow_conn *c, const void *data, size_t len)
 
 void tlsflow_close(tlsflow_conn *c)
 {
-    if (c->close_queued || c->error)
+    if (c->close_queued || c->error || need_workspace(c))
         return;
     c->close_queued = 1;
     c->pending_alert = TLSFLOW_ALERT_CLOSE_NOTIFY;
@@ -273,7 +361,7 @@ const tlsflow_info *tlsflow_get_info(const tlsflow_conn *c)
 
 size_t tlsflow_conn_memory(const tlsflow_conn *c)
 {
-    return c->mem_size;
+    return c->mem_size + (c->owns_workspace && c->workspace ? workspace_size(c->cfg) : 0);
 }
 
 tlsflow_role tlsflow_conn_role(const tlsflow_conn *c)

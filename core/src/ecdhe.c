@@ -70,8 +70,8 @@ static size_t signed_content(const tlsflow_conn *c, const uint8_t *params, size_
                              uint8_t *out, size_t cap)
 {
     tf_writer w = tf_writer_init(out, cap);
-    tf_put_bytes(&w, c->hs.client_random, 32);
-    tf_put_bytes(&w, c->hs.server_random, 32);
+    tf_put_bytes(&w, c->hs->client_random, 32);
+    tf_put_bytes(&w, c->hs->server_random, 32);
     tf_put_bytes(&w, params, params_len);
     return tf_writer_ok(&w) ? w.len : 0;
 }
@@ -108,7 +108,7 @@ static int fill_server_key_exchange(tf_writer *w, void *arg)
 
 int tf_server_write_ecdhe_params(tlsflow_conn *c)
 {
-    tf_handshake *hs = &c->hs;
+    tf_handshake *hs = c->hs;
     const tf_sig_scheme *scheme = tf_sig_scheme_find(hs->sig_scheme);
     uint8_t params[MAX_PARAMS], content[MAX_SIGNED], sig[TF_MAX_SIGNATURE];
     size_t sig_len = 0;
@@ -150,7 +150,7 @@ static int configured(const uint16_t *list, size_t n, uint16_t v)
 int tf_client_read_ecdhe_params(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
     const tlsflow_config *cfg = c->cfg;
-    tf_handshake *hs = &c->hs;
+    tf_handshake *hs = c->hs;
     tf_server_key_exchange ske;
     const char *why = NULL;
     int err = tf_server_key_exchange_parse(body, len, &ske, &why);
@@ -208,7 +208,7 @@ static int fill_point(tf_writer *w, void *arg)
 
 int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c)
 {
-    tf_handshake *hs = &c->hs;
+    tf_handshake *hs = c->hs;
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
                         &hs->kx_pub_len, &c->drbg))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make an ephemeral key");
@@ -238,7 +238,7 @@ int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c)
 
 int tf_server_read_ecdhe_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
-    tf_handshake *hs = &c->hs;
+    tf_handshake *hs = c->hs;
     tf_view point;
     const char *why = NULL;
     int err = tf_client_key_exchange_ecdhe_parse(body, len, &point, &why);

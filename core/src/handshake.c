@@ -106,7 +106,7 @@ const uint8_t *tf_flow_for(tf_kx kx)
 
 tf_msg_id tf_handshake_next(const tlsflow_conn *c)
 {
-    return (tf_msg_id)c->hs.flow[c->hs.step];
+    return (tf_msg_id)c->hs->flow[c->hs->step];
 }
 
 static const char *hs_type_name(uint8_t t)
@@ -141,13 +141,13 @@ static const char *hs_type_name(uint8_t t)
 static void finish_handshake(tlsflow_conn *c)
 {
     c->established = 1;
-    tf_wipe(c->hs.master, sizeof(c->hs.master));
-    tf_wipe(c->hs.premaster, sizeof(c->hs.premaster));
-    tf_wipe(c->hs.kx_priv, sizeof(c->hs.kx_priv));
-    tf_hash_free(&c->hs.transcript256);
-    tf_hash_free(&c->hs.transcript384);
+    tf_wipe(c->hs->master, sizeof(c->hs->master));
+    tf_wipe(c->hs->premaster, sizeof(c->hs->premaster));
+    tf_wipe(c->hs->kx_priv, sizeof(c->hs->kx_priv));
+    tf_hash_free(&c->hs->transcript256);
+    tf_hash_free(&c->hs->transcript384);
     tf_tracef(c, TLSFLOW_STEP_HANDSHAKE_DONE, "handshake complete: %s, records now protected",
-              c->hs.suite->name);
+              c->hs->suite->name);
 }
 
 int tf_handshake_advance(tlsflow_conn *c)
@@ -162,7 +162,7 @@ int tf_handshake_advance(tlsflow_conn *c)
             break; /* the peer's turn */
         if (!MSGS[id].write || MSGS[id].write(c))
             return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
-        c->hs.step++;
+        c->hs->step++;
     }
     return c->error;
 }
@@ -178,13 +178,13 @@ static int expects(const uint8_t *flow, size_t step, tlsflow_role role, uint8_t 
  * continue in that variant. Which variants exist is data, in the KX table. */
 static void switch_variant(tlsflow_conn *c, uint8_t type)
 {
-    if (!c->hs.suite || expects(c->hs.flow, c->hs.step, c->role, type))
+    if (!c->hs->suite || expects(c->hs->flow, c->hs->step, c->role, type))
         return;
-    const tf_kx_def *kx = tf_kx_find(c->hs.suite->kx);
+    const tf_kx_def *kx = tf_kx_find(c->hs->suite->kx);
     const uint8_t *alt = kx->flow_client_auth;
-    if (alt && alt != c->hs.flow && memcmp(alt, c->hs.flow, c->hs.step) == 0 &&
-        expects(alt, c->hs.step, c->role, type))
-        c->hs.flow = alt;
+    if (alt && alt != c->hs->flow && memcmp(alt, c->hs->flow, c->hs->step) == 0 &&
+        expects(alt, c->hs->step, c->role, type))
+        c->hs->flow = alt;
 }
 
 /* A whole handshake message (header included) from the peer. */
@@ -225,13 +225,13 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
         !def->read)
         return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "received %s while expecting %s%s",
                         hs_type_name(type), def->sender == c->role ? "to send " : "", def->name);
-    if (c->hs.suite && !tf_transcript_hash(c, c->hs.hash_before))
+    if (c->hs->suite && !tf_transcript_hash(c, c->hs->hash_before))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     if (tf_transcript_add(c, msg, len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     if (def->read(c, body, body_len))
         return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
-    c->hs.step++;
+    c->hs->step++;
     return tf_handshake_advance(c);
 }
 
@@ -281,7 +281,7 @@ int tf_handshake_ccs(tlsflow_conn *c, const uint8_t *data, size_t len)
                        "ChangeCipherSpec inside a fragmented handshake message");
     if (def->read(c, data, len))
         return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
-    c->hs.step++;
+    c->hs->step++;
     return tf_handshake_advance(c);
 }
 
@@ -377,8 +377,8 @@ int tf_read_finished(tlsflow_conn *c, const uint8_t *body, size_t len)
     if (err)
         return tf_fail(c, err, why);
     uint8_t want[12];
-    size_t n = tf_hash_len(c->hs.suite->prf_hash);
-    if (tf_keys_finished(c, c->role != TLSFLOW_CLIENT, c->hs.hash_before, n, want))
+    size_t n = tf_hash_len(c->hs->suite->prf_hash);
+    if (tf_keys_finished(c, c->role != TLSFLOW_CLIENT, c->hs->hash_before, n, want))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not compute Finished");
     if (!tf_ct_equal(want, got.p, 12))
         return tf_fail(c, TLSFLOW_E_BAD_FINISHED, "the peer's Finished verify_data is wrong");

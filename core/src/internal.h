@@ -71,6 +71,7 @@ struct tlsflow_config {
     size_t n_sig_schemes;
     size_t max_handshake;
     int offer_ems;
+    int release_idle; /* connections may give their buffers back while idle */
     tlsflow_random_fn random;
     void *random_ctx;
     tlsflow_time_fn time;
@@ -129,6 +130,8 @@ struct tlsflow_conn {
     tlsflow_role role;
     int owned; /* allocated by tlsflow_conn_new */
     size_t mem_size;
+    void *workspace;    /* handshake state + buffers; NULL while released */
+    int owns_workspace; /* release mode: the workspace is its own allocation */
 
     /* input: bytes fed by the caller, parsed in place */
     uint8_t *in;
@@ -152,9 +155,9 @@ struct tlsflow_conn {
     size_t hs_in_cap, hs_in_len;
 
     tf_direction rd, wr;
-    tf_drbg drbg; /* the default random source and blinding, per connection */
-    tf_handshake hs;
-    int version_fixed;                         /* records must now carry 0x0303 */
+    tf_drbg drbg;      /* the default random source and blinding, per connection */
+    tf_handshake *hs;  /* handshake state: in the workspace, gone once released */
+    int version_fixed; /* records must now carry 0x0303 */
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */
 
     int established;    /* both Finished verified */

@@ -4,26 +4,26 @@
 
 int tf_transcript_add(tlsflow_conn *c, const uint8_t *msg, size_t len)
 {
-    tf_hash_alg want = c->hs.suite ? c->hs.suite->prf_hash : 0;
-    if ((!want || want == TF_HASH_SHA256) && tf_hash_update(&c->hs.transcript256, msg, len))
+    tf_hash_alg want = c->hs->suite ? c->hs->suite->prf_hash : 0;
+    if ((!want || want == TF_HASH_SHA256) && tf_hash_update(&c->hs->transcript256, msg, len))
         return -1;
-    if ((!want || want == TF_HASH_SHA384) && tf_hash_update(&c->hs.transcript384, msg, len))
+    if ((!want || want == TF_HASH_SHA384) && tf_hash_update(&c->hs->transcript384, msg, len))
         return -1;
     return 0;
 }
 
 void tf_transcript_select(tlsflow_conn *c)
 {
-    if (c->hs.suite->prf_hash == TF_HASH_SHA256)
-        tf_hash_free(&c->hs.transcript384);
+    if (c->hs->suite->prf_hash == TF_HASH_SHA256)
+        tf_hash_free(&c->hs->transcript384);
     else
-        tf_hash_free(&c->hs.transcript256);
+        tf_hash_free(&c->hs->transcript256);
 }
 
 size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH])
 {
     const tf_hash *h =
-        c->hs.suite->prf_hash == TF_HASH_SHA384 ? &c->hs.transcript384 : &c->hs.transcript256;
+        c->hs->suite->prf_hash == TF_HASH_SHA384 ? &c->hs->transcript384 : &c->hs->transcript256;
     return tf_hash_peek(h, out) == 0 ? tf_hash_len(h->alg) : 0;
 }
 
@@ -41,9 +41,9 @@ static void emit_keylog(tlsflow_conn *c)
     if (!c->cfg->keylog)
         return;
     char line[14 + 64 + 1 + 96 + 1] = "CLIENT_RANDOM ";
-    hex(line + 14, c->hs.client_random, 32);
+    hex(line + 14, c->hs->client_random, 32);
     line[78] = ' ';
-    hex(line + 79, c->hs.master, 48);
+    hex(line + 79, c->hs->master, 48);
     line[175] = 0;
     c->cfg->keylog(c->cfg->keylog_ctx, line);
     tf_wipe(line, sizeof(line));
@@ -51,7 +51,7 @@ static void emit_keylog(tlsflow_conn *c)
 
 int tf_keys_derive(tlsflow_conn *c)
 {
-    tf_handshake *hs = &c->hs;
+    tf_handshake *hs = c->hs;
     tf_hash_alg alg = hs->suite->prf_hash;
     uint8_t seed[64];
     int ret;
@@ -86,16 +86,16 @@ int tf_keys_finished(const tlsflow_conn *c, int from_client, const uint8_t *hash
                      uint8_t out[12])
 {
     const char *label = from_client ? "client finished" : "server finished";
-    return tf_prf(c->hs.suite->prf_hash, c->hs.master, 48, label, hash, hash_len, out, 12);
+    return tf_prf(c->hs->suite->prf_hash, c->hs->master, 48, label, hash, hash_len, out, 12);
 }
 
 int tf_keys_activate(tlsflow_conn *c, int write)
 {
-    const tf_suite *s = c->hs.suite;
+    const tf_suite *s = c->hs->suite;
     /* Key block: client key, server key, client IV, server IV (no MAC keys for AEAD). */
     int client_keys = (c->role == TLSFLOW_CLIENT) == (write != 0);
-    const uint8_t *key = c->hs.key_block + (client_keys ? 0 : s->key_len);
-    const uint8_t *iv = c->hs.key_block + 2 * s->key_len + (client_keys ? 0 : s->fixed_iv_len);
+    const uint8_t *key = c->hs->key_block + (client_keys ? 0 : s->key_len);
+    const uint8_t *iv = c->hs->key_block + 2 * s->key_len + (client_keys ? 0 : s->fixed_iv_len);
     tf_direction *d = write ? &c->wr : &c->rd;
 
     if (s->fixed_iv_len > sizeof(d->fixed_iv) || tf_aead_setup(&d->aead, s->aead, key, s->key_len))
@@ -105,6 +105,6 @@ int tf_keys_activate(tlsflow_conn *c, int write)
     d->seq = 0;
     d->active = 1;
     if (c->rd.active && c->wr.active) /* both directions keyed: the block is spent */
-        tf_wipe(c->hs.key_block, sizeof(c->hs.key_block));
+        tf_wipe(c->hs->key_block, sizeof(c->hs->key_block));
     return 0;
 }

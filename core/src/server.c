@@ -165,21 +165,21 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         return c->error;
 
     const tf_suite *suite = pick.suite;
-    c->hs.cred = pick.cred;
-    c->hs.group = pick.group;
-    c->hs.sig_scheme = pick.scheme;
-    c->hs.client_point_formats = ch.ext.point_formats;
-    c->hs.client_version = ch.version;
-    memcpy(c->hs.client_random, ch.random, 32);
-    c->hs.ems = ch.ext.ems;
-    c->hs.suite = suite;
-    c->hs.flow = tf_flow_for(suite->kx);
+    c->hs->cred = pick.cred;
+    c->hs->group = pick.group;
+    c->hs->sig_scheme = pick.scheme;
+    c->hs->client_point_formats = ch.ext.point_formats;
+    c->hs->client_version = ch.version;
+    memcpy(c->hs->client_random, ch.random, 32);
+    c->hs->ems = ch.ext.ems;
+    c->hs->suite = suite;
+    c->hs->flow = tf_flow_for(suite->kx);
     tf_transcript_select(c);
     c->info.version = TF_TLS12;
     c->info.cipher_suite = suite->id;
     c->info.ems = ch.ext.ems;
     c->info.secure_renegotiation = secure_reneg;
-    c->info.cert = c->hs.cred->info;
+    c->info.cert = c->hs->cred->info;
     snprintf(c->info.key_exchange, sizeof(c->info.key_exchange), "%s", tf_kx_find(suite->kx)->name);
     if (pick.group)
         tf_ecdhe_info(c, pick.group, pick.scheme, 0);
@@ -199,13 +199,13 @@ int tf_server_write_hello(tlsflow_conn *c)
 {
     tf_server_answer a;
     memset(&a, 0, sizeof(a));
-    if (tf_random(c, c->hs.server_random, 32))
+    if (tf_random(c, c->hs->server_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
-    memcpy(a.random, c->hs.server_random, 32);
-    a.suite = c->hs.suite->id;
-    a.ems = c->hs.ems;
+    memcpy(a.random, c->hs->server_random, 32);
+    a.suite = c->hs->suite->id;
+    a.ems = c->hs->ems;
     a.ri = c->info.secure_renegotiation;
-    a.point_formats = c->hs.client_point_formats && tf_kx_find(c->hs.suite->kx)->ephemeral;
+    a.point_formats = c->hs->client_point_formats && tf_kx_find(c->hs->suite->kx)->ephemeral;
     if (c->info.alpn[0]) {
         a.alpn = (const uint8_t *)c->info.alpn;
         a.alpn_len = strlen(c->info.alpn);
@@ -214,9 +214,9 @@ int tf_server_write_hello(tlsflow_conn *c)
         return c->error;
     c->version_fixed = 1;
     tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_SENT,
-              "ServerHello: %s, extended master secret %s%s%s%s%s", c->hs.suite->name,
+              "ServerHello: %s, extended master secret %s%s%s%s%s", c->hs->suite->name,
               a.ems ? "on" : "off", a.alpn ? ", ALPN " : "", a.alpn ? c->info.alpn : "",
-              c->hs.group ? ", group " : "", c->info.group_name);
+              c->hs->group ? ", group " : "", c->info.group_name);
     return 0;
 }
 
@@ -228,7 +228,7 @@ static int fill_certificate(tf_writer *w, void *arg)
 
 int tf_server_write_certificate(tlsflow_conn *c)
 {
-    const tf_credential *cr = c->hs.cred;
+    const tf_credential *cr = c->hs->cred;
     if (tf_queue_handshake(c, TF_HS_CERTIFICATE, fill_certificate, (void *)cr))
         return c->error;
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_SENT,
@@ -261,20 +261,20 @@ int tf_server_read_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len
         return tf_fail(c, err, why);
     /* RFC 5246 §7.4.7.1: a random premaster first; the decrypted one replaces it only if
      * it is well formed, chosen in constant time. A bad ciphertext surfaces at Finished. */
-    if (tf_random(c, c->hs.premaster, 48))
+    if (tf_random(c, c->hs->premaster, 48))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
-    c->hs.premaster_len = 48;
-    if (tf_rsa_decrypt_premaster(c->hs.cred->key, enc.p, enc.len, c->hs.client_version,
-                                 c->hs.premaster, &c->drbg))
+    c->hs->premaster_len = 48;
+    if (tf_rsa_decrypt_premaster(c->hs->cred->key, enc.p, enc.len, c->hs->client_version,
+                                 c->hs->premaster, &c->drbg))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "the RSA private key is unusable");
     c->info.encrypted_premaster_len = enc.len;
     tf_tracef(c, TLSFLOW_STEP_PREMASTER_DECRYPTED,
               "ClientKeyExchange: %zu-byte encrypted premaster decrypted with the %s-%d private "
               "key",
-              enc.len, c->hs.cred->info.key_type, c->hs.cred->info.key_bits);
+              enc.len, c->hs->cred->info.key_type, c->hs->cred->info.key_bits);
     if (tf_keys_derive(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
     tf_tracef(c, TLSFLOW_STEP_KEYS_DERIVED, "%s master secret and %s record keys derived",
-              c->hs.ems ? "extended" : "classic", c->hs.suite->name);
+              c->hs->ems ? "extended" : "classic", c->hs->suite->name);
     return 0;
 }

@@ -182,7 +182,7 @@ static void run_to_client_key_exchange(pair *p)
     assert_int_equal(tft_step(p->client, p->server, NULL, NULL), TLSFLOW_OUTPUT_READY);
     assert_int_equal(tft_step(p->server, p->client, NULL, NULL), TLSFLOW_OUTPUT_READY);
     assert_int_equal(tlsflow_poll(p->client), TLSFLOW_OUTPUT_READY);
-    assert_true(p->client->hs.peer_spki_len > 0);
+    assert_true(p->client->hs->peer_spki_len > 0);
 }
 
 /* Deliver the client's flight to the server after `mutate` edits it; return the server's
@@ -234,7 +234,7 @@ static void replace_premaster(uint8_t *f, pair *p, const uint8_t *pm, size_t pm_
 {
     uint8_t enc[512];
     size_t enc_len;
-    assert_int_equal(tf_rsa_encrypt(p->client->hs.peer_spki, p->client->hs.peer_spki_len, pm,
+    assert_int_equal(tf_rsa_encrypt(p->client->hs->peer_spki, p->client->hs->peer_spki_len, pm,
                                     pm_len, enc, sizeof(enc), &enc_len, tft_random, &p->crng),
                      0);
     assert_int_equal(enc_len, 256);
@@ -304,7 +304,7 @@ static void test_premaster_selection(void **state)
         memset(buf, 0x33, sizeof(buf));
         buf[0] = cases[i].v0;
         buf[1] = cases[i].v1;
-        assert_int_equal(tf_rsa_encrypt(p->client->hs.peer_spki, p->client->hs.peer_spki_len, buf,
+        assert_int_equal(tf_rsa_encrypt(p->client->hs->peer_spki, p->client->hs->peer_spki_len, buf,
                                         cases[i].len, enc, sizeof(enc), &enc_len, tft_random,
                                         &p->crng),
                          0);
@@ -344,6 +344,75 @@ static void test_peer_eof_is_unexpected(void **state)
     pair_free(p);
 }
 
+/* Move one message from `from` to `to` and read it there. */
+static void send_and_read(tlsflow_conn *from, tlsflow_conn *to, const char *msg)
+{
+    size_t n = strlen(msg), got = 0;
+    assert_int_equal(tlsflow_app_write(from, msg, n), n);
+    for (int i = 0; i < 10 && got < n; i++) {
+        tft_step(from, to, NULL, NULL);
+        if (tlsflow_poll(to) == TLSFLOW_APP_DATA) {
+            size_t len;
+            const uint8_t *p = tlsflow_app_peek(to, &len);
+            assert_memory_equal(p, msg + got, len);
+            got += len;
+            tlsflow_app_consume(to, len);
+        }
+    }
+    assert_int_equal(got, n);
+}
+
+/* Release mode: an idle established connection keeps only a few KiB, and takes its
+ * buffers back on the next input or write; the default mode never releases. */
+static void test_release_idle_buffers(void **state)
+{
+    (void)state;
+    pair *p = pair_new(0, 1);
+    tlsflow_config_set_release_idle_buffers(p->scfg, 1);
+    tlsflow_config_set_release_idle_buffers(p->ccfg, 1);
+    tlsflow_conn_free(p->server);
+    tlsflow_conn_free(p->client);
+    p->server = tlsflow_conn_new(p->scfg);
+    p->client = tlsflow_conn_new(p->ccfg);
+    assert_int_equal(tlsflow_conn_release_buffers(p->server), 0); /* not established */
+    assert_true(tft_handshake(p->client, p->server, NULL));
+    size_t full = tlsflow_conn_memory(p->server);
+    assert_int_equal(tlsflow_conn_release_buffers(p->server), 1);
+    assert_int_equal(tlsflow_conn_release_buffers(p->client), 1);
+    size_t idle = tlsflow_conn_memory(p->server);
+    print_message("server connection: %zu bytes busy, %zu idle\n", full, idle);
+    assert_true(idle <= 8192);
+    assert_true(full > 8 * idle);
+    assert_int_equal(tlsflow_poll(p->server), TLSFLOW_NEED_INPUT);
+    assert_int_equal(tlsflow_conn_memory(p->server), idle); /* polling takes nothing back */
+
+    send_and_read(p->client, p->server, "ping after release");
+    assert_int_equal(tlsflow_conn_memory(p->server), full);
+    /* Unread application data keeps the buffers. */
+    assert_int_equal(tlsflow_app_write(p->server, "pong", 4), 4);
+    tft_step(p->server, p->client, NULL, NULL);
+    assert_int_equal(tlsflow_poll(p->client), TLSFLOW_APP_DATA);
+    assert_int_equal(tlsflow_conn_release_buffers(p->client), 0);
+    size_t n;
+    tlsflow_app_peek(p->client, &n);
+    tlsflow_app_consume(p->client, n);
+    assert_int_equal(tlsflow_poll(p->client), TLSFLOW_NEED_INPUT);
+    assert_int_equal(tlsflow_conn_release_buffers(p->client), 1);
+    assert_int_equal(tlsflow_conn_release_buffers(p->server), 1);
+    send_and_read(p->server, p->client, "and back");
+    /* A peer's EOF on a released connection is still an unexpected EOF. */
+    assert_int_equal(tlsflow_conn_release_buffers(p->client), 1);
+    tlsflow_in_ack(p->client, 0);
+    assert_int_equal(tlsflow_poll(p->client), TLSFLOW_CLOSED);
+    assert_int_equal(tlsflow_last_error(p->client), TLSFLOW_E_UNEXPECTED_EOF);
+    pair_free(p);
+
+    p = pair_new(0, 1); /* default mode: one allocation, never released */
+    assert_true(tft_handshake(p->client, p->server, NULL));
+    assert_int_equal(tlsflow_conn_release_buffers(p->server), 0);
+    pair_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_premaster_selection),
         cmocka_unit_test(test_app_write_refused_before_handshake),
         cmocka_unit_test(test_peer_eof_is_unexpected),
+        cmocka_unit_test(test_release_idle_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,6 +243,13 @@ int tlsflow_config_set_signature_schemes(tlsflow_config *cfg, const uint16_t *sc
 int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes);
 /** Client: offer the extended master secret extension (default 1). Off only for tests. */
 void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer);
+/** Let connections made by tlsflow_conn_new give their buffers back while idle
+ *  (default 0: one allocation per connection, kept until freed). With 1, the
+ *  connection proper (a few KiB) and its workspace (handshake state and buffers,
+ *  tlsflow_conn_size() minus that) are two allocations, and
+ *  tlsflow_conn_release_buffers() frees the workspace of an idle established
+ *  connection; the next tlsflow_in_buf/app_write/close takes a fresh one. */
+void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release);
 /** Random source (default: wolfCrypt's DRBG). */
 void tlsflow_config_set_random(tlsflow_config *cfg, tlsflow_random_fn fn, void *ctx);
 /** Clock for certificate validity (default: wolfCrypt's wall clock). */
@@ -263,6 +270,11 @@ tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cf
 tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg);
 /** Wipe secrets and release the connection (frees memory only if from conn_new). */
 void tlsflow_conn_free(tlsflow_conn *conn);
+
+/** If the connection is established and idle (no buffered input, output or application
+ *  data) and its configuration allows it, wipe and free its buffers until they are
+ *  needed again. Returns 1 if released. Call it when a connection waits for its peer. */
+int tlsflow_conn_release_buffers(tlsflow_conn *conn);
 
 /** Advance the state machine as far as buffered input allows; say what is needed next. */
 tlsflow_event tlsflow_poll(tlsflow_conn *conn);
