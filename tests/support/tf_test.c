@@ -76,6 +76,35 @@ tlsflow_config *tft_client_config(tft_rng *rng)
     return cfg;
 }
 
+tft_pair *tft_pair_new(void)
+{
+    tft_pair *p = calloc(1, sizeof(*p));
+    if (!p)
+        abort();
+    p->crng.state = 1;
+    p->srng.state = 2;
+    p->ccfg = tft_client_config(&p->crng);
+    p->scfg = tft_server_config(&p->srng);
+    return p;
+}
+
+void tft_pair_start(tft_pair *p)
+{
+    p->client = tlsflow_conn_new(p->ccfg);
+    p->server = p->scfg ? tlsflow_conn_new(p->scfg) : NULL;
+    if (!p->client || (p->scfg && !p->server))
+        abort();
+}
+
+void tft_pair_free(tft_pair *p)
+{
+    tlsflow_conn_free(p->client);
+    tlsflow_conn_free(p->server);
+    tlsflow_config_free(p->ccfg);
+    tlsflow_config_free(p->scfg);
+    free(p);
+}
+
 void tft_log_add(tft_log *log, const uint8_t *p, size_t n)
 {
     if (!log)

@@ -25,6 +25,18 @@ uint8_t *tft_fixture(const char *name, size_t *len);
 tlsflow_config *tft_server_config(tft_rng *rng);
 tlsflow_config *tft_client_config(tft_rng *rng);
 
+/* Our client and our server with deterministic fixture configurations (random seeds
+ * 1 and 2). Tests may adjust or replace the configurations before tft_pair_start. */
+typedef struct {
+    tft_rng crng, srng;
+    tlsflow_config *ccfg, *scfg;
+    tlsflow_conn *client, *server;
+} tft_pair;
+tft_pair *tft_pair_new(void);
+/* Build the connections (aborts if the engine refuses the configurations). */
+void tft_pair_start(tft_pair *p);
+void tft_pair_free(tft_pair *p);
+
 /* A growing byte log. */
 typedef struct {
     uint8_t *p;

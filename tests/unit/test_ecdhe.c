@@ -68,42 +68,19 @@ static tlsflow_config *server_cfg(tft_rng *rng, int creds)
     return cfg;
 }
 
-typedef struct {
-    tft_rng crng, srng;
-    tlsflow_config *ccfg, *scfg;
-    tlsflow_conn *client, *server;
-} pair;
+typedef tft_pair pair;
 
 /* Configurations only: tests adjust them, then pair_start builds the connections. */
 static pair *pair_new(int creds)
 {
-    pair *p = calloc(1, sizeof(*p));
-    assert_non_null(p);
-    p->crng.state = 1;
-    p->srng.state = 2;
-    p->ccfg = tft_client_config(&p->crng);
+    pair *p = tft_pair_new();
+    tlsflow_config_free(p->scfg);
     p->scfg = creds ? server_cfg(&p->srng, creds) : NULL;
     return p;
 }
 
-static void pair_start(pair *p)
-{
-    p->client = tlsflow_conn_new(p->ccfg);
-    assert_non_null(p->client);
-    if (p->scfg) {
-        p->server = tlsflow_conn_new(p->scfg);
-        assert_non_null(p->server);
-    }
-}
-
-static void pair_free(pair *p)
-{
-    tlsflow_conn_free(p->client);
-    tlsflow_conn_free(p->server);
-    tlsflow_config_free(p->ccfg);
-    tlsflow_config_free(p->scfg);
-    free(p);
-}
+#define pair_start tft_pair_start
+#define pair_free  tft_pair_free
 
 static void client_suites(pair *p, const uint16_t *suites, size_t n)
 {

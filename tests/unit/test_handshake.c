@@ -17,38 +17,20 @@
 #include "record.h"
 #include "tf_test.h"
 
-typedef struct {
-    tft_rng crng, srng;
-    tlsflow_config *ccfg, *scfg;
-    tlsflow_conn *client, *server;
-} pair;
+typedef tft_pair pair;
 
 static pair *pair_new(uint16_t suite, int ems)
 {
-    pair *p = calloc(1, sizeof(*p));
-    p->crng.state = 1;
-    p->srng.state = 2;
-    p->ccfg = tft_client_config(&p->crng);
-    p->scfg = tft_server_config(&p->srng);
+    pair *p = tft_pair_new();
     if (suite) {
         assert_int_equal(tlsflow_config_set_cipher_suites(p->ccfg, &suite, 1), 0);
     }
     tlsflow_config_set_offer_ems(p->ccfg, ems);
-    p->client = tlsflow_conn_new(p->ccfg);
-    p->server = tlsflow_conn_new(p->scfg);
-    assert_non_null(p->client);
-    assert_non_null(p->server);
+    tft_pair_start(p);
     return p;
 }
 
-static void pair_free(pair *p)
-{
-    tlsflow_conn_free(p->client);
-    tlsflow_conn_free(p->server);
-    tlsflow_config_free(p->ccfg);
-    tlsflow_config_free(p->scfg);
-    free(p);
-}
+#define pair_free tft_pair_free
 
 static void check_suite(uint16_t suite, int ems)
 {

@@ -16,35 +16,21 @@
 #include "record.h"
 #include "tf_test.h"
 
-typedef struct {
-    tft_rng crng, srng;
-    tlsflow_config *ccfg, *scfg;
-    tlsflow_conn *client, *server;
-} pair;
+typedef tft_pair pair;
 
 static pair *pair_new(void)
 {
-    pair *p = calloc(1, sizeof(*p));
+    pair *p = tft_pair_new();
     uint16_t suite = TLSFLOW_RSA_WITH_AES_128_GCM_SHA256;
     p->crng.state = 11;
     p->srng.state = 22;
-    p->ccfg = tft_client_config(&p->crng);
-    p->scfg = tft_server_config(&p->srng);
     assert_int_equal(tlsflow_config_set_cipher_suites(p->ccfg, &suite, 1), 0);
     assert_int_equal(tlsflow_config_set_cipher_suites(p->scfg, &suite, 1), 0);
-    p->client = tlsflow_conn_new(p->ccfg);
-    p->server = tlsflow_conn_new(p->scfg);
+    tft_pair_start(p);
     return p;
 }
 
-static void pair_free(pair *p)
-{
-    tlsflow_conn_free(p->client);
-    tlsflow_conn_free(p->server);
-    tlsflow_config_free(p->ccfg);
-    tlsflow_config_free(p->scfg);
-    free(p);
-}
+#define pair_free tft_pair_free
 
 /* One message to inject: content type and payload. */
 typedef struct {
