@@ -166,7 +166,8 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
         lens[i] = cert.certs[i].len;
     }
     tlsflow_cert_info *ci = &c->info.cert;
-    if (tf_x509_summary(ders[0], lens[0], ci))
+    if (tf_x509_describe(ders[0], lens[0], ci, c->hs->peer_spki, sizeof(c->hs->peer_spki),
+                         &c->hs->peer_spki_len))
         return tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
               "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key",
@@ -176,9 +177,6 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     err = tf_x509_verify(c->cfg->trust, ders, lens, cert.n_certs, now, c->cfg->server_name, &why);
     if (err)
         return tf_fail(c, err, why);
-    if (tf_x509_public_key(ders[0], lens[0], c->hs->peer_spki, sizeof(c->hs->peer_spki),
-                           &c->hs->peer_spki_len))
-        return tf_fail(c, TLSFLOW_E_CERT_BAD, "cannot read the certificate's public key");
     uint16_t curve;
     c->hs->peer_key_type = tf_public_key_type(c->hs->peer_spki, c->hs->peer_spki_len, &curve);
     if (c->hs->peer_key_type != c->hs->suite->auth)

@@ -480,15 +480,24 @@ static int rsa_decode_public(const uint8_t *spki, size_t len, RsaKey *key)
 
 tf_key_type tf_public_key_type(const uint8_t *spki, size_t spki_len, uint16_t *group)
 {
+    return tf_public_key_info(spki, spki_len, group, NULL);
+}
+
+tf_key_type tf_public_key_info(const uint8_t *spki, size_t spki_len, uint16_t *group, int *bits)
+{
     RsaKey rsa;
     ecc_key ec;
     *group = 0;
     if (rsa_decode_public(spki, spki_len, &rsa) == 0) {
+        if (bits)
+            *bits = wc_RsaEncryptSize(&rsa) * 8;
         wc_FreeRsaKey(&rsa);
         return TF_KEY_RSA;
     }
     if (ec_decode_public(spki, spki_len, &ec) == 0) {
         *group = group_of_curve(ec.dp->id);
+        if (bits)
+            *bits = ec.dp->size * 8;
         wc_ecc_free(&ec);
         return TF_KEY_EC;
     }

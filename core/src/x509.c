@@ -28,6 +28,8 @@
  * RFC 6125 and the CA/Browser Forum require today). */
 #include "x509.h"
 
+#include "crypto.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,8 +39,9 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
-#define TF_X509_MAX_CHAIN 16  /* certificates accepted from the peer */
-#define TF_DNS_NAME_MAX   253 /* RFC 1035, without the trailing dot */
+#define TF_X509_MAX_CHAIN 16   /* certificates accepted from the peer */
+#define TF_DNS_NAME_MAX   253  /* RFC 1035, without the trailing dot */
+#define TF_X509_MAX_SPKI  2048 /* RSA-8192 and every EC key fit */
 
 typedef struct {
     int64_t not_before;
@@ -822,49 +825,74 @@ static void name_line(WOLFSSL_X509_NAME *name, char *out, size_t cap)
     out[cap - 1] = '\0';
 }
 
-int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out)
+/* The leaf's SubjectPublicKeyInfo from a parsed certificate (see tf_x509_public_key). */
+static int spki_of(WOLFSSL_X509 *x, uint8_t *out, size_t cap, size_t *out_len)
 {
-    WOLFSSL_X509 *x;
-    WOLFSSL_EVP_PKEY *key;
+    int need = 0;
+    if (x == NULL || wolfSSL_X509_get_pubkey_buffer(x, NULL, &need) != WOLFSSL_SUCCESS ||
+        need <= 0) {
+        return TLSFLOW_E_CERT_BAD;
+    }
+    if (out_len != NULL) {
+        *out_len = (size_t)need;
+    }
+    if (out == NULL || (size_t)need > cap ||
+        wolfSSL_X509_get_pubkey_buffer(x, out, &need) != WOLFSSL_SUCCESS) {
+        return TLSFLOW_E_USAGE; /* out too small: *out_len says how much is needed */
+    }
+    return TLSFLOW_OK;
+}
+
+/* One parse for both the summary and the public key. The key size comes from the
+ * SPKI through the crypto adapter: wolfSSL's EVP_PKEY route seeds a DRBG per call. */
+int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uint8_t *spki,
+                     size_t cap, size_t *spki_len)
+{
+    uint8_t buf[TF_X509_MAX_SPKI];
+    size_t n = 0;
     tf_validity v;
-    int rc = TLSFLOW_E_CERT_BAD;
+    uint16_t group;
+    int bits = 0, rc;
 
     if (out == NULL) {
         return TLSFLOW_E_USAGE;
     }
     memset(out, 0, sizeof(*out));
-    x = parse_der(der, len);
-    if (x != NULL && validity_of(x, &v) == 0) {
+    WOLFSSL_X509 *x = parse_der(der, len);
+    rc = x != NULL && validity_of(x, &v) == 0 ? spki_of(x, buf, sizeof(buf), &n)
+                                              : TLSFLOW_E_CERT_BAD;
+    if (rc == TLSFLOW_OK) {
         name_line(wolfSSL_X509_get_subject_name(x), out->subject, sizeof(out->subject));
         name_line(wolfSSL_X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
         out->not_before = v.not_before;
         out->not_after = v.not_after;
         out->key_type = key_type_name(wolfSSL_X509_get_pubkey_type(x));
-        key = wolfSSL_X509_get_pubkey(x);
-        out->key_bits = key != NULL ? wolfSSL_EVP_PKEY_bits(key) : 0;
-        wolfSSL_EVP_PKEY_free(key);
-        rc = TLSFLOW_OK;
+        tf_public_key_info(buf, n, &group, &bits);
+        out->key_bits = bits;
+        if (spki != NULL) {
+            if (spki_len != NULL) {
+                *spki_len = n;
+            }
+            if (n > cap) {
+                rc = TLSFLOW_E_USAGE;
+            } else {
+                memcpy(spki, buf, n);
+            }
+        }
     }
     wolfSSL_X509_free(x);
     return rc;
 }
 
+int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out)
+{
+    return tf_x509_describe(der, len, out, NULL, 0, NULL);
+}
+
 int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
     WOLFSSL_X509 *x = parse_der(der, len);
-    int need = 0, rc = TLSFLOW_E_CERT_BAD;
-
-    if (x != NULL && wolfSSL_X509_get_pubkey_buffer(x, NULL, &need) == WOLFSSL_SUCCESS &&
-        need > 0) {
-        if (out_len != NULL) {
-            *out_len = (size_t)need;
-        }
-        rc = TLSFLOW_E_USAGE; /* out too small: *out_len says how much is needed */
-        if (out != NULL && (size_t)need <= cap &&
-            wolfSSL_X509_get_pubkey_buffer(x, out, &need) == WOLFSSL_SUCCESS) {
-            rc = TLSFLOW_OK;
-        }
-    }
+    int rc = spki_of(x, out, cap, out_len);
     wolfSSL_X509_free(x);
     return rc;
 }

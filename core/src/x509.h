@@ -23,6 +23,10 @@ void tf_trust_free(tf_trust *trust);
 int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
                    int64_t now, const char *host, const char **detail);
 
+/* Summarise one DER certificate and copy its SubjectPublicKeyInfo (spki may be NULL),
+ * with a single parse. 0 on success; TLSFLOW_E_USAGE if spki is too small. */
+int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uint8_t *spki,
+                     size_t cap, size_t *spki_len);
 /* Summarise one DER certificate (subject, issuer, validity, key). 0 on success. */
 int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out);
 
