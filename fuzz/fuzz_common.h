@@ -1,0 +1,115 @@
+/* Shared setup for every fuzz harness.
+ *
+ * Each input starts from the same world: the random sources are reset to fixed seeds and
+ * the clock is fixed (tft_time), so a recorded transcript replays with valid Finished MACs
+ * and a crash reproduces from its input alone. Configurations are built once, from
+ * fixtures compiled into the binary (so a harness runs anywhere, ClusterFuzzLite's
+ * runner included), and are only read afterwards. */
+#ifndef TLSFLOW_FUZZ_COMMON_H
+#define TLSFLOW_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlsflow/tlsflow.h"
+
+/* The libFuzzer entry point every harness defines (declared for -Wmissing-prototypes). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Seeds of the two deterministic random sources; tests/support uses the same ones. */
+#define TFF_CLIENT_SEED 1
+#define TFF_SERVER_SEED 2
+
+/* Reset the random sources: call first thing for every input. */
+void tff_reset(void);
+
+/* Client configurations, chosen by a harness's option bits. All trust the fixture root
+ * and expect "localhost". Variants whose suites the engine lacks fall back to the
+ * default configuration. */
+enum {
+    TFF_CLIENT_DEFAULT, /* every suite, default order, extended master secret */
+    TFF_CLIENT_RSA_KX,  /* RSA key transport suites only */
+    TFF_CLIENT_AES256,  /* TLS_RSA_WITH_AES_256_GCM_SHA384 only */
+    TFF_CLIENT_NO_EMS,  /* RSA key transport without extended_master_secret */
+    TFF_CLIENT_ALPN,    /* ALPN "h2", "http/1.1" */
+    TFF_CLIENT_CHACHA,  /* ChaCha20-Poly1305 suites first */
+    TFF_CLIENT_P384,    /* ECDHE on secp384r1 only */
+    TFF_CLIENT_ECDSA,   /* ECDHE_ECDSA suites only (needs an EC server) */
+    TFF_CLIENT_VARIANTS
+};
+/* Server configurations. */
+enum {
+    TFF_SERVER_DEFAULT, /* the fixture RSA chain and key */
+    TFF_SERVER_ALPN,    /* ALPN "http/1.1", "h2" */
+    TFF_SERVER_AES256,  /* TLS_RSA_WITH_AES_256_GCM_SHA384 first */
+    TFF_SERVER_SMALL,   /* 1024-byte cap on one handshake message */
+    TFF_SERVER_DUAL,    /* RSA and EC P-256 credentials side by side */
+    TFF_SERVER_EC384,   /* EC P-384 credential only */
+    TFF_SERVER_PSS,     /* RSA-PSS signatures only, x25519 only */
+    TFF_SERVER_RSA_KX,  /* RSA key transport suites only */
+    TFF_SERVER_VARIANTS
+};
+const tlsflow_config *tff_client_config(int variant);
+const tlsflow_config *tff_server_config(int variant);
+
+/* The fixture certificates as DER (leaf and root). */
+const uint8_t *tff_leaf_der(size_t *len);
+const uint8_t *tff_root_der(size_t *len);
+
+/* Stop the process with a message: an invariant failed (the fuzzer records a crash). */
+void tff_fail(const char *file, int line, const char *what) __attribute__((noreturn));
+/* Invariant check that survives NDEBUG builds. */
+#define TFF_CHECK(cond)                                                                            \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            tff_fail(__FILE__, __LINE__, #cond);                                                   \
+    } while (0)
+
+/* A cursor over the fuzz input that never fails: past the end it yields zeros. */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+} tff_input;
+uint8_t tff_u8(tff_input *in);
+uint16_t tff_u16(tff_input *in);
+/* Up to n bytes from the input (fewer at the end); returns how many. */
+size_t tff_take(tff_input *in, size_t n, const uint8_t **out);
+
+/* The public contract of one connection, checked after every tlsflow_poll: the sticky
+ * error never changes once set, the error text is never NULL, HANDSHAKE_DONE comes once
+ * and before any application data, CLOSED is final and comes with the right alert. */
+typedef struct {
+    int error;  /* first nonzero error seen */
+    int done;   /* HANDSHAKE_DONE reported */
+    int eof;    /* the embedder signalled EOF */
+    int closed; /* CLOSED reported */
+} tff_watch;
+void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev);
+
+/* Drive one connection with a byte stream from its peer, as an embedder would, checking
+ * tff_check's invariants on the way. Used by the role and record harnesses. */
+typedef struct {
+    size_t chunk;     /* bytes handed over per tlsflow_in_ack (0: as much as fits) */
+    size_t out_chunk; /* bytes acknowledged per tlsflow_out_ack (0: all) */
+    int eof_at_end;   /* signal EOF once the stream is delivered */
+    int echo;         /* greet once done, and write received application data back */
+    int close_after;  /* call tlsflow_close after this many APP_DATA events (0: never) */
+    /* If set, called with every byte the connection sends, in order. */
+    void (*on_sent)(void *ctx, const uint8_t *p, size_t n);
+    void *sent_ctx;
+} tff_drive_opts;
+/* Returns the final event (TLSFLOW_CLOSED, or TLSFLOW_NEED_INPUT when the stream ran out). */
+tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len,
+                        const tff_drive_opts *o);
+
+/* Driver options from five bits of an option byte: bits 0-2 chunk size, bit 3 EOF at the
+ * end, bit 4 greet, echo, and close after the second application record. */
+void tff_drive_opts_from_bits(unsigned bits, tff_drive_opts *o);
+/* The chunk size alone, from three bits (0: whole). */
+size_t tff_chunk_from_bits(unsigned bits);
+
+/* Split a buffer of whole TLS records: returns the length of the record at p (header
+ * included) or 0 if p[0..len) does not start with a complete record. */
+size_t tff_record_len(const uint8_t *p, size_t len);
+
+#endif

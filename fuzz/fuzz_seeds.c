@@ -1,0 +1,378 @@
+/* Writes the deterministic seed inputs of every harness from real conversations between
+ * our client and our server (tests/support's pump, the same fixed random sources and time
+ * as the harnesses), so the role harnesses replay whole transcripts with valid Finished
+ * MACs, application data and close_notify.
+ *
+ *     tlsflow_fuzz_seeds OUTDIR
+ *
+ * writes OUTDIR/<harness>/<name> files (corpus/capture.sh names them by content hash and
+ * merges them) and OUTDIR/peer/client_hello.rec, our ClientHello record, which the capture
+ * script sends to other servers. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz_common.h"
+#include "internal.h"
+#include "tf_test.h"
+
+static const char *outdir;
+
+static void emit(const char *harness, const char *name, const uint8_t *a, size_t alen,
+                 const uint8_t *b, size_t blen)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", outdir, harness);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/%s/%s", outdir, harness, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(a, 1, alen, f) != alen || (blen && fwrite(b, 1, blen, f) != blen)) {
+        fprintf(stderr, "seeds: cannot write %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+}
+
+static void emit_opt(const char *harness, const char *name, uint8_t opt, const uint8_t *p, size_t n)
+{
+    emit(harness, name, &opt, 1, p, n);
+}
+
+/* A whole conversation: handshake, a request and a reply, close_notify both ways.
+ * Returns 0 if the pair does not complete (the seeds are then left out, and said so). */
+static int converse(int cv, int sv, tft_log *c2s, tft_log *s2c)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    static const char rep[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    tff_reset();
+    tlsflow_conn *c = tlsflow_conn_new(tff_client_config(cv));
+    tlsflow_conn *s = tlsflow_conn_new(tff_server_config(sv));
+    tft_pump_opts o = {0, c2s, s2c, 0};
+    TFF_CHECK(c && s);
+    if (!tft_handshake(c, s, &o)) {
+        fprintf(stderr, "seeds: client %d / server %d: no handshake: %s / %s\n", cv, sv,
+                tlsflow_last_error_text(c), tlsflow_last_error_text(s));
+        tlsflow_conn_free(c);
+        tlsflow_conn_free(s);
+        return 0;
+    }
+    TFF_CHECK(tlsflow_app_write(c, req, sizeof(req) - 1) == sizeof(req) - 1);
+    int replied = 0, closing = 0;
+    for (int i = 0; i < 100; i++) {
+        tlsflow_event a = tft_step(c, s, &o, c2s), b = tft_step(s, c, &o, s2c);
+        size_t n;
+        if (a == TLSFLOW_APP_DATA) {
+            tlsflow_app_peek(c, &n);
+            tlsflow_app_consume(c, n);
+            if (!closing) {
+                tlsflow_close(c);
+                closing = 1;
+            }
+        }
+        if (b == TLSFLOW_APP_DATA) {
+            tlsflow_app_peek(s, &n);
+            tlsflow_app_consume(s, n);
+            if (!replied)
+                replied = tlsflow_app_write(s, rep, sizeof(rep) - 1) > 0;
+        }
+        if (a == TLSFLOW_CLOSED && b == TLSFLOW_CLOSED)
+            break;
+    }
+    TFF_CHECK(replied && closing);
+    TFF_CHECK(tlsflow_last_error(c) == 0 && tlsflow_last_error(s) == 0);
+    tlsflow_conn_free(c);
+    tlsflow_conn_free(s);
+    return 1;
+}
+
+/* The handshake messages in the plaintext part of a transcript, concatenated. */
+static size_t plaintext_handshake(const tft_log *log, uint8_t *out, size_t cap)
+{
+    size_t off = 0, n = 0, rl;
+    while ((rl = tff_record_len(log->p + off, log->len - off)) && log->p[off] != TF_CT_CCS) {
+        if (log->p[off] == TF_CT_HANDSHAKE && n + rl - 5 <= cap) {
+            memcpy(out + n, log->p + off + 5, rl - 5);
+            n += rl - 5;
+        }
+        off += rl;
+    }
+    return n;
+}
+
+/* The body of the first handshake message of `type` in hs[0..n). */
+static const uint8_t *find_message(const uint8_t *hs, size_t n, uint8_t type, size_t *len)
+{
+    for (size_t off = 0; off + 4 <= n;) {
+        size_t m = ((size_t)hs[off + 1] << 16) | ((size_t)hs[off + 2] << 8) | hs[off + 3];
+        if (off + 4 + m > n)
+            break;
+        if (hs[off] == type) {
+            *len = m;
+            return hs + off + 4;
+        }
+        off += 4 + m;
+    }
+    return NULL;
+}
+
+/* The extensions block (inside its u16 prefix) of a hello body, given where the fixed
+ * fields end. */
+static const uint8_t *hello_exts(const uint8_t *body, size_t len, size_t fixed, size_t *n)
+{
+    if (fixed + 2 > len)
+        return NULL;
+    *n = ((size_t)body[fixed] << 8) | body[fixed + 1];
+    return fixed + 2 + *n <= len ? body + fixed + 2 : NULL;
+}
+
+static size_t client_hello_fixed(const uint8_t *b, size_t len)
+{
+    size_t o = 2 + 32;
+    o += 1 + b[o];
+    o += 2 + (((size_t)b[o] << 8) | b[o + 1]);
+    o += 1 + b[o];
+    return o <= len ? o : len;
+}
+
+static void parser_seeds(const char *tag, const tft_log *c2s, const tft_log *s2c)
+{
+    static uint8_t hs[65536];
+    char name[128];
+    size_t n = plaintext_handshake(c2s, hs, sizeof(hs)), len, elen;
+    const uint8_t *body, *ext;
+    if ((body = find_message(hs, n, TF_HS_CLIENT_HELLO, &len))) {
+        snprintf(name, sizeof(name), "ours-%s", tag);
+        emit("client_hello", name, body, len, NULL, 0);
+        if ((ext = hello_exts(body, len, client_hello_fixed(body, len), &elen)))
+            emit("extensions", name, ext, elen, NULL, 0);
+    }
+    if ((body = find_message(hs, n, TF_HS_CLIENT_KEY_EXCHANGE, &len))) {
+        snprintf(name, sizeof(name), "ours-%s", tag);
+        emit("client_key_exchange", name, body, len, NULL, 0);
+    }
+    n = plaintext_handshake(s2c, hs, sizeof(hs));
+    if ((body = find_message(hs, n, TF_HS_SERVER_HELLO, &len))) {
+        snprintf(name, sizeof(name), "ours-%s", tag);
+        emit("server_hello", name, body, len, NULL, 0);
+        size_t fixed = 2 + 32 + 1 + body[34] + 3;
+        if ((ext = hello_exts(body, len, fixed, &elen)))
+            emit("extensions", "ours-server-hello", ext, elen, NULL, 0);
+    }
+    if ((body = find_message(hs, n, TF_HS_CERTIFICATE, &len))) {
+        snprintf(name, sizeof(name), "ours-%s", tag);
+        emit("certificate", name, body, len, NULL, 0);
+    }
+    if ((body = find_message(hs, n, TF_HS_SERVER_KEY_EXCHANGE, &len))) {
+        snprintf(name, sizeof(name), "ours-%s", tag);
+        emit("server_key_exchange", name, body, len, NULL, 0);
+    }
+}
+
+static void role_seeds(void)
+{
+    /* (client, server) configuration pairs: every variant of each side at least once. */
+    static const int pairs[][2] = {
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_DEFAULT}, {TFF_CLIENT_RSA_KX, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_AES256, TFF_SERVER_DEFAULT},  {TFF_CLIENT_NO_EMS, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_ALPN, TFF_SERVER_ALPN},       {TFF_CLIENT_CHACHA, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_P384, TFF_SERVER_DEFAULT},    {TFF_CLIENT_ECDSA, TFF_SERVER_DUAL},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_AES256},  {TFF_CLIENT_DEFAULT, TFF_SERVER_SMALL},
+        {TFF_CLIENT_P384, TFF_SERVER_EC384},      {TFF_CLIENT_DEFAULT, TFF_SERVER_PSS},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_RSA_KX},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        int cv = pairs[i][0], sv = pairs[i][1];
+        tft_log c2s = {0}, s2c = {0};
+        if (!converse(cv, sv, &c2s, &s2c)) {
+            tft_log_free(&c2s);
+            tft_log_free(&s2c);
+            continue;
+        }
+        char name[64];
+        /* Whole stream, then byte by byte with EOF, echo and close. */
+        snprintf(name, sizeof(name), "ours-c%d-s%d-whole", cv, sv);
+        emit_opt("server", name, (uint8_t)sv, c2s.p, c2s.len);
+        emit_opt("client", name, (uint8_t)cv, s2c.p, s2c.len);
+        snprintf(name, sizeof(name), "ours-c%d-s%d-bytes", cv, sv);
+        emit_opt("server", name, (uint8_t)(sv | (0x19 << 3)), c2s.p, c2s.len);
+        emit_opt("client", name, (uint8_t)(cv | (0x19 << 3)), s2c.p, s2c.len);
+        snprintf(name, sizeof(name), "ours-c%d-s%d", cv, sv);
+        parser_seeds(name, &c2s, &s2c);
+        if (i == 0) {
+            emit_opt("record", "ours-server", 0x00, c2s.p, c2s.len);
+            emit_opt("record", "ours-client", 0x10, s2c.p, s2c.len);
+            emit_opt("record", "ours-server-small", 0x20 | 0x80 | 0x02, c2s.p, c2s.len);
+            size_t rl = tff_record_len(c2s.p, c2s.len);
+            emit("peer", "client_hello.rec", c2s.p, rl, NULL, 0);
+        }
+        tft_log_free(&c2s);
+        tft_log_free(&s2c);
+    }
+}
+
+/* fuzz_transitions: option byte, then one action byte per record (see its header). */
+static void transition_seeds(void)
+{
+    uint8_t in[16];
+    char name[64];
+    for (int cv = 0; cv < TFF_CLIENT_VARIANTS; cv++) {
+        for (int sv = 0; sv < TFF_SERVER_VARIANTS; sv++) {
+            in[0] = (uint8_t)(cv | sv << 3);
+            in[1] = (uint8_t)(cv + sv);
+            snprintf(name, sizeof(name), "ours-clean-c%d-s%d", cv, sv);
+            emit("transitions", name, in, 2, NULL, 0);
+        }
+    }
+    in[0] = 0x40;
+    in[1] = 0;
+    emit("transitions", "ours-clean-close", in, 2, NULL, 0);
+    /* Each action at each of the first eight records of a handshake. */
+    for (int action = 4; action < 16; action++) {
+        for (int at = 0; at < 8; at++) {
+            memset(in, 0, sizeof(in));
+            in[2 + at] = (uint8_t)action;
+            snprintf(name, sizeof(name), "ours-a%d-r%d", action, at);
+            emit("transitions", name, in, sizeof(in), NULL, 0);
+        }
+    }
+}
+
+/* fuzz_record_keyed: sealed records of every content type, and the Finished path. */
+static void keyed_seeds(void)
+{
+    static const uint8_t app[] = {3, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'};
+    static const uint8_t close_notify[] = {1, 0, 0, 2, 1, 0};
+    static const uint8_t fatal[] = {1, 0, 0, 2, 2, 40};
+    static const uint8_t hello_request[] = {2, 0, 0, 4, 0, 0, 0, 0};
+    static const uint8_t ccs[] = {0, 0, 0, 1, 1};
+    static const uint8_t finished[] = {0x7f, 0, 0, 0};
+    static const uint8_t bad_tag[] = {3, 1, 0, 3, 'a', 'b', 'c'};
+    static const uint8_t skipped[] = {3, 2, 0, 3, 'a', 'b', 'c'};
+    static const uint8_t clear[] = {3, 4, 0, 3, 'a', 'b', 'c'};
+    static const struct {
+        const char *name;
+        const uint8_t *p;
+        size_t n;
+    } recs[] = {
+        {"app", app, sizeof(app)},
+        {"close", close_notify, sizeof(close_notify)},
+        {"fatal", fatal, sizeof(fatal)},
+        {"hello-request", hello_request, sizeof(hello_request)},
+        {"ccs", ccs, sizeof(ccs)},
+        {"finished", finished, sizeof(finished)},
+        {"bad-tag", bad_tag, sizeof(bad_tag)},
+        {"skipped-seq", skipped, sizeof(skipped)},
+        {"clear", clear, sizeof(clear)},
+    };
+    char name[64];
+    uint8_t opt[2];
+    for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+        for (int role = 0; role < 2; role++) {
+            int awaiting = recs[i].p == finished;
+            opt[0] = (uint8_t)(0x04 | role | (awaiting ? 2 : 0));
+            opt[1] = (uint8_t)i;
+            snprintf(name, sizeof(name), "ours-%s-%s", recs[i].name, role ? "client" : "server");
+            emit("record_keyed", name, opt, 2, recs[i].p, recs[i].n);
+        }
+    }
+    /* Finished, then application data and close_notify on the now established side. */
+    uint8_t seq[64];
+    size_t n = 0;
+    memcpy(seq + n, finished, sizeof(finished));
+    n += sizeof(finished);
+    memcpy(seq + n, app, sizeof(app));
+    n += sizeof(app);
+    memcpy(seq + n, close_notify, sizeof(close_notify));
+    n += sizeof(close_notify);
+    for (uint8_t s = 0; s < tf_suite_count(); s++) {
+        opt[1] = s;
+        opt[0] = 0x06;
+        snprintf(name, sizeof(name), "ours-finished-then-data-server-%u", s);
+        emit("record_keyed", name, opt, 2, seq, n);
+        opt[0] = 0x07;
+        snprintf(name, sizeof(name), "ours-finished-then-data-client-%u", s);
+        emit("record_keyed", name, opt, 2, seq, n);
+    }
+    opt[0] = opt[1] = 0;
+    emit("record_keyed", "ours-raw", opt, 2, app, sizeof(app));
+    /* A renegotiating ClientHello, protected, at an established server. */
+    tft_log c2s = {0}, s2c = {0};
+    TFF_CHECK(converse(TFF_CLIENT_DEFAULT, TFF_SERVER_DEFAULT, &c2s, &s2c));
+    size_t rl = tff_record_len(c2s.p, c2s.len);
+    uint8_t *rec = malloc(rl + 4);
+    TFF_CHECK(rec != NULL);
+    rec[0] = 2;
+    rec[1] = 0;
+    rec[2] = (uint8_t)((rl - 5) >> 8);
+    rec[3] = (uint8_t)(rl - 5);
+    memcpy(rec + 4, c2s.p + 5, rl - 5);
+    opt[0] = 0x04;
+    opt[1] = 0;
+    emit("record_keyed", "ours-renegotiation", opt, 2, rec, rl - 1);
+    free(rec);
+    tft_log_free(&c2s);
+    tft_log_free(&s2c);
+}
+
+static void put_u16(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void x509_seeds(void)
+{
+    size_t leaf_len, root_len;
+    const uint8_t *leaf = tff_leaf_der(&leaf_len), *root = tff_root_der(&root_len);
+    static const char *names[] = {"localhost\0localhost", "*.example.com\0www.example.com",
+                                  "*.com\0example.com", "127.0.0.1\0::1"};
+    static const uint8_t opts[] = {0x22, 0x21, 0x02 | 0x08, 0x02 | 0x10, 0x22 | 0x40, 0x01 | 0x60};
+    uint8_t *buf = malloc(8 + leaf_len + root_len + 64);
+    TFF_CHECK(buf != NULL);
+    for (size_t i = 0; i < sizeof(opts); i++) {
+        size_t n = 0;
+        buf[n++] = opts[i];
+        put_u16(buf + n, leaf_len);
+        memcpy(buf + n + 2, leaf, leaf_len);
+        n += 2 + leaf_len;
+        if ((opts[i] & 7) >= 2) {
+            put_u16(buf + n, root_len);
+            memcpy(buf + n + 2, root, root_len);
+            n += 2 + root_len;
+        }
+        const char *nm = names[i % 4];
+        size_t a = strlen(nm), b = strlen(nm + a + 1);
+        memcpy(buf + n, nm, a + 1 + b);
+        n += a + 1 + b;
+        char name[32];
+        snprintf(name, sizeof(name), "ours-%zu", i);
+        emit("x509", name, buf, n, NULL, 0);
+    }
+    free(buf);
+}
+
+static void small_seeds(void)
+{
+    static const uint8_t verify[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    emit("finished", "ours-verify-data", verify, sizeof(verify), NULL, 0);
+    emit("finished", "ours-empty", verify, 0, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
+    }
+    outdir = argv[1];
+    mkdir(outdir, 0755);
+    role_seeds();
+    transition_seeds();
+    keyed_seeds();
+    x509_seeds();
+    small_seeds();
+    return 0;
+}

@@ -1,0 +1,482 @@
+/* fuzz_transitions: structure-aware fuzzing of the state machines. Our client and our
+ * server run a real handshake in memory; between them, the input decides record by record
+ * (each direction) to pass, drop, duplicate, swap with the next, truncate, flip a bit,
+ * split in two, or to inject an alert, a ChangeCipherSpec, application data, a handshake
+ * message from another state, raw bytes, an EOF or a close. Injections are written with
+ * the sender's own record layer (tf_record_write), so after its ChangeCipherSpec they are
+ * protected with the real keys and reach the receiver's state machine.
+ *
+ * Byte 0: bits 0-2 client configuration, bits 3-5 server configuration (TFF_*_*), bit 6
+ * close from the client once both are done. Byte 1: bits 0-2 chunk size for delivery. Then
+ * one action byte per record (and the action's arguments); an exhausted input passes
+ * everything, so a two-byte input is a complete handshake.
+ *
+ * Invariants, beyond tff_check's on every poll: the run ends (bounded steps) with both
+ * sides done, or a side closed, or after a lossy mutation; no side ever wedges once the
+ * transport closes; application data a side accepts is exactly a prefix of what its
+ * peer's record layer protected; both sides agree on what was negotiated; an untouched
+ * run completes and delivers everything. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "internal.h"
+#include "record.h"
+#include "tf_test.h"
+
+#define WIRE_MAX   (256 * 1024)
+#define APP_MAX    (64 * 1024)
+#define POOL_MAX   8
+#define ROUNDS_MAX 4096
+
+enum {
+    A_DROP = 4,
+    A_DUP,
+    A_SWAP,
+    A_TRUNCATE,
+    A_FLIP,
+    A_SPLIT,
+    A_ALERT,
+    A_CCS,
+    A_APPDATA,
+    A_MESSAGE,
+    A_RAW,
+    A_END
+};
+
+typedef struct {
+    uint8_t *p;
+    size_t len, off, cap;
+} buf;
+
+typedef struct {
+    tlsflow_conn *c;
+    tff_watch w;
+    buf wire;        /* bytes on their way to this side */
+    int eof_pending; /* deliver EOF once the wire is empty */
+    buf sent_app;    /* application bytes this side's record layer protected */
+    buf got_app;     /* application bytes this side accepted */
+} side;
+
+typedef struct {
+    tff_input in;
+    side s[2]; /* 0: client, 1: server */
+    buf tail;  /* protected injections, sent after the current batch */
+    size_t chunk;
+    int lossy;   /* a mutation that may legitimately stall the handshake */
+    int touched; /* any mutation at all */
+} world;
+
+/* Handshake messages of a real handshake (plaintext part), for injection elsewhere. */
+static uint8_t pool_bytes[16384];
+static size_t pool_off[POOL_MAX], pool_len[POOL_MAX], pool_n;
+
+static void pool_add_stream(const uint8_t *log, size_t len)
+{
+    uint8_t hs[16384];
+    size_t hs_len = 0, off = 0, rl;
+    while ((rl = tff_record_len(log + off, len - off)) != 0 && log[off] != TF_CT_CCS) {
+        if (log[off] == TF_CT_HANDSHAKE && hs_len + rl - 5 <= sizeof(hs)) {
+            memcpy(hs + hs_len, log + off + 5, rl - 5);
+            hs_len += rl - 5;
+        }
+        off += rl;
+    }
+    size_t used = pool_n ? pool_off[pool_n - 1] + pool_len[pool_n - 1] : 0;
+    for (off = 0; off + 4 <= hs_len && pool_n < POOL_MAX;) {
+        size_t m = 4 + (((size_t)hs[off + 1] << 16) | ((size_t)hs[off + 2] << 8) | hs[off + 3]);
+        if (off + m > hs_len || used + m > sizeof(pool_bytes))
+            break;
+        memcpy(pool_bytes + used, hs + off, m);
+        pool_off[pool_n] = used;
+        pool_len[pool_n++] = m;
+        used += m;
+        off += m;
+    }
+}
+
+static void pool_init(void)
+{
+    if (pool_n)
+        return;
+    tff_reset();
+    tlsflow_conn *c = tlsflow_conn_new(tff_client_config(TFF_CLIENT_DEFAULT));
+    tlsflow_conn *s = tlsflow_conn_new(tff_server_config(TFF_SERVER_DEFAULT));
+    tft_log c2s = {0}, s2c = {0};
+    tft_pump_opts o = {0, &c2s, &s2c, 0};
+    TFF_CHECK(c && s && tft_handshake(c, s, &o));
+    pool_add_stream(c2s.p, c2s.len); /* ClientHello, ClientKeyExchange */
+    pool_add_stream(s2c.p, s2c.len); /* ServerHello, Certificate, [ServerKeyExchange], ... */
+    static const uint8_t hello_request[4] = {TF_HS_HELLO_REQUEST, 0, 0, 0};
+    size_t used = pool_off[pool_n - 1] + pool_len[pool_n - 1];
+    memcpy(pool_bytes + used, hello_request, 4);
+    pool_off[pool_n] = used;
+    pool_len[pool_n++] = 4;
+    tft_log_free(&c2s);
+    tft_log_free(&s2c);
+    tlsflow_conn_free(c);
+    tlsflow_conn_free(s);
+}
+
+static void buf_init(buf *b, size_t cap)
+{
+    b->p = malloc(cap);
+    TFF_CHECK(b->p != NULL);
+    b->len = b->off = 0;
+    b->cap = cap;
+}
+
+/* Returns 0 if it did not fit (the bytes are lost). */
+static int buf_add(buf *b, const uint8_t *p, size_t n)
+{
+    if (b->off && b->off == b->len)
+        b->off = b->len = 0;
+    if (n > b->cap - b->len)
+        return 0;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 1;
+}
+
+static void put(world *wd, side *to, const uint8_t *p, size_t n)
+{
+    if (!buf_add(&to->wire, p, n))
+        wd->lossy = 1;
+}
+
+/* Write one record through the sender's record layer. In the clear it goes on the wire
+ * right after the current record; protected, it must follow the whole batch, whose
+ * sequence numbers come before its own. */
+static void inject(world *wd, side *from, side *to, uint8_t type, const uint8_t *data, size_t len)
+{
+    size_t pending;
+    tlsflow_out_buf(from->c, &pending);
+    if (pending || len > tf_record_room(from->c))
+        return;
+    if (type == TF_CT_APPDATA && len > from->sent_app.cap - from->sent_app.len)
+        return;
+    int protected_now = from->c->wr.active;
+    if (tf_record_write(from->c, type, data, len) != 0)
+        return;
+    size_t n;
+    const uint8_t *out = tlsflow_out_buf(from->c, &n);
+    TFF_CHECK(n > 0);
+    if (protected_now) {
+        if (!buf_add(&wd->tail, out, n))
+            wd->lossy = 1;
+    } else {
+        put(wd, to, out, n);
+    }
+    tlsflow_out_ack(from->c, n);
+    if (type == TF_CT_APPDATA)
+        TFF_CHECK(buf_add(&from->sent_app, data, len));
+    wd->touched = 1;
+}
+
+static void inject_message(world *wd, side *from, side *to)
+{
+    uint8_t msg[16384];
+    size_t len;
+    uint8_t pick = tff_u8(&wd->in);
+    if (pick % 4 == 3) {
+        /* A message of any type with a fuzzed body (a Finished with a wrong MAC, ...). */
+        const uint8_t *body;
+        uint8_t type = tff_u8(&wd->in);
+        size_t n = tff_take(&wd->in, tff_u8(&wd->in), &body);
+        msg[0] = type;
+        msg[1] = 0;
+        msg[2] = 0;
+        msg[3] = (uint8_t)n;
+        memcpy(msg + 4, body, n);
+        len = 4 + n;
+    } else {
+        size_t i = pick % pool_n;
+        memcpy(msg, pool_bytes + pool_off[i], pool_len[i]);
+        len = pool_len[i];
+    }
+    inject(wd, from, to, TF_CT_HANDSHAKE, msg, len);
+}
+
+/* Apply the input's action to one record; returns how many records it consumed. */
+static size_t mutate(world *wd, side *from, side *to, const uint8_t *rec, size_t len,
+                     const uint8_t *next, size_t next_len)
+{
+    uint8_t a = tff_u8(&wd->in) % 16;
+    uint8_t tmp[TLSFLOW_MAX_RECORD + 8];
+    if (a >= A_DROP)
+        wd->touched = 1;
+    switch (a) {
+    case A_DROP:
+        wd->lossy = 1;
+        return 1;
+    case A_DUP:
+        put(wd, to, rec, len);
+        put(wd, to, rec, len);
+        return 1;
+    case A_SWAP:
+        if (!next)
+            break;
+        put(wd, to, next, next_len);
+        put(wd, to, rec, len);
+        return 2;
+    case A_TRUNCATE:
+        wd->lossy = 1;
+        put(wd, to, rec, tff_u16(&wd->in) % len);
+        return 1;
+    case A_FLIP: {
+        /* A flipped length or a flipped byte of a record cut short can leave the peer
+         * waiting for bytes that never come. */
+        wd->lossy = 1;
+        size_t bit = tff_u16(&wd->in) % (len * 8);
+        memcpy(tmp, rec, len);
+        tmp[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        put(wd, to, tmp, len);
+        return 1;
+    }
+    case A_SPLIT: {
+        /* Two records of the same type. Plaintext: a valid re-fragmentation. Protected:
+         * the halves no longer authenticate. */
+        size_t body = len - 5, cut = body ? tff_u16(&wd->in) % (body + 1) : 0;
+        memcpy(tmp, rec, 5);
+        tmp[3] = (uint8_t)(cut >> 8);
+        tmp[4] = (uint8_t)cut;
+        memcpy(tmp + 5, rec + 5, cut);
+        put(wd, to, tmp, 5 + cut);
+        memcpy(tmp, rec, 5);
+        tmp[3] = (uint8_t)((body - cut) >> 8);
+        tmp[4] = (uint8_t)(body - cut);
+        memcpy(tmp + 5, rec + 5 + cut, body - cut);
+        put(wd, to, tmp, 5 + body - cut);
+        return 1;
+    }
+    default:
+        break;
+    }
+    put(wd, to, rec, len);
+    switch (a) {
+    case A_ALERT: {
+        uint8_t alert[2] = {tff_u8(&wd->in), tff_u8(&wd->in)};
+        inject(wd, from, to, TF_CT_ALERT, alert, 2);
+        break;
+    }
+    case A_CCS: {
+        uint8_t ccs = tff_u8(&wd->in);
+        inject(wd, from, to, TF_CT_CCS, &ccs, 1);
+        break;
+    }
+    case A_APPDATA: {
+        const uint8_t *p;
+        size_t n = tff_take(&wd->in, tff_u8(&wd->in), &p);
+        uint8_t data[256] = {'a'};
+        if (n)
+            memcpy(data, p, n);
+        inject(wd, from, to, TF_CT_APPDATA, data, n ? n : 1);
+        break;
+    }
+    case A_MESSAGE:
+        inject_message(wd, from, to);
+        break;
+    case A_RAW: {
+        const uint8_t *p;
+        size_t n = tff_take(&wd->in, tff_u8(&wd->in), &p);
+        put(wd, to, p, n);
+        wd->lossy = 1;
+        break;
+    }
+    case A_END:
+        if (tff_u8(&wd->in) & 1) {
+            tlsflow_close(from->c);
+        } else {
+            to->eof_pending = 1;
+            wd->lossy = 1;
+        }
+        break;
+    }
+    return 1;
+}
+
+/* Move what `from` has produced to its peer's wire, record by record through mutate. */
+static void transmit(world *wd, int from_idx)
+{
+    side *from = &wd->s[from_idx], *to = &wd->s[!from_idx];
+    size_t n;
+    const uint8_t *out = tlsflow_out_buf(from->c, &n);
+    uint8_t *batch = malloc(n);
+    TFF_CHECK(batch != NULL);
+    memcpy(batch, out, n);
+    tlsflow_out_ack(from->c, n);
+
+    /* The engine only ever emits whole, well-formed records. */
+    size_t recs[64], lens[64], count = 0, off = 0, rl;
+    while (off < n) {
+        rl = tff_record_len(batch + off, n - off);
+        TFF_CHECK(rl > 0);
+        TFF_CHECK(batch[off] >= TF_CT_CCS && batch[off] <= TF_CT_APPDATA);
+        TFF_CHECK(batch[off + 1] == 3 && batch[off + 2] == 3);
+        TFF_CHECK(rl - 5 <= TLSFLOW_MAX_PLAINTEXT + 2048);
+        TFF_CHECK(count < 64);
+        recs[count] = off;
+        lens[count++] = rl;
+        off += rl;
+    }
+    wd->tail.len = wd->tail.off = 0;
+    for (size_t i = 0; i < count;) {
+        int has_next = i + 1 < count;
+        i += mutate(wd, from, to, batch + recs[i], lens[i], has_next ? batch + recs[i + 1] : NULL,
+                    has_next ? lens[i + 1] : 0);
+    }
+    put(wd, to, wd->tail.p, wd->tail.len);
+    free(batch);
+}
+
+static void check_app_prefix(const side *got, const side *from)
+{
+    TFF_CHECK(got->got_app.len <= from->sent_app.len);
+    TFF_CHECK(memcmp(got->got_app.p, from->sent_app.p, got->got_app.len) == 0);
+}
+
+/* Poll one side until it has nothing to do; returns whether anything moved. */
+static int service(world *wd, int idx)
+{
+    side *me = &wd->s[idx], *peer = &wd->s[!idx];
+    int moved = 0;
+    for (int polls = 0;; polls++) {
+        TFF_CHECK(polls < 100000); /* a poll loop that never settles is a hang */
+        tlsflow_event ev = tlsflow_poll(me->c);
+        tff_check(me->c, &me->w, ev);
+        switch (ev) {
+        case TLSFLOW_OUTPUT_READY:
+            transmit(wd, idx);
+            moved = 1;
+            break;
+        case TLSFLOW_NEED_INPUT: {
+            size_t room, avail = me->wire.len - me->wire.off;
+            uint8_t *dst = tlsflow_in_buf(me->c, &room);
+            if (avail && room) {
+                size_t n = avail;
+                if (wd->chunk && n > wd->chunk)
+                    n = wd->chunk;
+                if (n > room)
+                    n = room;
+                memcpy(dst, me->wire.p + me->wire.off, n);
+                me->wire.off += n;
+                tlsflow_in_ack(me->c, n);
+                moved = 1;
+            } else if (me->eof_pending && !avail) {
+                me->eof_pending = 0;
+                me->w.eof = 1;
+                tlsflow_in_ack(me->c, 0);
+                moved = 1;
+            } else {
+                TFF_CHECK(room > 0); /* waiting without room to receive is a wedge */
+                return moved;
+            }
+            break;
+        }
+        case TLSFLOW_HANDSHAKE_DONE: {
+            const uint8_t *p;
+            size_t want = tff_u8(&wd->in), n = tff_take(&wd->in, want, &p);
+            uint8_t data[256];
+            memset(data, 'A' + idx, sizeof(data));
+            memcpy(data, p, n);
+            if (me->sent_app.cap - me->sent_app.len >= sizeof(data)) {
+                size_t sent = tlsflow_app_write(me->c, data, want ? want : 16);
+                TFF_CHECK(buf_add(&me->sent_app, data, sent));
+            }
+            moved = 1;
+            break;
+        }
+        case TLSFLOW_APP_DATA: {
+            size_t n;
+            const uint8_t *p = tlsflow_app_peek(me->c, &n);
+            TFF_CHECK(buf_add(&me->got_app, p, n));
+            check_app_prefix(me, peer);
+            tlsflow_app_consume(me->c, n);
+            moved = 1;
+            break;
+        }
+        case TLSFLOW_CLOSED:
+            me->wire.off = me->wire.len; /* nobody reads it any more */
+            me->eof_pending = 0;
+            return moved;
+        }
+    }
+}
+
+static int run_until_idle(world *wd)
+{
+    int rounds = 0;
+    for (;; rounds++) {
+        TFF_CHECK(rounds < ROUNDS_MAX); /* every round moves bytes the input paid for */
+        int moved = service(wd, 0);
+        moved |= service(wd, 1);
+        if (!moved)
+            return rounds;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    pool_init();
+    tff_reset();
+    if (size < 2)
+        return 0;
+    world wd;
+    memset(&wd, 0, sizeof(wd));
+    wd.in = (tff_input){data + 2, size - 2};
+    wd.chunk = tff_chunk_from_bits(data[1]);
+    wd.s[0].c = tlsflow_conn_new(tff_client_config(data[0] & 7));
+    wd.s[1].c = tlsflow_conn_new(tff_server_config((data[0] >> 3) & 7));
+    for (int i = 0; i < 2; i++) {
+        TFF_CHECK(wd.s[i].c != NULL);
+        buf_init(&wd.s[i].wire, WIRE_MAX);
+        buf_init(&wd.s[i].sent_app, APP_MAX);
+        buf_init(&wd.s[i].got_app, APP_MAX);
+    }
+    buf_init(&wd.tail, WIRE_MAX);
+    side *cl = &wd.s[0], *sv = &wd.s[1];
+
+    run_until_idle(&wd);
+    int both_done = cl->w.done && sv->w.done;
+    /* Idle: either finished, or someone closed, or a mutation lost bytes for good. */
+    TFF_CHECK(both_done || cl->w.closed || sv->w.closed || wd.lossy);
+    if (!wd.touched) {
+        /* Untouched records: the handshake and the data go through, or the configurations
+         * have nothing in common and both sides end with an error. */
+        if (both_done) {
+            TFF_CHECK(!cl->w.error && !sv->w.error);
+            TFF_CHECK(cl->got_app.len == sv->sent_app.len && sv->got_app.len == cl->sent_app.len);
+        } else {
+            TFF_CHECK(cl->w.closed && sv->w.closed && cl->w.error && sv->w.error);
+        }
+    }
+    if (both_done) {
+        const tlsflow_info *ci = tlsflow_get_info(cl->c), *si = tlsflow_get_info(sv->c);
+        TFF_CHECK(ci->version == 0x0303 && si->version == 0x0303);
+        TFF_CHECK(ci->cipher_suite == si->cipher_suite && ci->ems == si->ems);
+        TFF_CHECK(strcmp(ci->alpn, si->alpn) == 0);
+        TFF_CHECK(ci->encrypted_premaster_len == si->encrypted_premaster_len);
+        if ((data[0] & 0x40) && !cl->w.closed && !sv->w.closed) {
+            tlsflow_close(cl->c);
+            run_until_idle(&wd);
+            if (!wd.touched)
+                TFF_CHECK(cl->w.closed && sv->w.closed && !cl->w.error && !sv->w.error);
+        }
+    }
+
+    /* The transport closes: whatever state they are in, both sides must end. */
+    for (int i = 0; i < 2; i++)
+        if (!wd.s[i].w.closed)
+            wd.s[i].eof_pending = 1;
+    run_until_idle(&wd);
+    TFF_CHECK(cl->w.closed && sv->w.closed);
+
+    for (int i = 0; i < 2; i++) {
+        tlsflow_conn_free(wd.s[i].c);
+        free(wd.s[i].wire.p);
+        free(wd.s[i].sent_app.p);
+        free(wd.s[i].got_app.p);
+    }
+    free(wd.tail.p);
+    return 0;
+}
