@@ -867,9 +867,15 @@ int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uin
         out->not_before = v.not_before;
         out->not_after = v.not_after;
         out->key_type = key_type_name(wolfSSL_X509_get_pubkey_type(x));
-        tf_public_key_info(buf, n, &group, &bits);
+        /* The algorithm the certificate names and the key its bit string holds must
+         * agree: the engine acts on the decoded key, the trace shows the named one. */
+        tf_key_type t = tf_public_key_info(buf, n, &group, &bits);
+        if ((t == TF_KEY_RSA) != (strcmp(out->key_type, "RSA") == 0) ||
+            (t == TF_KEY_EC) != (strcmp(out->key_type, "EC") == 0)) {
+            rc = TLSFLOW_E_CERT_BAD;
+        }
         out->key_bits = bits;
-        if (spki != NULL) {
+        if (rc == TLSFLOW_OK && spki != NULL) {
             if (spki_len != NULL) {
                 *spki_len = n;
             }

@@ -160,6 +160,32 @@ static void test_rsa_encrypt_decrypts_in_openssl(void **state)
     free(key_pem);
 }
 
+/* A certificate whose algorithm names one key type while its bit string holds another is
+ * refused: the engine acts on the decoded key, the trace shows the named one (found by
+ * fuzz_x509; its reproducer is in corpus/x509). */
+static void test_key_type_must_match_spki(void **state)
+{
+    (void)state;
+    size_t cl, der_len;
+    uint8_t *pem = read_file("server.pem", &cl);
+    uint8_t der[4096];
+    assert_int_equal(tf_pem_cert_to_der((char *)pem, cl, der, sizeof(der), &der_len), 0);
+    tlsflow_cert_info info;
+    assert_int_equal(tf_x509_summary(der, der_len, &info), 0);
+    assert_string_equal(info.key_type, "RSA");
+    assert_int_equal(info.key_bits, 2048);
+    /* rsaEncryption (1.2.840.113549.1.1.1) -> RSASSA-PSS (.10), same length. */
+    static const uint8_t oid[] = {0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+    uint8_t *at = NULL;
+    for (size_t i = 0; i + sizeof(oid) <= der_len && !at; i++)
+        if (memcmp(der + i, oid, sizeof(oid)) == 0)
+            at = der + i;
+    assert_non_null(at);
+    at[sizeof(oid) - 1] = 0x0A;
+    assert_int_equal(tf_x509_summary(der, der_len, &info), TLSFLOW_E_CERT_BAD);
+    free(pem);
+}
+
 static void test_ct_equal(void **state)
 {
     (void)state;
@@ -180,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_prf_matches_openssl),
         cmocka_unit_test(test_aes_gcm_against_openssl),
         cmocka_unit_test(test_rsa_encrypt_decrypts_in_openssl),
+        cmocka_unit_test(test_key_type_must_match_spki),
         cmocka_unit_test(test_ct_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
