@@ -158,8 +158,9 @@ ctx.wrap_socket(s, server_hostname="localhost")' '$PORT'
 fi
 
 # Minimise: the existing corpus plus the new seeds, merged into a fresh directory.
-# corpus/SOURCES lists the real peers' seeds ("harness/sha1 source"); they stay whatever
-# their coverage, as the corpus's provenance.
+# corpus/SOURCES lists files kept whatever their coverage, as "harness/sha1 label": real
+# peers' seeds (label peer-* or cert-*, replaced by a new capture) and reproducers of fixed
+# findings (any other label, e.g. "regression-<commit>": kept for good; add them by hand).
 sources=corpus/SOURCES
 [ -f $sources ] || : >$sources
 : >"$raw/SOURCES"
@@ -171,14 +172,16 @@ for h in "${harnesses[@]}"; do
     for d in "$raw/ours/$h" "$raw/peers/$h"; do [ -d "$d" ] && inputs+=("$d"); done
     "$bin/fuzz_$h" -merge=1 -use_counters=0 -timeout=20 -rss_limit_mb=2560 "$fresh" "${inputs[@]}" \
         >"$raw/merge-$h.log" 2>&1 || { echo "capture: merge of $h failed, see $raw/merge-$h.log"; exit 1; }
-    if [ $minimise_only -eq 1 ]; then
-        while read -r key what; do
-            f=corpus/$key
-            [ "${key%%/*}" = "$h" ] && [ -f "$f" ] || continue
-            cp "$f" "$fresh/"
-            echo "$key $what" >>"$raw/SOURCES"
-        done <$sources
-    elif [ -d "$raw/peers/$h" ]; then
+    while read -r key what; do
+        f=corpus/$key
+        [ "${key%%/*}" = "$h" ] && [ -f "$f" ] || continue
+        case $what in
+        peer-* | cert-*) [ $minimise_only -eq 1 ] || continue ;;
+        esac
+        cp "$f" "$fresh/"
+        echo "$key $what" >>"$raw/SOURCES"
+    done <$sources
+    if [ $minimise_only -eq 0 ] && [ -d "$raw/peers/$h" ]; then
         for f in "$raw/peers/$h"/*; do
             sha=$(sha1sum "$f" | cut -c1-40)
             cp "$f" "$fresh/$sha"
@@ -196,4 +199,4 @@ for h in "${harnesses[@]}"; do
     printf 'capture: %-22s %4d files\n' "$h" "$n"
 done
 sort -u "$raw/SOURCES" >$sources
-echo "capture: $total files in corpus/ ($(wc -l <$sources) from real peers, listed in $sources)"
+echo "capture: $total files in corpus/ ($(wc -l <$sources) kept regardless of coverage, listed in $sources)"

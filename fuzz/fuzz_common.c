@@ -65,6 +65,7 @@ static tlsflow_config *new_client(int variant)
         break;
     case TFF_CLIENT_ALPN:
         must(tlsflow_config_set_alpn(cfg, protos, COUNT(protos)) == 0, "alpn");
+        tlsflow_config_set_release_idle_buffers(cfg, 1);
         break;
     case TFF_CLIENT_CHACHA: {
         static const uint16_t ids[] = {TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -124,6 +125,7 @@ static tlsflow_config *new_server(int variant)
     switch (variant) {
     case TFF_SERVER_ALPN:
         must(tlsflow_config_set_alpn(cfg, protos, COUNT(protos)) == 0, "alpn");
+        tlsflow_config_set_release_idle_buffers(cfg, 1);
         break;
     case TFF_SERVER_AES256: {
         /* RSA key transport with AES-256 first, then everything else in default order. */
@@ -311,6 +313,9 @@ tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, cons
             break;
         }
         case TLSFLOW_NEED_INPUT: {
+            /* Give the buffers back at every wait (configurations that allow it), so the
+             * next call must take fresh ones: the most churn an embedder can cause. */
+            tlsflow_conn_release_buffers(c);
             size_t room;
             uint8_t *dst = tlsflow_in_buf(c, &room);
             if (off < len && room) {

@@ -31,7 +31,7 @@ enum {
     TFF_CLIENT_RSA_KX,  /* RSA key transport suites only */
     TFF_CLIENT_AES256,  /* TLS_RSA_WITH_AES_256_GCM_SHA384 only */
     TFF_CLIENT_NO_EMS,  /* RSA key transport without extended_master_secret */
-    TFF_CLIENT_ALPN,    /* ALPN "h2", "http/1.1" */
+    TFF_CLIENT_ALPN,    /* ALPN "h2", "http/1.1"; buffers given back while idle */
     TFF_CLIENT_CHACHA,  /* ChaCha20-Poly1305 suites first */
     TFF_CLIENT_P384,    /* ECDHE on secp384r1 only */
     TFF_CLIENT_ECDSA,   /* ECDHE_ECDSA suites only (needs an EC server) */
@@ -40,7 +40,7 @@ enum {
 /* Server configurations. */
 enum {
     TFF_SERVER_DEFAULT, /* the fixture RSA chain and key */
-    TFF_SERVER_ALPN,    /* ALPN "http/1.1", "h2" */
+    TFF_SERVER_ALPN,    /* ALPN "http/1.1", "h2"; buffers given back while idle */
     TFF_SERVER_AES256,  /* TLS_RSA_WITH_AES_256_GCM_SHA384 first */
     TFF_SERVER_SMALL,   /* 1024-byte cap on one handshake message */
     TFF_SERVER_DUAL,    /* RSA and EC P-256 credentials side by side */

@@ -350,6 +350,7 @@ static int service(world *wd, int idx)
             moved = 1;
             break;
         case TLSFLOW_NEED_INPUT: {
+            tlsflow_conn_release_buffers(me->c); /* where the configuration allows it */
             size_t room, avail = me->wire.len - me->wire.off;
             uint8_t *dst = tlsflow_in_buf(me->c, &room);
             if (avail && room) {
