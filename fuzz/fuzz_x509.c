@@ -185,6 +185,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               (rc <= TLSFLOW_E_CERT_EXPIRED && rc >= TLSFLOW_E_CERT_MISSING));
     TFF_CHECK(n > 0 || rc == TLSFLOW_E_CERT_MISSING);
 
+    /* The client's single-parse route gives the same verdict whenever it could
+     * describe the leaf, and the leaf's summary is describe's. */
+    tlsflow_cert_info info, alone;
+    uint8_t spki[TF_MAX_SPKI];
+    tf_x509_chain chain = {certs, lens, n, now, expect};
+    tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, 0};
+    int rc2 = tf_x509_check(cfg->trust, &chain, &leaf, &detail);
+    if (leaf.described) {
+        TFF_CHECK(rc2 == rc);
+        TFF_CHECK(tf_x509_summary(certs[0], lens[0], &alone) == 0);
+        TFF_CHECK(strcmp(alone.subject, info.subject) == 0 && alone.key_bits == info.key_bits);
+    } else {
+        TFF_CHECK(rc2 == (n == 0 ? TLSFLOW_E_CERT_MISSING : TLSFLOW_E_CERT_BAD));
+    }
+
     check_hostname(pattern, plen, host);
     check_ip(host);
     return 0;

@@ -166,15 +166,16 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
         lens[i] = cert.certs[i].len;
     }
     tlsflow_cert_info *ci = &c->info.cert;
-    if (tf_x509_describe(ders[0], lens[0], ci, c->hs->peer_spki, sizeof(c->hs->peer_spki),
-                         &c->hs->peer_spki_len))
+    tf_x509_chain chain = {ders, lens, cert.n_certs, c->cfg->time(c->cfg->time_ctx),
+                           c->cfg->server_name};
+    tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, 0};
+    err = tf_x509_check(c->cfg->trust, &chain, &leaf, &why);
+    if (!leaf.described)
         return tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
+    c->hs->peer_spki_len = leaf.spki_len;
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
               "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key",
               cert.n_certs, ci->subject, ci->issuer, ci->key_type, ci->key_bits);
-
-    int64_t now = c->cfg->time(c->cfg->time_ctx);
-    err = tf_x509_verify(c->cfg->trust, ders, lens, cert.n_certs, now, c->cfg->server_name, &why);
     if (err)
         return tf_fail(c, err, why);
     uint16_t curve;

@@ -1,13 +1,19 @@
-/* Certificate chain and host name verification over wolfSSL's certificate manager.
+/* Certificate chain and host name verification over wolfSSL's certificate decoder
+ * and certificate manager.
  *
  * How the caller's time is applied. wolfSSL checks validity dates against the
  * system clock, deep inside its parser, and its only time hook (wc_SetTimeCb) is a
  * process-wide global, unusable for a multi-connection engine. So we let wolfSSL
- * judge everything except dates, and judge the dates ourselves against `now`:
+ * judge everything except dates (VERIFY_SKIP_DATE, and CAs loaded with
+ * WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY), and judge the dates ourselves against `now`.
  *
- *  - Each verification gets its own WOLFSSL_CTX (hence its own certificate
- *    manager). Certificates are loaded into it with WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY,
- *    so a CA that the system clock calls expired still loads.
+ * The common case costs one parse of the leaf. The trust store keeps a certificate
+ * manager holding every anchor, built once. When every anchor is valid at `now`
+ * and the leaf's signature verifies against that manager directly, the answer is
+ * the leaf's own dates and host name; nothing else can change it.
+ *
+ * Otherwise (an intermediate is needed, an anchor is out of its dates, or the leaf
+ * does not verify) the full procedure runs with a manager of its own:
  *  - wolfSSL_CertManagerVerifyBuffer() reports ASN_BEFORE/AFTER_DATE_E only when
  *    nothing else is wrong (an unknown issuer or a bad signature wins), so a date
  *    error from it means "chains correctly": we treat it as success and decide
@@ -18,11 +24,14 @@
  *    has no path, a lenient pass adds the date-invalid ones too; if that yields a
  *    path, the answer is the date error, else unknown CA / signature / ...
  *
- * wolfSSL loads every certificate given to a CTX as a "user CA" even without
+ * wolfSSL loads every certificate given to a manager as a "user CA" even without
  * basicConstraints CA:TRUE, so intermediates are admitted only after our own
  * CA:TRUE + keyCertSign check. Trust anchors themselves need not be CAs (a pinned
  * self-signed server certificate works). Anchors' validity is checked like any
  * other certificate on the path.
+ *
+ * Certificates are read with wolfCrypt's DecodedCert, not wolfSSL_X509 objects: the
+ * latter also build an EVP key, which seeds a DRBG per certificate.
  *
  * Host names: only the subjectAltName is consulted (no common-name fallback, as
  * RFC 6125 and the CA/Browser Forum require today). */
@@ -38,6 +47,7 @@
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/rsa.h>
 
 #define TF_X509_MAX_CHAIN 16   /* certificates accepted from the peer */
 #define TF_DNS_NAME_MAX   253  /* RFC 1035, without the trailing dot */
@@ -53,7 +63,18 @@ struct tf_trust {
     uint8_t **der;
     size_t *len;
     tf_validity *validity;
+    WOLFSSL_CTX *all; /* every anchor, loaded once; read-only afterwards */
 };
+
+/* One certificate as wolfCrypt decoded it. `fields` says whether the decode got
+ * through everything we read and found nothing wrong in it (so when only the
+ * signer is missing, too). */
+typedef struct {
+    DecodedCert dc;
+    int rc; /* wc_ParseCert's result */
+    int fields;
+    tf_validity v;
+} tf_cert;
 
 /* ---- dates ------------------------------------------------------------------------ */
 
@@ -78,19 +99,25 @@ static int days_in_month(int64_t y, int m)
     return m == 2 ? 28 + leap : days[m - 1];
 }
 
-/* An X.509 Time to seconds since the epoch; wolfCrypt parses the text into a tm.
- * Not wolfSSL_ASN1_TIME_to_tm: in 5.5.4 it reads UTCTime years 50..69 as 2050..2069,
- * where RFC 5280 4.1.2.5.1 says 1950..1969 (test_summary pins this). */
-static int asn1_time_to_epoch(const WOLFSSL_ASN1_TIME *t, int64_t *out)
+/* An encoded X.509 Time (tag, length, text) to seconds since the epoch. RFC 5280
+ * 4.1.2.5 forms only: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ. wolfCrypt reads the text
+ * (UTCTime 50..99 as 19xx, as 4.1.2.5.1 says). */
+static int time_to_epoch(const byte *enc, int enc_len, int64_t *out)
 {
+    const byte *text;
+    byte format;
+    int len;
     struct tm tm;
     int64_t year;
     int mon;
 
+    if (enc == NULL || enc_len <= 0 || wc_GetDateInfo(enc, enc_len, &text, &format, &len) != 0 ||
+        !((format == ASN_UTC_TIME && len == 13) || (format == ASN_GENERALIZED_TIME && len == 15)) ||
+        text[len - 1] != 'Z') {
+        return -1;
+    }
     memset(&tm, 0, sizeof(tm));
-    if (t == NULL || (t->type != ASN_UTC_TIME && t->type != ASN_GENERALIZED_TIME) ||
-        t->length <= 0 || t->length > (int)sizeof(t->data) ||
-        wc_GetDateAsCalendarTime(t->data, t->length, (byte)t->type, &tm) != 0) {
+    if (wc_GetDateAsCalendarTime(text, len, format, &tm) != 0) {
         return -1;
     }
     year = (int64_t)tm.tm_year + 1900;
@@ -102,15 +129,6 @@ static int asn1_time_to_epoch(const WOLFSSL_ASN1_TIME *t, int64_t *out)
     }
     *out = days_from_civil(year, mon, tm.tm_mday) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
            tm.tm_sec;
-    return 0;
-}
-
-static int validity_of(WOLFSSL_X509 *x, tf_validity *v)
-{
-    if (asn1_time_to_epoch(wolfSSL_X509_get_notBefore(x), &v->not_before) != 0 ||
-        asn1_time_to_epoch(wolfSSL_X509_get_notAfter(x), &v->not_after) != 0) {
-        return -1;
-    }
     return 0;
 }
 
@@ -126,14 +144,46 @@ static int date_check(const tf_validity *v, int64_t now)
     return TLSFLOW_OK;
 }
 
+/* ---- reading one certificate ------------------------------------------------------- */
+
+/* Decode der into c; `verify` and `cm` as wc_ParseCert takes them. Always pair with
+ * cert_release, whatever the result. */
+static int cert_parse(tf_cert *c, const uint8_t *der, size_t len, int verify,
+                      WOLFSSL_CERT_MANAGER *cm)
+{
+    static const uint8_t none[1];
+    int usable = der != NULL && len > 0 && len <= INT32_MAX;
+
+    wc_InitDecodedCert(&c->dc, usable ? der : none, usable ? (word32)len : 0, NULL);
+    c->rc = usable ? wc_ParseCert(&c->dc, CERT_TYPE, verify, cm) : ASN_PARSE_E;
+    /* A missing signer is reported before a deferred critical-extension error. */
+    c->fields = (c->rc == 0 ||
+                 (verify != NO_VERIFY && c->rc == ASN_NO_SIGNER_E && c->dc.criticalExt == 0)) &&
+                time_to_epoch(c->dc.beforeDate, c->dc.beforeDateLen, &c->v.not_before) == 0 &&
+                time_to_epoch(c->dc.afterDate, c->dc.afterDateLen, &c->v.not_after) == 0;
+    return c->rc;
+}
+
+static void cert_release(tf_cert *c)
+{
+    wc_FreeDecodedCert(&c->dc);
+}
+
+/* May this certificate issue others? basicConstraints CA:TRUE, and keyCertSign
+ * when keyUsage is present. */
+static int may_issue(const DecodedCert *dc)
+{
+    return dc->isCA && (!dc->extKeyUsageSet || (dc->extKeyUsage & KEYUSE_KEY_CERT_SIGN) != 0);
+}
+
 /* ---- trust store ------------------------------------------------------------------ */
 
-static WOLFSSL_X509 *parse_der(const uint8_t *der, size_t len)
+static int load_ca(WOLFSSL_CTX *ctx, const uint8_t *der, size_t len)
 {
-    if (der == NULL || len == 0 || len > INT32_MAX) {
-        return NULL;
-    }
-    return wolfSSL_X509_d2i(NULL, der, (int)len);
+    return wolfSSL_CTX_load_verify_buffer_ex(ctx, der, (long)len, WOLFSSL_FILETYPE_ASN1, 0,
+                                             WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY) == WOLFSSL_SUCCESS
+               ? 0
+               : -1;
 }
 
 void tf_trust_free(tf_trust *trust)
@@ -149,22 +199,33 @@ void tf_trust_free(tf_trust *trust)
     free(trust->der);
     free(trust->len);
     free(trust->validity);
+    wolfSSL_CTX_free(trust->all);
     free(trust);
     wolfSSL_Cleanup(); /* balances the wolfSSL_Init in tf_trust_new */
 }
 
 static int trust_add(tf_trust *t, size_t i, const uint8_t *der, size_t len)
 {
-    WOLFSSL_X509 *x = parse_der(der, len);
-    int ok = x != NULL && validity_of(x, &t->validity[i]) == 0;
+    tf_cert *c = malloc(sizeof(*c));
+    int ok;
 
-    wolfSSL_X509_free(x);
+    if (c == NULL) {
+        return -1;
+    }
+    cert_parse(c, der, len, NO_VERIFY, NULL);
+    ok = c->fields;
+    t->validity[i] = c->v;
+    cert_release(c);
+    free(c);
     t->der[i] = ok ? malloc(len) : NULL;
     if (t->der[i] == NULL) {
         return -1;
     }
     memcpy(t->der[i], der, len);
     t->len[i] = len;
+    /* A failed load (say, a cross-signed anchor whose signature does not verify)
+     * just leaves it out, as in the full procedure. */
+    (void)load_ca(t->all, der, len);
     return 0;
 }
 
@@ -189,7 +250,8 @@ tf_trust *tf_trust_new(const uint8_t *const *ders, const size_t *lens, size_t n)
     t->der = calloc(n + 1, sizeof(*t->der));
     t->len = calloc(n + 1, sizeof(*t->len));
     t->validity = calloc(n + 1, sizeof(*t->validity));
-    if (t->der == NULL || t->len == NULL || t->validity == NULL) {
+    t->all = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
+    if (t->der == NULL || t->len == NULL || t->validity == NULL || t->all == NULL) {
         tf_trust_free(t);
         return NULL;
     }
@@ -200,6 +262,20 @@ tf_trust *tf_trust_new(const uint8_t *const *ders, const size_t *lens, size_t n)
         }
     }
     return t;
+}
+
+/* The manager with every anchor, when every anchor is valid at `now` (then it is
+ * exactly what the strict pass would load); else NULL. */
+static WOLFSSL_CERT_MANAGER *all_anchors_at(const tf_trust *t, int64_t now)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        if (date_check(&t->validity[i], now) != TLSFLOW_OK) {
+            return NULL;
+        }
+    }
+    return wolfSSL_CTX_GetCertManager(t->all);
 }
 
 /* ---- chain verification ----------------------------------------------------------- */
@@ -217,6 +293,7 @@ typedef enum {
 static verdict classify(int rc)
 {
     switch (rc) {
+    case 0: /* WOLFSSL_SUCCESS from the manager is 1, wc_ParseCert's success is 0 */
     case WOLFSSL_SUCCESS:
     case ASN_BEFORE_DATE_E: /* only reported when all else is fine; we judge dates */
     case ASN_AFTER_DATE_E:
@@ -245,8 +322,8 @@ typedef struct {
     const size_t *lens;
     size_t n;
     int64_t now;
-    WOLFSSL_X509 *x[TF_X509_MAX_CHAIN];
-    tf_validity v[TF_X509_MAX_CHAIN];
+    const tf_cert *leaf;                    /* certs[0], decoded by the caller */
+    tf_cert *mid;                           /* certs[1..n-1], decoded here (mid[i - 1]) */
     unsigned char state[TF_X509_MAX_CHAIN]; /* intermediates: C_* */
     WOLFSSL_CTX *ctx;
     WOLFSSL_CERT_MANAGER *cm;
@@ -256,14 +333,6 @@ typedef struct {
     int saw_not_ca;      /* an intermediate chained but may not issue certificates */
     int saw_unsupported; /* an intermediate used an algorithm wolfSSL cannot check */
 } chain;
-
-static int chain_load(chain *c, const uint8_t *der, size_t len)
-{
-    return wolfSSL_CTX_load_verify_buffer_ex(c->ctx, der, (long)len, WOLFSSL_FILETYPE_ASN1, 0,
-                                             WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY) == WOLFSSL_SUCCESS
-               ? 0
-               : -1;
-}
 
 static verdict chain_check(chain *c, size_t i)
 {
@@ -296,25 +365,15 @@ static void load_anchors(chain *c, int lenient)
         if (rc == TLSFLOW_OK && lenient) {
             continue; /* loaded by the strict pass */
         }
-        (void)chain_load(c, c->trust->der[i], c->trust->len[i]);
+        (void)load_ca(c->ctx, c->trust->der[i], c->trust->len[i]);
     }
-}
-
-/* May this certificate issue others? basicConstraints CA:TRUE, and keyCertSign
- * when keyUsage is present. */
-static int may_issue(WOLFSSL_X509 *x)
-{
-    if (!wolfSSL_X509_get_isCA(x)) {
-        return 0;
-    }
-    return !wolfSSL_X509_ext_isSet_by_NID(x, NID_key_usage) ||
-           (wolfSSL_X509_get_keyUsage(x) & KEYUSE_KEY_CERT_SIGN) != 0;
 }
 
 /* Try to admit intermediate i as a CA; 1 if it was loaded. */
 static int try_intermediate(chain *c, size_t i, int lenient)
 {
     verdict v = chain_check(c, i);
+    const tf_cert *m = &c->mid[i - 1];
     int rc;
 
     if (v == V_SIGNATURE) {
@@ -325,17 +384,17 @@ static int try_intermediate(chain *c, size_t i, int lenient)
     if (v != V_OK) {
         return 0; /* perhaps its issuer arrives later in this pass */
     }
-    if (!may_issue(c->x[i])) {
+    if (!may_issue(&m->dc)) {
         c->saw_not_ca = 1;
         c->state[i] = C_REJECTED;
         return 0;
     }
-    rc = date_check(&c->v[i], c->now);
+    rc = date_check(&m->v, c->now);
     if (rc != TLSFLOW_OK && !lenient) {
         note_skipped(c, rc);
         return 0;
     }
-    if (chain_load(c, c->certs[i], c->lens[i]) != 0) {
+    if (load_ca(c->ctx, c->certs[i], c->lens[i]) != 0) {
         c->state[i] = C_REJECTED;
         return 0;
     }
@@ -411,6 +470,21 @@ static int leaf_verdict(const chain *c, verdict v, const char **detail)
     }
 }
 
+/* The leaf's own dates, once its path is good. */
+static int leaf_dates(const tf_cert *leaf, int64_t now, const char **detail)
+{
+    switch (date_check(&leaf->v, now)) {
+    case TLSFLOW_E_CERT_EXPIRED:
+        return fail(detail, TLSFLOW_E_CERT_EXPIRED,
+                    "certificate expired (notAfter is in the past)");
+    case TLSFLOW_E_CERT_NOT_YET_VALID:
+        return fail(detail, TLSFLOW_E_CERT_NOT_YET_VALID,
+                    "certificate is not yet valid (notBefore is in the future)");
+    default:
+        return TLSFLOW_OK;
+    }
+}
+
 /* Chain verification proper (no host name); dates judged against c->now. */
 static int verify_path(chain *c, const char **detail)
 {
@@ -426,7 +500,7 @@ static int verify_path(chain *c, const char **detail)
         v = chain_check(c, 0);
         if (v == V_OK) {
             /* Only a CA that is invalid at `now` completes the path. */
-            rc = date_check(&c->v[0], c->now);
+            rc = date_check(&c->leaf->v, c->now);
             if (rc == TLSFLOW_OK) {
                 rc = c->skipped_expired ? TLSFLOW_E_CERT_EXPIRED : TLSFLOW_E_CERT_NOT_YET_VALID;
             }
@@ -440,88 +514,128 @@ static int verify_path(chain *c, const char **detail)
         }
     }
     rc = leaf_verdict(c, v, detail);
-    if (rc != TLSFLOW_OK) {
-        return rc;
-    }
-    switch (date_check(&c->v[0], c->now)) {
-    case TLSFLOW_E_CERT_EXPIRED:
-        return fail(detail, TLSFLOW_E_CERT_EXPIRED,
-                    "certificate expired (notAfter is in the past)");
-    case TLSFLOW_E_CERT_NOT_YET_VALID:
-        return fail(detail, TLSFLOW_E_CERT_NOT_YET_VALID,
-                    "certificate is not yet valid (notBefore is in the future)");
-    default:
-        return TLSFLOW_OK;
-    }
+    return rc != TLSFLOW_OK ? rc : leaf_dates(c->leaf, c->now, detail);
 }
 
-static int host_check(WOLFSSL_X509 *leaf, const char *host, const char **detail);
-
-static int chain_parse(chain *c, const char **detail)
+/* The full procedure: a manager of its own, intermediates decoded and admitted. */
+static int verify_full(chain *c, const char **detail)
 {
-    size_t i;
+    size_t i, parsed = 0;
+    int rc = TLSFLOW_OK;
 
-    for (i = 0; i < c->n; i++) {
-        c->x[i] = parse_der(c->certs[i], c->lens[i]);
-        if (c->x[i] == NULL) {
-            return fail(detail, TLSFLOW_E_CERT_BAD, "certificate could not be parsed");
-        }
-        if (validity_of(c->x[i], &c->v[i]) != 0) {
-            return fail(detail, TLSFLOW_E_CERT_BAD, "certificate validity dates could not be read");
+    c->mid = c->n > 1 ? calloc(c->n - 1, sizeof(*c->mid)) : NULL;
+    if (c->n > 1 && c->mid == NULL) {
+        return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
+    }
+    for (i = 1; i < c->n && rc == TLSFLOW_OK; i++, parsed++) {
+        cert_parse(&c->mid[i - 1], c->certs[i], c->lens[i], NO_VERIFY, NULL);
+        if (!c->mid[i - 1].fields) {
+            rc = fail(detail, TLSFLOW_E_CERT_BAD,
+                      c->mid[i - 1].rc == 0 ? "certificate validity dates could not be read"
+                                            : "certificate could not be parsed");
         }
     }
-    return TLSFLOW_OK;
+    if (rc == TLSFLOW_OK) {
+        c->ctx = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
+        c->cm = c->ctx != NULL ? wolfSSL_CTX_GetCertManager(c->ctx) : NULL;
+        rc = c->cm == NULL
+                 ? fail(detail, TLSFLOW_E_INTERNAL, "certificate verifier could not be set up")
+                 : verify_path(c, detail);
+    }
+    for (i = 0; i < parsed; i++) {
+        cert_release(&c->mid[i]);
+    }
+    free(c->mid);
+    wolfSSL_CTX_free(c->ctx);
+    return rc;
 }
 
-static int chain_run(chain *c, const char *host, const char **detail)
-{
-    int rc = chain_parse(c, detail);
+static int host_check(const DecodedCert *leaf, const char *host, const char **detail);
 
-    if (rc != TLSFLOW_OK) {
-        return rc;
+/* Verify a chain whose leaf is already decoded; `fast` says the leaf was decoded
+ * against every anchor (all valid at `now`). */
+static int verify_decoded(const tf_trust *trust, const tf_x509_chain *in, const tf_cert *leaf,
+                          int fast, const char **detail)
+{
+    chain c;
+    int rc;
+
+    if (!leaf->fields) {
+        return fail(detail, TLSFLOW_E_CERT_BAD,
+                    leaf->rc == 0 ? "certificate validity dates could not be read"
+                                  : "certificate could not be parsed");
     }
-    c->ctx = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
-    c->cm = c->ctx != NULL ? wolfSSL_CTX_GetCertManager(c->ctx) : NULL;
-    if (c->cm == NULL) {
-        return fail(detail, TLSFLOW_E_INTERNAL, "certificate verifier could not be set up");
+    if (fast && leaf->rc == 0) {
+        rc = leaf_dates(leaf, in->now, detail);
+    } else {
+        memset(&c, 0, sizeof(c));
+        c.trust = trust;
+        c.certs = in->der;
+        c.lens = in->len;
+        c.n = in->n;
+        c.now = in->now;
+        c.leaf = leaf;
+        rc = verify_full(&c, detail);
     }
-    rc = verify_path(c, detail);
-    if (rc == TLSFLOW_OK && host != NULL) {
-        rc = host_check(c->x[0], host, detail);
+    if (rc == TLSFLOW_OK && in->host != NULL) {
+        rc = host_check(&leaf->dc, in->host, detail);
+    }
+    if (rc == TLSFLOW_OK && detail != NULL) {
+        *detail = "certificate chain verified";
     }
     return rc;
 }
 
-int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
-                   int64_t now, const char *host, const char **detail)
+/* Reject what cannot be a chain before decoding anything. */
+static int chain_shape(const tf_trust *trust, const tf_x509_chain *in, const char **detail)
 {
-    chain c;
-    size_t i;
-    int rc;
-
-    if (n == 0 || certs == NULL || lens == NULL) {
+    if (in->n == 0 || in->der == NULL || in->len == NULL) {
         return fail(detail, TLSFLOW_E_CERT_MISSING, "the peer sent no certificate");
     }
-    if (n > TF_X509_MAX_CHAIN) {
+    if (in->n > TF_X509_MAX_CHAIN) {
         return fail(detail, TLSFLOW_E_CERT_BAD, "certificate chain is too long");
     }
     if (trust == NULL) {
         return fail(detail, TLSFLOW_E_CERT_UNKNOWN_CA, "no trust anchors are configured");
     }
-    memset(&c, 0, sizeof(c));
-    c.trust = trust;
-    c.certs = certs;
-    c.lens = lens;
-    c.n = n;
-    c.now = now;
-    rc = chain_run(&c, host, detail);
-    for (i = 0; i < n; i++) {
-        wolfSSL_X509_free(c.x[i]);
+    return TLSFLOW_OK;
+}
+
+/* Decode the leaf, against every anchor when that manager applies at `now`.
+ * Returns the `fast` flag for verify_decoded. */
+static int leaf_decode(const tf_trust *trust, const tf_x509_chain *in, tf_cert *leaf)
+{
+    WOLFSSL_CERT_MANAGER *cm = all_anchors_at(trust, in->now);
+
+    cert_parse(leaf, in->der[0], in->len[0], cm != NULL ? VERIFY_SKIP_DATE : NO_VERIFY, cm);
+    if (cm != NULL && leaf->rc != 0 && leaf->rc != ASN_NO_SIGNER_E) {
+        /* Some other complaint (a bad signature, ...): the full procedure names it;
+         * decode again without verification for the fields. */
+        cert_release(leaf);
+        cert_parse(leaf, in->der[0], in->len[0], NO_VERIFY, NULL);
+        return 0;
     }
-    wolfSSL_CTX_free(c.ctx);
-    if (rc == TLSFLOW_OK && detail != NULL) {
-        *detail = "certificate chain verified";
+    return cm != NULL;
+}
+
+int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
+                   int64_t now, const char *host, const char **detail)
+{
+    tf_x509_chain in = {certs, lens, n, now, host};
+    tf_cert *leaf;
+    int rc = chain_shape(trust, &in, detail), fast;
+
+    if (rc != TLSFLOW_OK) {
+        return rc;
     }
+    leaf = malloc(sizeof(*leaf));
+    if (leaf == NULL) {
+        return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
+    }
+    fast = leaf_decode(trust, &in, leaf);
+    rc = verify_decoded(trust, &in, leaf, fast, detail);
+    cert_release(leaf);
+    free(leaf);
     return rc;
 }
 
@@ -756,49 +870,38 @@ int tf_hostname_match(const char *pattern, size_t pattern_len, const char *host)
 }
 
 /* Does one SAN entry name the host (ip_len 0: a DNS host)? */
-static int san_entry_matches(const WOLFSSL_GENERAL_NAME *gn, const char *host, const uint8_t *ip,
-                             int ip_len)
+static int san_entry_matches(const DNS_entry *e, const char *host, const uint8_t *ip, int ip_len)
 {
-    const WOLFSSL_ASN1_STRING *s;
-
-    if (ip_len == 0 && gn->type == ASN_DNS_TYPE) {
-        s = gn->d.dNSName;
-        return s != NULL && s->length > 0 &&
-               tf_hostname_match((const char *)s->data, (size_t)s->length, host);
+    if (ip_len == 0 && e->type == ASN_DNS_TYPE) {
+        return e->name != NULL && e->len > 0 && tf_hostname_match(e->name, (size_t)e->len, host);
     }
-    if (ip_len != 0 && gn->type == ASN_IP_TYPE) {
-        s = gn->d.iPAddress;
-        return s != NULL && s->length == ip_len && memcmp(s->data, ip, (size_t)ip_len) == 0;
+    if (ip_len != 0 && e->type == ASN_IP_TYPE) {
+        return e->name != NULL && e->len == ip_len && memcmp(e->name, ip, (size_t)ip_len) == 0;
     }
     return 0;
 }
 
-static int host_check(WOLFSSL_X509 *leaf, const char *host, const char **detail)
+static int host_check(const DecodedCert *leaf, const char *host, const char **detail)
 {
-    WOLFSSL_STACK *names = wolfSSL_X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
     uint8_t ip[16];
     int ip_len = tf_ip_literal_parse(host, ip);
-    int i, n, found = 0;
+    const DNS_entry *e;
 
-    if (names == NULL) {
+    if (leaf->altNames == NULL) {
         return fail(detail, TLSFLOW_E_CERT_HOSTNAME,
                     "certificate has no subjectAltName (the common name is not used)");
     }
-    n = wolfSSL_sk_GENERAL_NAME_num(names);
-    for (i = 0; i < n && !found; i++) {
-        const WOLFSSL_GENERAL_NAME *gn = wolfSSL_sk_GENERAL_NAME_value(names, i);
-        found = gn != NULL && san_entry_matches(gn, host, ip, ip_len);
+    for (e = leaf->altNames; e != NULL; e = e->next) {
+        if (san_entry_matches(e, host, ip, ip_len)) {
+            return TLSFLOW_OK;
+        }
     }
-    wolfSSL_GENERAL_NAMES_free(names);
-    if (!found) {
-        return fail(detail, TLSFLOW_E_CERT_HOSTNAME, "certificate does not name the expected host");
-    }
-    return TLSFLOW_OK;
+    return fail(detail, TLSFLOW_E_CERT_HOSTNAME, "certificate does not name the expected host");
 }
 
 /* ---- summaries -------------------------------------------------------------------- */
 
-static const char *key_type_name(int oid_sum)
+static const char *key_type_name(word32 oid_sum)
 {
     switch (oid_sum) {
     case RSAk:
@@ -816,77 +919,109 @@ static const char *key_type_name(int oid_sum)
     }
 }
 
-static void name_line(WOLFSSL_X509_NAME *name, char *out, size_t cap)
+static void name_copy(const char *name, char *out, size_t cap)
 {
-    out[0] = '\0';
-    if (name == NULL || wolfSSL_X509_NAME_oneline(name, out, (int)cap) == NULL) {
-        out[0] = '\0';
-    }
-    out[cap - 1] = '\0';
+    const char *end = memchr(name, '\0', WC_ASN_NAME_MAX);
+    size_t n = end != NULL ? (size_t)(end - name) : WC_ASN_NAME_MAX;
+
+    n = n < cap - 1 ? n : cap - 1;
+    memcpy(out, name, n);
+    out[n] = '\0';
 }
 
-/* The leaf's SubjectPublicKeyInfo from a parsed certificate (see tf_x509_public_key). */
-static int spki_of(WOLFSSL_X509 *x, uint8_t *out, size_t cap, size_t *out_len)
+/* The key's SubjectPublicKeyInfo. wolfCrypt keeps an EC key's whole SPKI but only
+ * an RSA key's RSAPublicKey, so that one is encoded again (rsaEncryption, as
+ * RFC 3279 2.3.1 has it). Other key types: the bytes wolfCrypt kept; they name no
+ * key the engine uses. */
+static int spki_of(const DecodedCert *dc, uint8_t *out, size_t cap, size_t *out_len)
 {
-    int need = 0;
-    if (x == NULL || wolfSSL_X509_get_pubkey_buffer(x, NULL, &need) != WOLFSSL_SUCCESS ||
-        need <= 0) {
+    RsaKey rsa;
+    word32 idx = 0;
+    int n;
+
+    if (dc->publicKey == NULL || dc->pubKeySize == 0) {
         return TLSFLOW_E_CERT_BAD;
     }
-    if (out_len != NULL) {
-        *out_len = (size_t)need;
+    if (dc->keyOID != RSAk) {
+        if (dc->pubKeySize > cap) {
+            return TLSFLOW_E_CERT_BAD;
+        }
+        memcpy(out, dc->publicKey, dc->pubKeySize);
+        *out_len = dc->pubKeySize;
+        return TLSFLOW_OK;
     }
-    if (out == NULL || (size_t)need > cap ||
-        wolfSSL_X509_get_pubkey_buffer(x, out, &need) != WOLFSSL_SUCCESS) {
-        return TLSFLOW_E_USAGE; /* out too small: *out_len says how much is needed */
+    if (wc_InitRsaKey(&rsa, NULL) != 0) {
+        return TLSFLOW_E_INTERNAL;
+    }
+    n = wc_RsaPublicKeyDecode(dc->publicKey, &idx, &rsa, dc->pubKeySize) == 0
+            ? wc_RsaKeyToPublicDer(&rsa, out, (word32)cap)
+            : -1;
+    wc_FreeRsaKey(&rsa);
+    if (n <= 0) {
+        return TLSFLOW_E_CERT_BAD;
+    }
+    *out_len = (size_t)n;
+    return TLSFLOW_OK;
+}
+
+/* Summary and public key of a decoded certificate. The algorithm the certificate
+ * names and the key its bit string holds must agree: the engine acts on the
+ * decoded key, the trace shows the named one. */
+static int describe_decoded(const tf_cert *c, tlsflow_cert_info *out, uint8_t *spki, size_t cap,
+                            size_t *spki_len)
+{
+    uint8_t buf[TF_X509_MAX_SPKI];
+    size_t n = 0;
+    uint16_t group;
+    int bits = 0, rc;
+    tf_key_type t;
+
+    memset(out, 0, sizeof(*out));
+    rc = c->fields ? spki_of(&c->dc, buf, sizeof(buf), &n) : TLSFLOW_E_CERT_BAD;
+    if (rc != TLSFLOW_OK) {
+        return rc;
+    }
+    name_copy(c->dc.subject, out->subject, sizeof(out->subject));
+    name_copy(c->dc.issuer, out->issuer, sizeof(out->issuer));
+    out->not_before = c->v.not_before;
+    out->not_after = c->v.not_after;
+    out->key_type = key_type_name(c->dc.keyOID);
+    t = tf_public_key_info(buf, n, &group, &bits);
+    if ((t == TF_KEY_RSA) != (c->dc.keyOID == RSAk) ||
+        (t == TF_KEY_EC) != (c->dc.keyOID == ECDSAk)) {
+        return TLSFLOW_E_CERT_BAD;
+    }
+    out->key_bits = bits;
+    if (spki != NULL) {
+        if (spki_len != NULL) {
+            *spki_len = n;
+        }
+        if (n > cap) {
+            return TLSFLOW_E_USAGE;
+        }
+        memcpy(spki, buf, n);
     }
     return TLSFLOW_OK;
 }
 
-/* One parse for both the summary and the public key. The key size comes from the
- * SPKI through the crypto adapter: wolfSSL's EVP_PKEY route seeds a DRBG per call. */
 int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uint8_t *spki,
                      size_t cap, size_t *spki_len)
 {
-    uint8_t buf[TF_X509_MAX_SPKI];
-    size_t n = 0;
-    tf_validity v;
-    uint16_t group;
-    int bits = 0, rc;
+    tf_cert *c;
+    int rc;
 
     if (out == NULL) {
         return TLSFLOW_E_USAGE;
     }
-    memset(out, 0, sizeof(*out));
-    WOLFSSL_X509 *x = parse_der(der, len);
-    rc = x != NULL && validity_of(x, &v) == 0 ? spki_of(x, buf, sizeof(buf), &n)
-                                              : TLSFLOW_E_CERT_BAD;
-    if (rc == TLSFLOW_OK) {
-        name_line(wolfSSL_X509_get_subject_name(x), out->subject, sizeof(out->subject));
-        name_line(wolfSSL_X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
-        out->not_before = v.not_before;
-        out->not_after = v.not_after;
-        out->key_type = key_type_name(wolfSSL_X509_get_pubkey_type(x));
-        /* The algorithm the certificate names and the key its bit string holds must
-         * agree: the engine acts on the decoded key, the trace shows the named one. */
-        tf_key_type t = tf_public_key_info(buf, n, &group, &bits);
-        if ((t == TF_KEY_RSA) != (strcmp(out->key_type, "RSA") == 0) ||
-            (t == TF_KEY_EC) != (strcmp(out->key_type, "EC") == 0)) {
-            rc = TLSFLOW_E_CERT_BAD;
-        }
-        out->key_bits = bits;
-        if (rc == TLSFLOW_OK && spki != NULL) {
-            if (spki_len != NULL) {
-                *spki_len = n;
-            }
-            if (n > cap) {
-                rc = TLSFLOW_E_USAGE;
-            } else {
-                memcpy(spki, buf, n);
-            }
-        }
+    c = malloc(sizeof(*c));
+    if (c == NULL) {
+        memset(out, 0, sizeof(*out));
+        return TLSFLOW_E_INTERNAL;
     }
-    wolfSSL_X509_free(x);
+    cert_parse(c, der, len, NO_VERIFY, NULL);
+    rc = describe_decoded(c, out, spki, cap, spki_len);
+    cert_release(c);
+    free(c);
     return rc;
 }
 
@@ -897,8 +1032,42 @@ int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out)
 
 int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
-    WOLFSSL_X509 *x = parse_der(der, len);
-    int rc = spki_of(x, out, cap, out_len);
-    wolfSSL_X509_free(x);
+    tlsflow_cert_info info;
+    size_t n = 0;
+    int rc = tf_x509_describe(der, len, &info, out, cap, &n);
+
+    if (out_len != NULL && (rc == TLSFLOW_OK || rc == TLSFLOW_E_USAGE)) {
+        *out_len = n;
+    }
+    return rc;
+}
+
+int tf_x509_check(const tf_trust *trust, const tf_x509_chain *in, tf_x509_leaf *leaf,
+                  const char **detail)
+{
+    tf_cert *c;
+    int rc, fast;
+
+    leaf->described = 0;
+    if (in->n == 0 || in->der == NULL || in->len == NULL) {
+        return fail(detail, TLSFLOW_E_CERT_MISSING, "the peer sent no certificate");
+    }
+    c = malloc(sizeof(*c));
+    if (c == NULL) {
+        return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
+    }
+    rc = chain_shape(trust, in, detail);
+    fast = rc == TLSFLOW_OK ? leaf_decode(trust, in, c)
+                            : (cert_parse(c, in->der[0], in->len[0], NO_VERIFY, NULL), 0);
+    if (describe_decoded(c, leaf->info, leaf->spki, leaf->cap, &leaf->spki_len) != TLSFLOW_OK) {
+        rc = fail(detail, TLSFLOW_E_CERT_BAD, "the peer's certificate cannot be parsed");
+    } else {
+        leaf->described = 1;
+        if (rc == TLSFLOW_OK) {
+            rc = verify_decoded(trust, in, c, fast, detail);
+        }
+    }
+    cert_release(c);
+    free(c);
     return rc;
 }

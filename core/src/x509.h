@@ -23,6 +23,29 @@ void tf_trust_free(tf_trust *trust);
 int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
                    int64_t now, const char *host, const char **detail);
 
+/* A peer's certificate list as received, and how to judge it. */
+typedef struct {
+    const uint8_t *const *der; /* der[0] is the leaf, then intermediates in any order */
+    const size_t *len;
+    size_t n;
+    int64_t now;      /* seconds since the epoch */
+    const char *host; /* the name the leaf must carry, or NULL */
+} tf_x509_chain;
+
+/* Where tf_x509_check puts what the engine keeps of the leaf. */
+typedef struct {
+    tlsflow_cert_info *info; /* the leaf's summary */
+    uint8_t *spki;           /* its SubjectPublicKeyInfo: cap bytes of room */
+    size_t cap;
+    size_t spki_len;
+    int described; /* set to 1 when info and spki were filled (even if unverified) */
+} tf_x509_leaf;
+
+/* tf_x509_describe of the leaf and tf_x509_verify of the chain, decoding the leaf
+ * once. Returns TLSFLOW_OK or a TLSFLOW_E_CERT_* with a static sentence in *detail. */
+int tf_x509_check(const tf_trust *trust, const tf_x509_chain *in, tf_x509_leaf *leaf,
+                  const char **detail);
+
 /* Summarise one DER certificate and copy its SubjectPublicKeyInfo (spki may be NULL),
  * with a single parse. 0 on success; TLSFLOW_E_USAGE if spki is too small. */
 int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uint8_t *spki,
@@ -30,7 +53,8 @@ int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uin
 /* Summarise one DER certificate (subject, issuer, validity, key). 0 on success. */
 int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out);
 
-/* Copy the certificate's SubjectPublicKeyInfo (DER) into out. 0 on success. */
+/* Copy the certificate's SubjectPublicKeyInfo (DER) into out. 0 on success;
+ * TLSFLOW_E_USAGE (with *out_len set) if out is too small. */
 int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len);
 
 /* RFC 6125 match of one SAN dNSName pattern against a host name: case-insensitive,

@@ -731,6 +731,76 @@ static void test_public_key(void **state)
     assert_int_equal(tf_x509_public_key(c_leaf.der, 5, NULL, 0, NULL), TLSFLOW_E_CERT_BAD);
 }
 
+/* One trust store serves every verification (its manager with all anchors is built
+ * once): a chain that needed intermediates must not leave them behind, and the
+ * answers at a time when the anchor is out of its dates must not stick either. */
+static void test_trust_shared_between_verifications(void **state)
+{
+    const uint8_t *anchor = c_root.der;
+    size_t anchor_len = c_root.der_len;
+    const uint8_t *full[3] = {c_leaf.der, c_inter2.der, c_inter1.der};
+    size_t full_lens[3] = {c_leaf.der_len, c_inter2.der_len, c_inter1.der_len};
+    const uint8_t *direct[1] = {c_direct.der};
+    size_t direct_len[1] = {c_direct.der_len};
+    tf_trust *trust = tf_trust_new(&anchor, &anchor_len, 1);
+    const char *detail = NULL;
+    int round;
+
+    (void)state;
+    assert_non_null(trust);
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(tf_x509_verify(trust, full, full_lens, 3, NOW, "www.example.com", &detail),
+                         TLSFLOW_OK);
+        /* the leaf alone: inter2 was admitted for the last call only */
+        assert_int_equal(tf_x509_verify(trust, full, full_lens, 1, NOW, "www.example.com", &detail),
+                         TLSFLOW_E_CERT_UNKNOWN_CA);
+        assert_int_equal(
+            tf_x509_verify(trust, direct, direct_len, 1, NOW, "www.example.com", &detail),
+            TLSFLOW_OK);
+        /* after the root's notAfter, then back at NOW */
+        assert_int_equal(
+            tf_x509_verify(trust, direct, direct_len, 1, NOW + 20 * YEAR, NULL, &detail),
+            TLSFLOW_E_CERT_EXPIRED);
+    }
+    tf_trust_free(trust);
+}
+
+/* tf_x509_check describes the leaf even when the chain fails, so the trace can
+ * say what the peer sent; a leaf it cannot read is not described. */
+static void test_check_describes_and_verifies(void **state)
+{
+    const uint8_t *anchor = c_root.der;
+    size_t anchor_len = c_root.der_len;
+    const uint8_t *ders[1] = {c_leaf.der};
+    size_t lens[1] = {c_leaf.der_len};
+    tlsflow_cert_info info;
+    uint8_t spki[1024], want[1024];
+    int want_len = expected_spki(&k_leaf, want, sizeof(want));
+    tf_x509_chain in = {ders, lens, 1, NOW, "www.example.com"};
+    tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, 0};
+    tf_trust *trust = tf_trust_new(&anchor, &anchor_len, 1);
+    const char *detail = NULL;
+
+    (void)state;
+    assert_non_null(trust);
+    assert_int_equal(tf_x509_check(trust, &in, &leaf, &detail), TLSFLOW_E_CERT_UNKNOWN_CA);
+    assert_int_equal(leaf.described, 1);
+    assert_non_null(strstr(info.subject, "CN=leaf"));
+    assert_int_equal(leaf.spki_len, (size_t)want_len);
+    assert_memory_equal(spki, want, leaf.spki_len);
+
+    ders[0] = c_direct.der;
+    lens[0] = c_direct.der_len;
+    assert_int_equal(tf_x509_check(trust, &in, &leaf, &detail), TLSFLOW_OK);
+    assert_int_equal(leaf.described, 1);
+    assert_string_equal(detail, "certificate chain verified");
+
+    lens[0] = 10;
+    assert_int_equal(tf_x509_check(trust, &in, &leaf, &detail), TLSFLOW_E_CERT_BAD);
+    assert_int_equal(leaf.described, 0);
+    tf_trust_free(trust);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +833,8 @@ int main(void)
         cmocka_unit_test(test_ip_parser_matches_libc),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_public_key),
+        cmocka_unit_test(test_trust_shared_between_verifications),
+        cmocka_unit_test(test_check_describes_and_verifies),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
