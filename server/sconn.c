@@ -57,6 +57,7 @@ static void on_closed(uv_handle_t *h)
     tlsflow_conn_free(c->tls);
     free(c->req);
     free(c->resp);
+    trace_store_free(&c->trace);
     free(c);
 }
 

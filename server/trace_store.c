@@ -1,5 +1,6 @@
 #include "trace_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void trace_store_add(trace_store *t, tlsflow_step step, const char *text, uint32_t at_us)
@@ -12,6 +13,14 @@ void trace_store_add(trace_store *t, tlsflow_step step, const char *text, uint32
     size_t len = text ? strlen(text) : 0;
     if (len > room)
         len = room; /* keep what fits: the step itself still counts */
+    /* Exactly what is needed: a handful of events per connection, each realloc is
+     * cheap next to the handshake that produced it. */
+    char *grown = realloc(t->arena, (size_t)t->used + len + 1);
+    if (!grown) {
+        t->dropped++;
+        return;
+    }
+    t->arena = grown;
     t->step[t->n] = (uint8_t)step;
     t->text_off[t->n] = t->used;
     t->at_us[t->n] = at_us;
@@ -33,4 +42,10 @@ const char *trace_store_find(const trace_store *t, tlsflow_step step)
         if (t->step[i] == (uint8_t)step)
             return trace_store_text(t, i);
     return NULL;
+}
+
+void trace_store_free(trace_store *t)
+{
+    free(t->arena);
+    memset(t, 0, sizeof(*t));
 }

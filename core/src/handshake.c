@@ -146,6 +146,9 @@ static void finish_handshake(tlsflow_conn *c)
     tf_wipe(c->hs->kx_priv, sizeof(c->hs->kx_priv));
     tf_hash_free(&c->hs->transcript256);
     tf_hash_free(&c->hs->transcript384);
+    /* TLS 1.2 asks for no randomness after this (renegotiation is refused): the
+     * generator's state goes too. */
+    tf_drbg_free(&c->drbg);
     tf_tracef(c, TLSFLOW_STEP_HANDSHAKE_DONE, "handshake complete: %s, records now protected",
               c->hs->suite->name);
 }

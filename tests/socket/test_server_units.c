@@ -159,7 +159,7 @@ static void test_sbuf_cap(void **state)
 static void test_trace_store_bounds(void **state)
 {
     (void)state;
-    static trace_store t;
+    trace_store t = {0};
     char text[300];
     memset(text, 'x', sizeof(text) - 1);
     text[sizeof(text) - 1] = '\0';
@@ -171,6 +171,27 @@ static void test_trace_store_bounds(void **state)
     assert_non_null(trace_store_find(&t, TLSFLOW_STEP_ALERT_SENT));
     assert_null(trace_store_find(&t, TLSFLOW_STEP_HANDSHAKE_DONE));
     assert_string_equal(trace_store_text(&t, 1000), "");
+    trace_store_free(&t);
+    assert_int_equal(t.n, 0);
+    assert_null(t.arena);
+}
+
+/* The arena holds what was said and no more: a handshake's dozen sentences cost
+ * about a kilobyte, not the 4 KiB cap. */
+static void test_trace_store_holds_what_was_said(void **state)
+{
+    (void)state;
+    trace_store t = {0};
+    trace_store_add(&t, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, "ClientHello: 31 suites", 1);
+    trace_store_add(&t, TLSFLOW_STEP_HANDSHAKE_DONE, "", 2);
+    trace_store_add(&t, TLSFLOW_STEP_ALERT_SENT, NULL, 3);
+    assert_int_equal(t.n, 3);
+    assert_int_equal(t.used, strlen("ClientHello: 31 suites") + 1 + 1 + 1);
+    assert_string_equal(trace_store_find(&t, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED),
+                        "ClientHello: 31 suites");
+    assert_string_equal(trace_store_text(&t, 1), "");
+    assert_string_equal(trace_store_text(&t, 2), "");
+    trace_store_free(&t);
 }
 
 int main(void)
@@ -185,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_sbuf_cap),
         cmocka_unit_test(test_trace_store_bounds),
+        cmocka_unit_test(test_trace_store_holds_what_was_said),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
