@@ -67,7 +67,8 @@ static int parse_suites(server_opts *o, const char *v)
 static const char usage[] =
     "Usage: tlsflow-server [options]\n"
     "\n"
-    "A TLS 1.2 test server built on the tlsflow engine (RSA key transport, AES-GCM).\n"
+    "A TLS 1.2 test server built on the tlsflow engine (RSA key transport and ECDHE;\n"
+    "AES-GCM and ChaCha20-Poly1305).\n"
     "With no options it listens on 127.0.0.1:8443 and serves a page that shows the\n"
     "handshake of the very connection that fetched it. On first start it creates a\n"
     "local CA and certificates in ./tlsflow-pki/; later starts reuse them.\n"
@@ -79,7 +80,7 @@ static const char usage[] =
     "                             (default ./tlsflow-pki)\n"
     "  --cert FILE                serve this certificate (PEM, leaf first, may hold the\n"
     "                             chain) instead of the local PKI; needs --key\n"
-    "  --key FILE                 the RSA private key for --cert (PEM or DER)\n"
+    "  --key FILE                 the private key for --cert, RSA or EC (PEM or DER)\n"
     "  --chain FILE               intermediate certificates (PEM) sent after --cert\n"
     "  --echo                     raw TLS echo instead of HTTP\n"
     "  --keylog FILE              append NSS key log lines for Wireshark\n"

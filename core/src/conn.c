@@ -242,7 +242,11 @@ tlsflow_event tlsflow_poll(tlsflow_conn *c)
 
 uint8_t *tlsflow_in_buf(tlsflow_conn *c, size_t *room)
 {
+    static uint8_t nothing[1]; /* room 0: nothing is ever written here */
     *room = 0;
+    /* Input that must wait does not take a released connection's buffers back. */
+    if (!c->workspace && (c->in_eof || c->error))
+        return nothing;
     if (need_workspace(c))
         return NULL;
     /* Slide unparsed bytes to the front once no plaintext view points into them. */

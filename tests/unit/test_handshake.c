@@ -389,6 +389,22 @@ static void test_release_idle_buffers(void **state)
     assert_int_equal(tlsflow_last_error(p->client), TLSFLOW_E_UNEXPECTED_EOF);
     pair_free(p);
 
+    /* An errored released connection takes no input, and no buffers to say so. */
+    p = pair_new(0, 1);
+    tlsflow_config_set_release_idle_buffers(p->ccfg, 1);
+    tlsflow_conn_free(p->client);
+    p->client = tlsflow_conn_new(p->ccfg);
+    assert_true(tft_handshake(p->client, p->server, NULL));
+    assert_int_equal(tlsflow_conn_release_buffers(p->client), 1);
+    idle = tlsflow_conn_memory(p->client);
+    tlsflow_in_ack(p->client, 5); /* more than tlsflow_in_buf offered */
+    assert_int_equal(tlsflow_last_error(p->client), TLSFLOW_E_USAGE);
+    size_t room = 1;
+    assert_non_null(tlsflow_in_buf(p->client, &room));
+    assert_int_equal(room, 0);
+    assert_int_equal(tlsflow_conn_memory(p->client), idle);
+    pair_free(p);
+
     p = pair_new(0, 1); /* default mode: one allocation, never released */
     assert_true(tft_handshake(p->client, p->server, NULL));
     assert_int_equal(tlsflow_conn_release_buffers(p->server), 0);

@@ -279,7 +279,8 @@ int tlsflow_conn_release_buffers(tlsflow_conn *conn);
 /** Advance the state machine as far as buffered input allows; say what is needed next. */
 tlsflow_event tlsflow_poll(tlsflow_conn *conn);
 
-/** Where to put incoming bytes; *room is how many fit (0 when input must wait). */
+/** Where to put incoming bytes; *room is how many fit (0 when input must wait: after
+ *  EOF or an error). */
 uint8_t *tlsflow_in_buf(tlsflow_conn *conn, size_t *room);
 /** Commit n bytes written into tlsflow_in_buf(); n == 0 means the peer closed (EOF). */
 void tlsflow_in_ack(tlsflow_conn *conn, size_t n);
