@@ -9,7 +9,6 @@
  * kernel spreads connections by address hash, so a few clients can land on one
  * loop; and a connection never moves between loops. */
 #include <arpa/inet.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,10 +107,6 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     signal(SIGPIPE, SIG_IGN); /* a peer that vanishes mid-write is a socket error, not death */
-    /* A handshake's workspace (~110 KB) is given back once the connection idles. From
-     * the heap, the small allocations of idle connections pin those pages; mapped on
-     * their own, they go back to the system when freed. */
-    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     raise_fd_limit(opts.max_conns);
 
     static server_ctx srv;

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -14,6 +15,21 @@
 
 /* ---- engine configuration ---------------------------------------------------------- */
 
+/* Workspaces (~110 KB: a handshake's state and buffers) as whole pages of their own:
+ * from the heap, the small allocations of idle connections would pin freed ones. */
+static void *workspace_map(void *ctx, size_t size)
+{
+    (void)ctx;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void workspace_unmap(void *ctx, void *mem, size_t size)
+{
+    (void)ctx;
+    munmap(mem, size);
+}
+
 static tlsflow_config *make_config(server_ctx *srv)
 {
     tlsflow_config *cfg = tlsflow_config_new(TLSFLOW_SERVER);
@@ -22,6 +38,7 @@ static tlsflow_config *make_config(server_ctx *srv)
         return NULL;
     }
     tlsflow_config_set_release_idle_buffers(cfg, 1); /* idle keep-alive: a few KiB each */
+    tlsflow_config_set_workspace_allocator(cfg, workspace_map, workspace_unmap, NULL);
     for (size_t i = 0; i < srv->creds->n; i++) {
         const credential *c = &srv->creds->creds[i];
         int rc =
@@ -29,8 +46,9 @@ static tlsflow_config *make_config(server_ctx *srv)
         if (rc != 0) {
             errorf("the engine refused the %s certificate/key: %s (%s)", c->sni ? c->sni : "server",
                    tlsflow_error_name(rc),
-                   srv->opts->cert ? "check --cert/--key/--chain: an RSA key and its chain, PEM"
-                                   : "delete the PKI directory to regenerate it");
+                   srv->opts->cert
+                       ? "check --cert/--key/--chain: an RSA or EC key and its chain, PEM"
+                       : "delete the PKI directory to regenerate it");
             tlsflow_config_free(cfg);
             return NULL;
         }

@@ -256,6 +256,17 @@ void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release)
     cfg->release_idle = release != 0;
 }
 
+int tlsflow_config_set_workspace_allocator(tlsflow_config *cfg, tlsflow_workspace_get_fn get,
+                                           tlsflow_workspace_put_fn put, void *ctx)
+{
+    if ((get == NULL) != (put == NULL))
+        return TLSFLOW_E_USAGE;
+    cfg->ws_get = get;
+    cfg->ws_put = put;
+    cfg->ws_ctx = ctx;
+    return TLSFLOW_OK;
+}
+
 void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer)
 {
     cfg->offer_ems = offer != 0;

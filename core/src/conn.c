@@ -91,6 +91,30 @@ tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cf
     return c;
 }
 
+/* Release mode's workspaces: the configured allocator, or the C library's. */
+static void *workspace_get(const tlsflow_config *cfg)
+{
+    size_t size = workspace_size(cfg);
+    if (!cfg->ws_get)
+        return aligned_alloc(16, size);
+    void *ws = cfg->ws_get(cfg->ws_ctx, size);
+    if (ws && ((uintptr_t)ws & 15)) {
+        cfg->ws_put(cfg->ws_ctx, ws, size); /* misaligned: as if none */
+        ws = NULL;
+    }
+    return ws;
+}
+
+static void workspace_put(const tlsflow_config *cfg, void *ws)
+{
+    if (!ws)
+        return;
+    if (cfg->ws_put)
+        cfg->ws_put(cfg->ws_ctx, ws, workspace_size(cfg));
+    else
+        free(ws);
+}
+
 tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg)
 {
     if (!cfg || !config_ready(cfg))
@@ -108,10 +132,10 @@ tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg)
     }
     /* Release mode: the workspace is a second allocation that comes and goes. */
     tlsflow_conn *c = aligned_alloc(16, ALIGN16(sizeof(tlsflow_conn)));
-    void *ws = aligned_alloc(16, workspace_size(cfg));
+    void *ws = c ? workspace_get(cfg) : NULL;
     if (!c || !ws || !setup(c, ws, cfg)) {
         free(c);
-        free(ws);
+        workspace_put(cfg, ws);
         return NULL;
     }
     c->owned = 1;
@@ -142,7 +166,7 @@ void tlsflow_conn_free(tlsflow_conn *c)
     int owned = c->owned;
     wipe_workspace(c);
     if (c->owns_workspace)
-        free(c->workspace);
+        workspace_put(c->cfg, c->workspace);
     tf_aead_free(&c->rd.aead);
     tf_aead_free(&c->wr.aead);
     tf_drbg_free(&c->drbg);
@@ -159,7 +183,7 @@ int tlsflow_conn_release_buffers(tlsflow_conn *c)
     if (!idle)
         return 0;
     wipe_workspace(c);
-    free(c->workspace);
+    workspace_put(c->cfg, c->workspace);
     c->workspace = NULL;
     c->hs = NULL;
     c->in = c->out = c->hs_in = c->hs_out = NULL;
@@ -173,7 +197,7 @@ static int need_workspace(tlsflow_conn *c)
 {
     if (c->workspace)
         return 0;
-    void *ws = aligned_alloc(16, workspace_size(c->cfg));
+    void *ws = workspace_get(c->cfg);
     if (!ws) {
         if (!c->error) {
             c->error = TLSFLOW_E_INTERNAL;

@@ -71,7 +71,10 @@ struct tlsflow_config {
     size_t n_sig_schemes;
     size_t max_handshake;
     int offer_ems;
-    int release_idle; /* connections may give their buffers back while idle */
+    int release_idle;                /* connections may give their buffers back while idle */
+    tlsflow_workspace_get_fn ws_get; /* release mode's workspaces; NULL: aligned_alloc */
+    tlsflow_workspace_put_fn ws_put;
+    void *ws_ctx;
     tlsflow_random_fn random;
     void *random_ctx;
     tlsflow_time_fn time;

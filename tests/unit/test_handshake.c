@@ -411,6 +411,63 @@ static void test_release_idle_buffers(void **state)
     pair_free(p);
 }
 
+/* A workspace allocator that counts, and can be told to run dry. */
+typedef struct {
+    int gets, puts, dry;
+    size_t size;
+} ws_counter;
+
+static void *counted_get(void *ctx, size_t size)
+{
+    ws_counter *k = ctx;
+    if (k->dry)
+        return NULL;
+    k->gets++;
+    k->size = size;
+    return aligned_alloc(16, size);
+}
+
+static void counted_put(void *ctx, void *mem, size_t size)
+{
+    ws_counter *k = ctx;
+    assert_int_equal(size, k->size);
+    k->puts++;
+    free(mem);
+}
+
+/* Release mode takes every workspace from the configured allocator and gives each
+ * one back; when the allocator runs dry the connection fails cleanly. */
+static void test_workspace_allocator(void **state)
+{
+    (void)state;
+    ws_counter k = {0};
+    pair *p = pair_new(0, 1);
+    assert_int_equal(tlsflow_config_set_workspace_allocator(p->scfg, counted_get, NULL, &k),
+                     TLSFLOW_E_USAGE);
+    assert_int_equal(tlsflow_config_set_workspace_allocator(p->scfg, counted_get, counted_put, &k),
+                     TLSFLOW_OK);
+    tlsflow_config_set_release_idle_buffers(p->scfg, 1);
+    tlsflow_conn_free(p->server);
+    p->server = tlsflow_conn_new(p->scfg);
+    assert_int_equal(k.gets, 1);
+    assert_true(k.size > 16384);
+    assert_true(tft_handshake(p->client, p->server, NULL));
+    assert_int_equal(tlsflow_conn_release_buffers(p->server), 1);
+    assert_int_equal(k.puts, 1);
+    send_and_read(p->client, p->server, "wakes the server");
+    assert_int_equal(k.gets, 2);
+    assert_int_equal(tlsflow_conn_release_buffers(p->server), 1);
+    k.dry = 1;
+    size_t room = 1;
+    assert_null(tlsflow_in_buf(p->server, &room));
+    assert_int_equal(room, 0);
+    assert_int_equal(tlsflow_last_error(p->server), TLSFLOW_E_INTERNAL);
+    assert_null(tlsflow_conn_new(p->scfg));
+    k.dry = 0;
+    pair_free(p);
+    assert_int_equal(k.gets, k.puts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_app_write_refused_before_handshake),
         cmocka_unit_test(test_peer_eof_is_unexpected),
         cmocka_unit_test(test_release_idle_buffers),
+        cmocka_unit_test(test_workspace_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,15 @@ void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer);
  *  tlsflow_conn_release_buffers() frees the workspace of an idle established
  *  connection; the next tlsflow_in_buf/app_write/close takes a fresh one. */
 void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release);
+/** Gives release mode a workspace of `size` bytes, 16-byte aligned, or NULL. */
+typedef void *(*tlsflow_workspace_get_fn)(void *ctx, size_t size);
+/** Takes back a workspace from tlsflow_workspace_get_fn (wiped already). */
+typedef void (*tlsflow_workspace_put_fn)(void *ctx, void *mem, size_t size);
+/** Where release mode gets and returns workspaces (default: aligned_alloc and free):
+ *  a pool on an RTOS, or whole pages so a freed workspace leaves the process. Both
+ *  functions or neither (NULL, NULL: the default). Returns 0 or TLSFLOW_E_USAGE. */
+int tlsflow_config_set_workspace_allocator(tlsflow_config *cfg, tlsflow_workspace_get_fn get,
+                                           tlsflow_workspace_put_fn put, void *ctx);
 /** Random source (default: wolfCrypt's DRBG). */
 void tlsflow_config_set_random(tlsflow_config *cfg, tlsflow_random_fn fn, void *ctx);
 /** Clock for certificate validity (default: wolfCrypt's wall clock). */
