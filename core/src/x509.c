@@ -30,6 +30,10 @@
  * self-signed server certificate works). Anchors' validity is checked like any
  * other certificate on the path.
  *
+ * The manager also enforces basicConstraints pathLenConstraint and nameConstraints
+ * (RFC 5280 4.2.1.9, 4.2.1.10) on every certificate it checks; we name those failures.
+ * Not checked: revocation (no CRL or OCSP fetching in a pure engine).
+ *
  * Certificates are read with wolfCrypt's DecodedCert, not wolfSSL_X509 objects: the
  * latter also build an EVP key, which seeds a DRBG per certificate.
  *
@@ -287,6 +291,8 @@ typedef enum {
     V_SELF_SIGNED, /* self-signed and not loaded as a CA */
     V_SIGNATURE,   /* an issuer was found but the signature does not verify */
     V_UNSUPPORTED, /* signature algorithm or key type wolfSSL cannot check */
+    V_PATH_LENGTH, /* below a CA whose pathLenConstraint allows no more CAs */
+    V_NAMES,       /* names outside an issuer's nameConstraints */
     V_BAD          /* anything else: unparsable, bad critical extension, ... */
 } verdict;
 
@@ -309,6 +315,11 @@ static verdict classify(int rc)
     case ASN_SIG_HASH_E:
     case ASN_SIG_KEY_E:
         return V_UNSUPPORTED;
+    case ASN_PATHLEN_INV_E:
+    case ASN_PATHLEN_SIZE_E:
+        return V_PATH_LENGTH;
+    case ASN_NAME_INVALID_E:
+        return V_NAMES;
     default:
         return V_BAD;
     }
@@ -332,6 +343,8 @@ typedef struct {
     int saw_bad_sig;     /* an intermediate had a signature that did not verify */
     int saw_not_ca;      /* an intermediate chained but may not issue certificates */
     int saw_unsupported; /* an intermediate used an algorithm wolfSSL cannot check */
+    int saw_path_length; /* an intermediate sat deeper than a pathLenConstraint allows */
+    int saw_names;       /* an intermediate's names broke its issuer's nameConstraints */
 } chain;
 
 static verdict chain_check(chain *c, size_t i)
@@ -380,6 +393,10 @@ static int try_intermediate(chain *c, size_t i, int lenient)
         c->saw_bad_sig = 1;
     } else if (v == V_UNSUPPORTED) {
         c->saw_unsupported = 1;
+    } else if (v == V_PATH_LENGTH) {
+        c->saw_path_length = 1;
+    } else if (v == V_NAMES) {
+        c->saw_names = 1;
     }
     if (v != V_OK) {
         return 0; /* perhaps its issuer arrives later in this pass */
@@ -427,6 +444,10 @@ static int fail(const char **detail, int code, const char *sentence)
     return code;
 }
 
+#define PATH_LENGTH_SENTENCE                                                                       \
+    "the chain has more CA certificates than a pathLenConstraint above them allows"
+#define NAMES_SENTENCE "a certificate's names are outside its issuer's nameConstraints"
+
 /* The leaf has no path to an anchor even counting date-invalid CAs: say why. */
 static int no_path(const chain *c, verdict leaf, const char **detail)
 {
@@ -437,6 +458,12 @@ static int no_path(const chain *c, verdict leaf, const char **detail)
     if (c->saw_unsupported) {
         return fail(detail, TLSFLOW_E_CERT_BAD,
                     "a certificate in the chain uses an unsupported signature algorithm");
+    }
+    if (c->saw_path_length) {
+        return fail(detail, TLSFLOW_E_CERT_BAD, PATH_LENGTH_SENTENCE);
+    }
+    if (c->saw_names) {
+        return fail(detail, TLSFLOW_E_CERT_BAD, NAMES_SENTENCE);
     }
     if (leaf == V_SELF_SIGNED) {
         return fail(detail, TLSFLOW_E_CERT_SELF_SIGNED,
@@ -462,6 +489,10 @@ static int leaf_verdict(const chain *c, verdict v, const char **detail)
     case V_UNSUPPORTED:
         return fail(detail, TLSFLOW_E_CERT_BAD,
                     "certificate uses an unsupported signature algorithm");
+    case V_PATH_LENGTH:
+        return fail(detail, TLSFLOW_E_CERT_BAD, PATH_LENGTH_SENTENCE);
+    case V_NAMES:
+        return fail(detail, TLSFLOW_E_CERT_BAD, NAMES_SENTENCE);
     case V_BAD:
         return fail(detail, TLSFLOW_E_CERT_BAD,
                     "certificate rejected as malformed or with an unknown critical extension");

@@ -21,6 +21,7 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include "pki.h"
+#include "tf_test.h"
 #include "x509.h"
 
 #define DAY  INT64_C(86400)
@@ -801,6 +802,94 @@ static void test_check_describes_and_verifies(void **state)
     tf_trust_free(trust);
 }
 
+/* ---- CA constraints (chains made by OpenSSL: tests/fixtures/make.sh constraints) ------ */
+
+typedef struct {
+    uint8_t *der;
+    size_t len;
+} fixture_cert;
+
+static fixture_cert constraint_cert(const char *name)
+{
+    char path[64];
+    fixture_cert c;
+    snprintf(path, sizeof(path), "constraints/%s.der", name);
+    c.der = tft_fixture(path, &c.len);
+    assert_non_null(c.der);
+    return c;
+}
+
+/* Verify names[0] (leaf) and the rest as intermediates against one anchor, a day
+ * after the leaf's notBefore. */
+static int verify_constrained(const char *anchor, const char *const *names, size_t n,
+                              const char *host, const char **detail)
+{
+    fixture_cert a = constraint_cert(anchor), certs[4];
+    const uint8_t *ders[4];
+    size_t lens[4], i;
+    tlsflow_cert_info info;
+    int rc;
+
+    assert_true(n <= 4);
+    for (i = 0; i < n; i++) {
+        certs[i] = constraint_cert(names[i]);
+        ders[i] = certs[i].der;
+        lens[i] = certs[i].len;
+    }
+    assert_int_equal(tf_x509_summary(ders[0], lens[0], &info), TLSFLOW_OK);
+    const uint8_t *anchor_der = a.der;
+    tf_trust *trust = tf_trust_new(&anchor_der, &a.len, 1);
+    assert_non_null(trust);
+    rc = tf_x509_verify(trust, ders, lens, n, info.not_before + DAY, host, detail);
+    tf_trust_free(trust);
+    for (i = 0; i < n; i++) {
+        free(certs[i].der);
+    }
+    free(a.der);
+    return rc;
+}
+
+#define NAMES(...)                                                                                 \
+    ((const char *const[]){__VA_ARGS__}),                                                          \
+        (sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
+
+/* i0 says pathlen:0, so no CA may sit below it; OpenSSL refuses this chain too. */
+static void test_path_length_constraint(void **state)
+{
+    const char *detail = NULL;
+
+    (void)state;
+    assert_int_equal(
+        verify_constrained("root", NAMES("deep", "i1", "i0"), "www.example.com", &detail),
+        TLSFLOW_E_CERT_BAD);
+    assert_non_null(strstr(detail, "pathLenConstraint"));
+    assert_int_equal(verify_constrained("root", NAMES("deep", "i0", "i1"), NULL, &detail),
+                     TLSFLOW_E_CERT_BAD);
+    assert_non_null(strstr(detail, "pathLenConstraint"));
+    /* trusting i1 itself: i0 is not on the path */
+    assert_int_equal(verify_constrained("i1", NAMES("deep"), "www.example.com", &detail),
+                     TLSFLOW_OK);
+}
+
+/* nc may only issue for .example.com; a leaf that also names www.other.test is refused,
+ * whether nc arrives as an intermediate or is the anchor itself. */
+static void test_name_constraints(void **state)
+{
+    const char *detail = NULL;
+
+    (void)state;
+    assert_int_equal(verify_constrained("root", NAMES("nc-in", "nc"), "www.example.com", &detail),
+                     TLSFLOW_OK);
+    assert_int_equal(verify_constrained("root", NAMES("nc-out", "nc"), "www.example.com", &detail),
+                     TLSFLOW_E_CERT_BAD);
+    assert_non_null(strstr(detail, "nameConstraints"));
+    assert_int_equal(verify_constrained("nc", NAMES("nc-out"), "www.example.com", &detail),
+                     TLSFLOW_E_CERT_BAD);
+    assert_non_null(strstr(detail, "nameConstraints"));
+    assert_int_equal(verify_constrained("nc", NAMES("nc-in"), "www.example.com", &detail),
+                     TLSFLOW_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -835,6 +924,8 @@ int main(void)
         cmocka_unit_test(test_public_key),
         cmocka_unit_test(test_trust_shared_between_verifications),
         cmocka_unit_test(test_check_describes_and_verifies),
+        cmocka_unit_test(test_path_length_constraint),
+        cmocka_unit_test(test_name_constraints),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
