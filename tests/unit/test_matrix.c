@@ -1,7 +1,8 @@
 /* The state × message matrix: every handshake message (and ChangeCipherSpec and
  * application data) injected into every state of both roles. Exactly the message the
  * RFC allows there is accepted; everything else ends in unexpected_message.
- * Covers the RSA key-transport sequence, in plaintext and encrypted states. */
+ * Covers the RSA key-transport and the ECDHE sequences, in plaintext and encrypted
+ * states. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +19,22 @@
 
 typedef tft_pair pair;
 
+/* The key exchange under test: its suite and how many messages the server's first
+ * flight holds (ServerHello, Certificate, [ServerKeyExchange], ServerHelloDone). */
+typedef struct {
+    const char *name;
+    uint16_t suite;
+    int flight;
+} kx_mode;
+
+static const kx_mode RSA_KX = {"RSA", TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 3};
+static const kx_mode ECDHE_KX = {"ECDHE", TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 4};
+static const kx_mode *kx = &RSA_KX;
+
 static pair *pair_new(void)
 {
     pair *p = tft_pair_new();
-    uint16_t suite = TLSFLOW_RSA_WITH_AES_128_GCM_SHA256;
+    uint16_t suite = kx->suite;
     p->crng.state = 11;
     p->srng.state = 22;
     assert_int_equal(tlsflow_config_set_cipher_suites(p->ccfg, &suite, 1), 0);
@@ -118,19 +131,23 @@ static size_t next_message(const uint8_t *p, size_t n, size_t off)
 }
 
 /* Build the catalog from a reference handshake with the same seeds every pair uses. */
-static int build_catalog(void **state)
+static void build_catalog(void)
 {
-    (void)state;
     static uint8_t buf[16384];
     pair *p = pair_new();
     size_t n = take_output(p->client, buf, sizeof(buf)); /* ClientHello record */
     set_msg(M_CLIENT_HELLO, "ClientHello", TF_CT_HANDSHAKE, buf + 5, n - 5);
     feed_plain(p->server, TF_CT_HANDSHAKE, buf + 5, n - 5);
-    n = take_output(p->server, buf, sizeof(buf)); /* ServerHello..ServerHelloDone */
-    const char *names[] = {"ServerHello", "Certificate", "ServerHelloDone"};
-    int ids[] = {M_SERVER_HELLO, M_CERTIFICATE, M_SERVER_HELLO_DONE};
+    n = take_output(p->server, buf, sizeof(buf));     /* ServerHello..ServerHelloDone */
+    static const uint8_t ske[] = {12, 0, 0, 2, 0, 0}; /* RSA: a stand-in, never valid */
+    set_msg(M_SERVER_KEY_EXCHANGE, "ServerKeyExchange", TF_CT_HANDSHAKE, ske, sizeof(ske));
+    const char *names[] = {"ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone"};
+    int ids[] = {M_SERVER_HELLO, M_CERTIFICATE, M_SERVER_KEY_EXCHANGE, M_SERVER_HELLO_DONE};
     size_t off = 5;
-    for (int i = 0; i < 3; i++) {
+    for (int j = 0; j < 4; j++) {
+        int i = kx->flight == 4 || j < 2 ? j : j + 1; /* RSA: no ServerKeyExchange */
+        if (i >= 4)
+            break;
         size_t len = next_message(buf, n, off);
         set_msg(ids[i], names[i], TF_CT_HANDSHAKE, buf + off, len);
         off += len;
@@ -141,17 +158,15 @@ static int build_catalog(void **state)
             next_message(buf + 5, n - 5, 0));
     pair_free(p);
 
-    static const uint8_t ske[] = {12, 0, 0, 2, 0, 0}, cr[] = {13, 0, 0, 2, 0, 0};
+    static const uint8_t cr[] = {13, 0, 0, 2, 0, 0};
     static const uint8_t fin[16] = {20, 0, 0, 12}, hr[] = {0, 0, 0, 0}, unk[] = {99, 0, 0, 0};
     static const uint8_t ccs[] = {1}, app[] = {'h', 'i'};
-    set_msg(M_SERVER_KEY_EXCHANGE, "ServerKeyExchange", TF_CT_HANDSHAKE, ske, sizeof(ske));
     set_msg(M_CERTIFICATE_REQUEST, "CertificateRequest", TF_CT_HANDSHAKE, cr, sizeof(cr));
     set_msg(M_FINISHED, "Finished", TF_CT_HANDSHAKE, fin, sizeof(fin));
     set_msg(M_HELLO_REQUEST, "HelloRequest", TF_CT_HANDSHAKE, hr, sizeof(hr));
     set_msg(M_UNKNOWN_HS, "unknown handshake type 99", TF_CT_HANDSHAKE, unk, sizeof(unk));
     set_msg(M_CCS, "ChangeCipherSpec", TF_CT_CCS, ccs, sizeof(ccs));
     set_msg(M_APP_DATA, "application data", TF_CT_APPDATA, app, sizeof(app));
-    return 0;
 }
 
 /* A state: how to reach it, what it accepts, and who encrypts for it (if anyone). */
@@ -200,20 +215,20 @@ static tlsflow_conn *drive(pair *p, tlsflow_role role, int depth)
     feed_plain(p->server, TF_CT_HANDSHAKE, buf + 5, n - 5);
     size_t flight = take_output(p->server, buf, sizeof(buf));
     size_t off = 5;
-    for (int i = 0; i < depth && i < 3; i++) { /* ServerHello, Certificate, Done */
+    for (int i = 0; i < depth && i < kx->flight; i++) { /* the server's first flight */
         size_t len = next_message(buf, flight, off);
         feed_plain(target, TF_CT_HANDSHAKE, buf + off, len);
         off += len;
     }
-    if (depth < 3)
+    if (depth < kx->flight)
         return NULL;
     deliver(p->client, p->server, 0);             /* [CKE][CCS][Finished] */
     n = take_output(p->server, buf, sizeof(buf)); /* [CCS][Finished] */
-    if (depth == 3)
+    if (depth == kx->flight)
         return NULL; /* waiting for the server's ChangeCipherSpec */
     size_t room;
     uint8_t *in = tlsflow_in_buf(p->client, &room);
-    if (depth == 4) {
+    if (depth == kx->flight + 1) {
         memcpy(in, buf, 6);
         tlsflow_in_ack(p->client, 6);
         p->server->wr.seq = 0;
@@ -236,12 +251,19 @@ static void inject(tlsflow_conn *to, tlsflow_conn *encrypter, const msg *m)
 }
 
 #define A(x) [x] = 1
-static const state_row ROWS[] = {
-    {"server waits for ClientHello", TLSFLOW_SERVER, 0, {A(M_CLIENT_HELLO)}},
-    {"server waits for ClientKeyExchange", TLSFLOW_SERVER, 1, {A(M_CLIENT_KEY_EXCHANGE)}},
-    {"server waits for ChangeCipherSpec", TLSFLOW_SERVER, 2, {A(M_CCS)}},
-    {"server waits for Finished", TLSFLOW_SERVER, 3, {A(M_FINISHED)}},
-    {"server established", TLSFLOW_SERVER, 4, {A(M_APP_DATA), [M_CLIENT_HELLO] = 2}},
+#define SERVER_ROWS                                                                                \
+    {"server waits for ClientHello", TLSFLOW_SERVER, 0, {A(M_CLIENT_HELLO)}},                      \
+        {"server waits for ClientKeyExchange", TLSFLOW_SERVER, 1, {A(M_CLIENT_KEY_EXCHANGE)}},     \
+        {"server waits for ChangeCipherSpec", TLSFLOW_SERVER, 2, {A(M_CCS)}},                      \
+        {"server waits for Finished", TLSFLOW_SERVER, 3, {A(M_FINISHED)}},                         \
+    {                                                                                              \
+        "server established", TLSFLOW_SERVER, 4,                                                   \
+        {                                                                                          \
+            A(M_APP_DATA), [M_CLIENT_HELLO] = 2                                                    \
+        }                                                                                          \
+    }
+static const state_row RSA_ROWS[] = {
+    SERVER_ROWS,
     {"client waits for ServerHello", TLSFLOW_CLIENT, 0, {A(M_SERVER_HELLO), [M_HELLO_REQUEST] = 2}},
     {"client waits for Certificate", TLSFLOW_CLIENT, 1, {A(M_CERTIFICATE), [M_HELLO_REQUEST] = 2}},
     {"client waits for ServerHelloDone",
@@ -252,15 +274,34 @@ static const state_row ROWS[] = {
     {"client waits for Finished", TLSFLOW_CLIENT, 4, {A(M_FINISHED), [M_HELLO_REQUEST] = 2}},
     {"client established", TLSFLOW_CLIENT, 5, {A(M_APP_DATA), [M_HELLO_REQUEST] = 2}},
 };
+/* ECDHE: ServerKeyExchange is required after Certificate, CertificateRequest may follow it. */
+static const state_row ECDHE_ROWS[] = {
+    SERVER_ROWS,
+    {"client waits for ServerHello", TLSFLOW_CLIENT, 0, {A(M_SERVER_HELLO), [M_HELLO_REQUEST] = 2}},
+    {"client waits for Certificate", TLSFLOW_CLIENT, 1, {A(M_CERTIFICATE), [M_HELLO_REQUEST] = 2}},
+    {"client waits for ServerKeyExchange",
+     TLSFLOW_CLIENT,
+     2,
+     {A(M_SERVER_KEY_EXCHANGE), [M_HELLO_REQUEST] = 2}},
+    {"client waits for ServerHelloDone",
+     TLSFLOW_CLIENT,
+     3,
+     {A(M_SERVER_HELLO_DONE), A(M_CERTIFICATE_REQUEST), [M_HELLO_REQUEST] = 2}},
+    {"client waits for ChangeCipherSpec", TLSFLOW_CLIENT, 4, {A(M_CCS), [M_HELLO_REQUEST] = 2}},
+    {"client waits for Finished", TLSFLOW_CLIENT, 5, {A(M_FINISHED), [M_HELLO_REQUEST] = 2}},
+    {"client established", TLSFLOW_CLIENT, 6, {A(M_APP_DATA), [M_HELLO_REQUEST] = 2}},
+};
 
-static void test_state_message_matrix(void **state)
+/* Every row x every message for one key exchange; returns the failures. */
+static int run_matrix(const kx_mode *mode, const state_row *rows, size_t n_rows)
 {
-    (void)state;
     int failures = 0;
-    for (size_t r = 0; r < sizeof(ROWS) / sizeof(ROWS[0]); r++) {
+    kx = mode;
+    build_catalog();
+    for (size_t r = 0; r < n_rows; r++) {
         for (int m = 0; m < M_COUNT; m++) {
             pair *p = pair_new();
-            const state_row *row = &ROWS[r];
+            const state_row *row = &rows[r];
             tlsflow_conn *target = row->role == TLSFLOW_SERVER ? p->server : p->client;
             tlsflow_conn *enc = drive(p, row->role, row->depth);
             assert_int_equal(tlsflow_last_error(target), 0);
@@ -276,20 +317,35 @@ static void test_state_message_matrix(void **state)
                 ok = err == TLSFLOW_E_UNEXPECTED_MESSAGE &&
                      alert == TLSFLOW_ALERT_UNEXPECTED_MESSAGE;
             if (!ok) {
-                print_error("%s + %s: error %s, alert %d\n", row->name, catalog[m].name,
-                            tlsflow_error_name(err), alert);
+                print_error("%s: %s + %s: error %s, alert %d\n", kx->name, row->name,
+                            catalog[m].name, tlsflow_error_name(err), alert);
                 failures++;
             }
             pair_free(p);
         }
     }
-    assert_int_equal(failures, 0);
+    return failures;
+}
+
+static void test_state_message_matrix(void **state)
+{
+    (void)state;
+    assert_int_equal(run_matrix(&RSA_KX, RSA_ROWS, sizeof(RSA_ROWS) / sizeof(RSA_ROWS[0])), 0);
+}
+
+static void test_state_message_matrix_ecdhe(void **state)
+{
+    (void)state;
+    assert_int_equal(run_matrix(&ECDHE_KX, ECDHE_ROWS, sizeof(ECDHE_ROWS) / sizeof(ECDHE_ROWS[0])),
+                     0);
 }
 
 /* A second ChangeCipherSpec after the first is a duplicate: unexpected_message. */
 static void test_duplicate_ccs(void **state)
 {
     (void)state;
+    kx = &RSA_KX;
+    build_catalog();
     pair *p = pair_new();
     drive(p, TLSFLOW_SERVER, 3);
     p->client->wr.seq = 0;
@@ -303,7 +359,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_message_matrix),
+        cmocka_unit_test(test_state_message_matrix_ecdhe),
         cmocka_unit_test(test_duplicate_ccs),
     };
-    return cmocka_run_group_tests(tests, build_catalog, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
