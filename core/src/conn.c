@@ -273,11 +273,15 @@ uint8_t *tlsflow_in_buf(tlsflow_conn *c, size_t *room)
         return nothing;
     if (need_workspace(c))
         return NULL;
-    /* Slide unparsed bytes to the front once no plaintext view points into them. */
-    if (c->in_off && !c->app_len) {
-        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
-        c->in_len -= c->in_off;
-        c->in_off = 0;
+    /* Slide unparsed bytes to the front once no plaintext view points into them. The
+     * front is where a record's protected payload lands 16-byte aligned: wolfCrypt's
+     * portable AES-GCM and ChaCha20 run word-wise only on aligned buffers. */
+    size_t front = tf_record_align_pad(&c->rd);
+    if (c->in_off != front && !c->app_len && (c->in_off > front || c->in_off == c->in_len)) {
+        size_t keep = c->in_len - c->in_off;
+        memmove(c->in + front, c->in + c->in_off, keep);
+        c->in_off = front;
+        c->in_len = front + keep;
     }
     *room = (c->in_eof || c->error) ? 0 : TF_IN_CAP - c->in_len;
     return c->in + c->in_len;

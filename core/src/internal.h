@@ -20,7 +20,7 @@
 #define TF_MAX_NAME        255  /* host names (RFC 1035 limit) */
 
 /* Sizes of the buffers carved out of a connection's single allocation. */
-#define TF_IN_CAP  TLSFLOW_MAX_RECORD
+#define TF_IN_CAP  (TLSFLOW_MAX_RECORD + 16) /* + room to start a record at its alignment */
 #define TF_OUT_CAP (5 + 8 + TLSFLOW_MAX_PLAINTEXT + 16 + 64)
 
 enum { TF_CT_CCS = 20, TF_CT_ALERT = 21, TF_CT_HANDSHAKE = 22, TF_CT_APPDATA = 23 };

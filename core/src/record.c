@@ -44,9 +44,15 @@ static void nonce_and_aad(const tf_direction *d, uint8_t type, size_t len, uint8
     aad[12] = (uint8_t)len;
 }
 
+size_t tf_record_align_pad(const tf_direction *d)
+{
+    return d->active ? (16 - ((5 + d->suite->explicit_nonce_len) & 15)) & 15 : 0;
+}
+
 size_t tf_record_room(tlsflow_conn *c)
 {
-    if (c->out_off && c->out_off + c->out_len > TF_OUT_CAP / 2) {
+    /* Reclaim what the caller took, but never for the few bytes of alignment. */
+    if (c->out_off > 15 && c->out_off + c->out_len > TF_OUT_CAP / 2) {
         memmove(c->out, c->out + c->out_off, c->out_len);
         c->out_off = 0;
     }
@@ -73,6 +79,10 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
     tf_direction *d = &c->wr;
     if (d->seq == UINT64_MAX)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "write sequence number exhausted");
+    if (c->out_len == 0) {
+        c->out_off = tf_record_align_pad(d); /* the first record's payload 16-aligned */
+        h = c->out + c->out_off;
+    }
     uint8_t nonce[12], aad[13];
     size_t ex = d->suite->explicit_nonce_len;
     nonce_and_aad(d, type, len, nonce, aad);

@@ -11,6 +11,9 @@ int tf_record_process(tlsflow_conn *c);
 size_t tf_record_room(tlsflow_conn *c);
 /* Frame (and protect, once keys are active) one record into the output buffer. */
 int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t len);
+/* Where a record starts in an empty buffer so that its protected payload (after the
+ * header and explicit nonce) is 16-byte aligned; 0 while the direction is plaintext. */
+size_t tf_record_align_pad(const tf_direction *d);
 /* Move pending alert and handshake bytes into records as space allows. */
 void tf_record_flush(tlsflow_conn *c);
 

@@ -126,6 +126,8 @@ static double measure(raw_op prep, raw_op op, void *arg, double seconds)
     bench_loop l;
     if ((prep && prep(arg) != 0) || op(arg) != 0) /* warm-up; checks the op works here */
         return -1;
+    if (prep && prep(arg) != 0) /* an op that consumes its input needs it again */
+        return -1;
     uint64_t t0 = bench_now_ns();
     if (op(arg) != 0)
         return -1;
