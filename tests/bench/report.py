@@ -273,8 +273,12 @@ def main():
                 worst_t = v if worst_t is None else max(worst_t, v)
     w("| engine's own CPU ≤ 5%% of its crypto, every suite (instructions, fast) | worst %s (%s) | %s |"
       % (pct(worst_cg), "; ".join(cg_parts) or "not measured", verdict(None if worst_cg is None else worst_cg <= 0.05)))
-    w("| same, against the raw crypto floor (time, fast) | worst %s | %s |"
-      % (pct(worst_t), verdict(None if worst_t is None else worst_t <= 0.05)))
+    # Not the measure: the side's whole time over the floor also counts wolfCrypt
+    # work the floor leaves out (DRBG instantiation with its self-test, certificate and
+    # key decoding), so it is reported, not judged.
+    w("| whole handshake time over the raw crypto floor (time, fast; includes wolfCrypt work "
+      "beyond the floor: DRBG set-up, certificate and key decoding) | worst %s | reported |"
+      % pct(worst_t))
     # 2: records >= 0.95x raw (time, noisy) and the instruction split (repeatable)
     for b, name in BUILDS:
         vals = [(s, g(b, "records.%s.ratio" % s)) for s in suites if g(b, "records.%s.ratio" % s)]
