@@ -204,7 +204,9 @@ static tlsflow_config *make_config(const client_opts *o, FILE *keylog)
     }
     const char *name = o->servername ? o->servername : o->target.host;
     if ((rc = tlsflow_config_set_server_name(cfg, name)) != 0) {
-        errorf("bad server name '%s': %s", name, tlsflow_error_name(rc));
+        errorf("bad server name '%s': 1 to 255 bytes of printable ASCII without spaces (an "
+               "internationalised name as its xn-- A-label) [%s]",
+               name, tlsflow_error_name(rc));
         goto fail;
     }
     if (o->alpn && set_alpn(cfg, o->alpn) != 0)

@@ -184,6 +184,11 @@ int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name)
 {
     if (!cfg || !name || !name[0] || strlen(name) > TF_MAX_NAME)
         return TLSFLOW_E_USAGE;
+    /* What SNI may carry (and a server accepts): printable ASCII, no spaces; an
+     * internationalised name goes as its A-label (xn--). */
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return TLSFLOW_E_USAGE;
     strcpy(cfg->server_name, name);
     return TLSFLOW_OK;
 }

@@ -216,7 +216,8 @@ int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, siz
                                   const uint8_t *key, size_t key_len, const char *sni_name);
 /** Client: add trusted root certificates (PEM with one or more certificates, or DER). */
 int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len);
-/** Client: the host name to send in SNI and to verify in the certificate (DNS or IP). */
+/** Client: the host name to send in SNI and to verify in the certificate (DNS or IP).
+ *  Printable ASCII only (internationalised names as A-labels, xn--): else E_USAGE. */
 int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name);
 /** Protocols for ALPN in preference order (server: its choices; client: its offer). */
 int tlsflow_config_set_alpn(tlsflow_config *cfg, const char *const *protocols, size_t count);
