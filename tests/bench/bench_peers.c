@@ -15,7 +15,7 @@
 #include "bench_peers.h"
 #include "raw_handshake.h"
 
-#define ROUNDS      5
+#define ROUNDS      9
 #define MAX_SAMPLES 100000L
 
 int peer_collect;
@@ -101,12 +101,53 @@ typedef struct {
     int failed;
 } stack_run;
 
+/* tlsflow's handshake rate over wolfSSL's, and wolfSSL's time over the raw floor (the
+ * best any engine could do on this build), as medians of per-round ratios. */
+static void paired_ratios(const bench_suite *s, const stack_run *run,
+                          double round_us[N_STACKS][ROUNDS], const double *round_floor,
+                          const int *round_ok, int rounds)
+{
+    size_t t = N_STACKS, w = N_STACKS;
+    for (size_t k = 0; k < N_STACKS; k++) {
+        if (strcmp(STACKS[k]->name, "tlsflow") == 0)
+            t = k;
+        if (strcmp(STACKS[k]->name, "wolfssl") == 0)
+            w = k;
+    }
+    if (t == N_STACKS || w == N_STACKS || run[t].failed || run[w].failed || !run[t].ctx ||
+        !run[w].ctx)
+        return;
+    double vs[ROUNDS], ceil[ROUNDS];
+    size_t n = 0, nc = 0;
+    for (int r = 0; r < rounds; r++) {
+        if (round_us[t][r] <= 0 || round_us[w][r] <= 0)
+            continue;
+        vs[n++] = round_us[w][r] / round_us[t][r];
+        if (round_ok[r] && round_floor[r] > 0)
+            ceil[nc++] = round_us[w][r] / round_floor[r];
+    }
+    if (n == 0)
+        return;
+    double v = bench_median(vs, n), c = nc ? bench_median(ceil, nc) : 0;
+    printf("   tlsflow / wolfSSL handshakes/s: %.2f, median of %zu rounds' ratios", v, n);
+    if (nc)
+        printf("; ceiling %.2f (wolfSSL over the raw floor in the same rounds)", c);
+    printf("\n");
+    bench_result("ratio", v, "peers.ratio.%s.tlsflow_wolfssl", s->id);
+    if (nc)
+        bench_result("ratio", c, "peers.ratio.%s.ceiling", s->id);
+}
+
 static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts *o)
 {
     stack_run run[N_STACKS];
     /* The floor: the same handshake's unavoidable crypto on raw wolfCrypt, per round. */
     double floor_c[ROUNDS], floor_s[ROUNDS];
     int n_floor = 0;
+    /* Each stack's per-handshake CPU in each round: ratios are taken within a round,
+     * where the stacks ran moments apart, then their median is reported. */
+    double round_us[N_STACKS][ROUNDS], round_floor[ROUNDS];
+    int round_ok[ROUNDS];
     raw_hs_params rp = raw_hs_defaults(s, s->ecdsa ? fx->ec_cert.len : fx->rsa_cert.len);
     double rb = o->smoke ? 0.001 : o->seconds * 0.01 > 0.003 ? o->seconds * 0.01 : 0.003;
     int rounds = o->smoke ? 1 : ROUNDS;
@@ -132,10 +173,17 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
         }
     }
     for (int r = 0; r < rounds; r++) {
+        round_ok[r] = 1;
         for (size_t k = 0; k < N_STACKS; k++) {
+            round_us[k][r] = 0;
             if (!run[k].ctx || run[k].failed)
                 continue;
-            if (STACKS[k]->handshakes(run[k].ctx, o->seconds / rounds, max, &run[k].hs) != 0 ||
+            size_t first = run[k].hs.n;
+            if (STACKS[k]->handshakes(run[k].ctx, o->seconds / rounds, max, &run[k].hs) == 0 &&
+                run[k].hs.n > first)
+                round_us[k][r] = bench_median(run[k].hs.a + first, run[k].hs.n - first) +
+                                 bench_median(run[k].hs.b + first, run[k].hs.n - first);
+            if (round_us[k][r] <= 0 ||
                 STACKS[k]->records(run[k].ctx, o->seconds / rounds / 2, max, &run[k].rec) != 0) {
                 snprintf(run[k].note, sizeof(run[k].note), "failed during the measurement");
                 run[k].failed = 1;
@@ -146,6 +194,9 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
             raw_handshake(s, &rp, rb, &f);
             floor_c[n_floor] = f.client;
             floor_s[n_floor++] = f.server;
+            round_floor[r] = f.client + f.server;
+        } else {
+            round_ok[r] = 0;
         }
     }
     if (n_floor) {
@@ -188,6 +239,7 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
         free(x->rec.a);
         free(x->rec.b);
     }
+    paired_ratios(s, run, round_us, round_floor, round_ok, rounds);
 }
 
 /* Callgrind: N handshakes of one stack, only its library calls collected. */
