@@ -16,21 +16,35 @@
 /* ---- engine configuration ---------------------------------------------------------- */
 
 /* Workspaces (~110 KB: a handshake's state and buffers) as whole pages of their own:
- * from the heap, the small allocations of idle connections would pin freed ones. */
-static void *workspace_map(void *ctx, size_t size)
+ * from the heap, the small allocations of idle connections would pin freed ones. A
+ * few given back are kept for the next handshakes; the rest leave the process. */
+static void *workspace_get(void *ctx, size_t size)
 {
-    (void)ctx;
+    workspace_cache *c = ctx;
+    if (c->n > 0 && c->size == size)
+        return c->spare[--c->n];
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-static void workspace_unmap(void *ctx, void *mem, size_t size)
+static void workspace_put(void *ctx, void *mem, size_t size)
 {
-    (void)ctx;
+    workspace_cache *c = ctx;
+    if (c->n < WORKSPACE_CACHE && (c->n == 0 || c->size == size)) {
+        c->size = size;
+        c->spare[c->n++] = mem; /* the engine wiped it */
+        return;
+    }
     munmap(mem, size);
 }
 
-static tlsflow_config *make_config(server_ctx *srv)
+static void workspace_cache_drop(workspace_cache *c)
+{
+    while (c->n > 0)
+        munmap(c->spare[--c->n], c->size);
+}
+
+static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache)
 {
     tlsflow_config *cfg = tlsflow_config_new(TLSFLOW_SERVER);
     if (!cfg) {
@@ -38,7 +52,7 @@ static tlsflow_config *make_config(server_ctx *srv)
         return NULL;
     }
     tlsflow_config_set_release_idle_buffers(cfg, 1); /* idle keep-alive: a few KiB each */
-    tlsflow_config_set_workspace_allocator(cfg, workspace_map, workspace_unmap, NULL);
+    tlsflow_config_set_workspace_allocator(cfg, workspace_get, workspace_put, cache);
     for (size_t i = 0; i < srv->creds->n; i++) {
         const credential *c = &srv->creds->creds[i];
         int rc =
@@ -200,7 +214,7 @@ int worker_init(worker *w, server_ctx *srv, int first)
     }
     uv_async_init(&w->loop, &w->stop, on_stop_async);
     w->stop.data = w;
-    w->cfg = make_config(srv);
+    w->cfg = make_config(srv, &w->workspaces);
     if (!w->cfg || (first ? listen_resolved(w) : listen_same(w)) != 0) {
         worker_stop(w);
         uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closes finish */
@@ -208,6 +222,7 @@ int worker_init(worker *w, server_ctx *srv, int first)
         if (w->cfg)
             tlsflow_config_free(w->cfg);
         w->cfg = NULL;
+        workspace_cache_drop(&w->workspaces);
         return -1;
     }
     return 0;
@@ -278,4 +293,5 @@ void worker_run(worker *w)
     uv_loop_close(&w->loop);
     tlsflow_config_free(w->cfg);
     w->cfg = NULL;
+    workspace_cache_drop(&w->workspaces);
 }

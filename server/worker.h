@@ -34,8 +34,18 @@ typedef struct {
     unsigned n_bound;
 } server_ctx;
 
+/* Workspaces a loop's connections gave back, kept for the next handshake: mapping and
+ * first-touching fresh pages per connection cost more than the handshake's framing. */
+#define WORKSPACE_CACHE 4
+typedef struct {
+    void *spare[WORKSPACE_CACHE];
+    unsigned n;
+    size_t size;
+} workspace_cache;
+
 typedef struct worker {
     uv_loop_t loop;
+    workspace_cache workspaces;
     server_ctx *srv;
     tlsflow_config *cfg;
     uv_tcp_t listeners[MAX_BOUND];
