@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "hostname.h"
 #include "tlsflow/tlsflow.h"
 
 /* Trust anchors, built once per configuration and shared read-only by connections. */
@@ -56,18 +57,5 @@ int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out);
 /* Copy the certificate's SubjectPublicKeyInfo (DER) into out. 0 on success;
  * TLSFLOW_E_USAGE (with *out_len set) if out is too small. */
 int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len);
-
-/* RFC 6125 match of one SAN dNSName pattern against a host name: case-insensitive,
- * a wildcard only as the whole left-most label ("*.example.com"), never matching
- * more than one label, never on a public-suffix-like two-label name ("*.com").
- * One trailing dot on either side is ignored ("example.com." is "example.com").
- * Internationalised names must be A-labels (xn--); non-ASCII bytes never match.
- * An IP literal host never matches (those match iPAddress entries only).
- * Returns 1 on a match, else 0. */
-int tf_hostname_match(const char *pattern, size_t pattern_len, const char *host);
-
-/* Parse an IPv4 dotted quad (no leading zeros) or an RFC 4291 IPv6 text address
- * (no brackets, no zone) into out. Returns 4 or 16 (bytes written), 0 if neither. */
-int tf_ip_literal_parse(const char *text, uint8_t out[16]);
 
 #endif
