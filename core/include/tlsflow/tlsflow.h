@@ -198,7 +198,9 @@ typedef void (*tlsflow_trace_fn)(void *ctx, const tlsflow_conn *conn,
 /** Receives one NSS key log line ("CLIENT_RANDOM <hex> <hex>", no newline). */
 typedef void (*tlsflow_keylog_fn)(void *ctx, const char *line);
 
-/* ---- Configuration (shared by many connections; not modified by them) -------------- */
+/* ---- Configuration (shared by many connections; not modified by them) --------------
+ * Set everything before the first connection: connections read their configuration
+ * as they go, so a change made while they live reaches them halfway. */
 
 /** Create an empty configuration for one role. Returns NULL on allocation failure. */
 tlsflow_config *tlsflow_config_new(tlsflow_role role);
