@@ -171,7 +171,9 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, 0};
     err = tf_x509_check(c->cfg->trust, &chain, &leaf, &why);
     if (!leaf.described)
-        return tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
+        return err == TLSFLOW_E_INTERNAL
+                   ? tf_fail(c, err, why)
+                   : tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
     c->hs->peer_spki_len = leaf.spki_len;
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
               "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key",

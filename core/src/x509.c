@@ -32,6 +32,8 @@
  *
  * The manager also enforces basicConstraints pathLenConstraint and nameConstraints
  * (RFC 5280 4.2.1.9, 4.2.1.10) on every certificate it checks; we name those failures.
+ * Its nameConstraints cover DNS, email and directory names only, so a leaf named by IP
+ * address or URI under a name-constrained CA is refused (see unchecked_name_forms).
  * Not checked: revocation (no CRL or OCSP fetching in a pure engine).
  *
  * Certificates are read with wolfCrypt's DecodedCert, not wolfSSL_X509 objects: the
@@ -53,6 +55,10 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
+#ifdef IGNORE_NAME_CONSTRAINTS
+#error "tlsflow needs wolfSSL's nameConstraints support (built without IGNORE_NAME_CONSTRAINTS)"
+#endif
+
 #define TF_X509_MAX_CHAIN 16   /* certificates accepted from the peer */
 #define TF_X509_MAX_SPKI  2048 /* RSA-8192 and every EC key fit */
 
@@ -66,7 +72,8 @@ struct tf_trust {
     uint8_t **der;
     size_t *len;
     tf_validity *validity;
-    WOLFSSL_CTX *all; /* every anchor, loaded once; read-only afterwards */
+    WOLFSSL_CTX *all;     /* every anchor, loaded once; read-only afterwards */
+    int constrains_names; /* an anchor carries nameConstraints */
 };
 
 /* One certificate as wolfCrypt decoded it. `fields` says whether the decode got
@@ -218,6 +225,7 @@ static int trust_add(tf_trust *t, size_t i, const uint8_t *der, size_t len)
     cert_parse(c, der, len, NO_VERIFY, NULL);
     ok = c->fields;
     t->validity[i] = c->v;
+    t->constrains_names |= ok && c->dc.extNameConstraintSet;
     cert_release(c);
     free(c);
     t->der[i] = ok ? malloc(len) : NULL;
@@ -298,8 +306,7 @@ typedef enum {
 static verdict classify(int rc)
 {
     switch (rc) {
-    case 0: /* WOLFSSL_SUCCESS from the manager is 1, wc_ParseCert's success is 0 */
-    case WOLFSSL_SUCCESS:
+    case WOLFSSL_SUCCESS:   /* the manager's success (never 0, which is WOLFSSL_FAILURE) */
     case ASN_BEFORE_DATE_E: /* only reported when all else is fine; we judge dates */
     case ASN_AFTER_DATE_E:
         return V_OK;
@@ -334,6 +341,7 @@ typedef struct {
     int64_t now;
     const tf_cert *leaf;                    /* certs[0], decoded by the caller */
     tf_cert *mid;                           /* certs[1..n-1], decoded here (mid[i - 1]) */
+    size_t n_decoded;                       /* how many of mid hold a decode to release */
     unsigned char state[TF_X509_MAX_CHAIN]; /* intermediates: C_* */
     WOLFSSL_CTX *ctx;
     WOLFSSL_CERT_MANAGER *cm;
@@ -547,37 +555,77 @@ static int verify_path(chain *c, const char **detail)
     return rc != TLSFLOW_OK ? rc : leaf_dates(c->leaf, c->now, detail);
 }
 
-/* The full procedure: a manager of its own, intermediates decoded and admitted. */
-static int verify_full(chain *c, const char **detail)
+/* Decode every certificate after the leaf. Each must read, used or not: the answer
+ * must not depend on which route the verification takes. */
+static int decode_intermediates(chain *c, const char **detail)
 {
-    size_t i, parsed = 0;
-    int rc = TLSFLOW_OK;
+    size_t i;
 
     c->mid = c->n > 1 ? calloc(c->n - 1, sizeof(*c->mid)) : NULL;
     if (c->n > 1 && c->mid == NULL) {
         return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
     }
-    for (i = 1; i < c->n && rc == TLSFLOW_OK; i++, parsed++) {
-        cert_parse(&c->mid[i - 1], c->certs[i], c->lens[i], NO_VERIFY, NULL);
-        if (!c->mid[i - 1].fields) {
-            rc = fail(detail, TLSFLOW_E_CERT_BAD,
-                      c->mid[i - 1].rc == 0 ? "certificate validity dates could not be read"
-                                            : "certificate could not be parsed");
+    for (i = 1; i < c->n; i++) {
+        tf_cert *m = &c->mid[i - 1];
+        cert_parse(m, c->certs[i], c->lens[i], NO_VERIFY, NULL);
+        c->n_decoded = i;
+        if (!m->fields) {
+            return fail(detail, TLSFLOW_E_CERT_BAD,
+                        m->rc == 0 ? "certificate validity dates could not be read"
+                                   : "certificate could not be parsed");
         }
     }
-    if (rc == TLSFLOW_OK) {
-        c->ctx = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
-        c->cm = c->ctx != NULL ? wolfSSL_CTX_GetCertManager(c->ctx) : NULL;
-        rc = c->cm == NULL
-                 ? fail(detail, TLSFLOW_E_INTERNAL, "certificate verifier could not be set up")
-                 : verify_path(c, detail);
-    }
-    for (i = 0; i < parsed; i++) {
+    return TLSFLOW_OK;
+}
+
+static void release_intermediates(chain *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_decoded; i++) {
         cert_release(&c->mid[i]);
     }
     free(c->mid);
+    c->mid = NULL;
+}
+
+/* The full procedure: a manager of its own, intermediates admitted one by one. */
+static int verify_full(chain *c, const char **detail)
+{
+    int rc;
+
+    c->ctx = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
+    c->cm = c->ctx != NULL ? wolfSSL_CTX_GetCertManager(c->ctx) : NULL;
+    rc = c->cm == NULL
+             ? fail(detail, TLSFLOW_E_INTERNAL, "certificate verifier could not be set up")
+             : verify_path(c, detail);
     wolfSSL_CTX_free(c->ctx);
+    c->ctx = NULL;
     return rc;
+}
+
+/* wolfCrypt enforces nameConstraints on DNS, email and directory names, and drops
+ * iPAddress and URI subtrees unread. RFC 5280 4.2.1.10: a name form a critical
+ * constraint may cover must be checked or refused, so a leaf that names itself by IP
+ * address or URI is refused when any CA we may have used carries nameConstraints. */
+static int unchecked_name_forms(const tf_trust *t, const chain *c, const DecodedCert *leaf,
+                                const char **detail)
+{
+    int constrained = t->constrains_names;
+    const DNS_entry *e;
+    size_t i;
+
+    for (i = 0; i < c->n_decoded; i++) {
+        constrained |= c->mid[i].dc.extNameConstraintSet;
+    }
+    for (e = constrained ? leaf->altNames : NULL; e != NULL; e = e->next) {
+        if (e->type == ASN_IP_TYPE || e->type == ASN_URI_TYPE) {
+            return fail(detail, TLSFLOW_E_CERT_BAD,
+                        "nameConstraints above an iPAddress or URI name, which cannot be "
+                        "checked here");
+        }
+    }
+    return TLSFLOW_OK;
 }
 
 static int host_check(const DecodedCert *leaf, const char *host, const char **detail);
@@ -595,18 +643,21 @@ static int verify_decoded(const tf_trust *trust, const tf_x509_chain *in, const 
                     leaf->rc == 0 ? "certificate validity dates could not be read"
                                   : "certificate could not be parsed");
     }
-    if (fast && leaf->rc == 0) {
-        rc = leaf_dates(leaf, in->now, detail);
-    } else {
-        memset(&c, 0, sizeof(c));
-        c.trust = trust;
-        c.certs = in->der;
-        c.lens = in->len;
-        c.n = in->n;
-        c.now = in->now;
-        c.leaf = leaf;
-        rc = verify_full(&c, detail);
+    memset(&c, 0, sizeof(c));
+    c.trust = trust;
+    c.certs = in->der;
+    c.lens = in->len;
+    c.n = in->n;
+    c.now = in->now;
+    c.leaf = leaf;
+    rc = decode_intermediates(&c, detail);
+    if (rc == TLSFLOW_OK) {
+        rc = fast && leaf->rc == 0 ? leaf_dates(leaf, in->now, detail) : verify_full(&c, detail);
     }
+    if (rc == TLSFLOW_OK) {
+        rc = unchecked_name_forms(trust, &c, &leaf->dc, detail);
+    }
+    release_intermediates(&c);
     if (rc == TLSFLOW_OK && in->host != NULL) {
         rc = host_check(&leaf->dc, in->host, detail);
     }
@@ -835,8 +886,10 @@ int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out)
 int tf_x509_public_key(const uint8_t *der, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
     tlsflow_cert_info info;
+    uint8_t none[1];
     size_t n = 0;
-    int rc = tf_x509_describe(der, len, &info, out, cap, &n);
+    /* out NULL asks for the size: as a buffer too small */
+    int rc = tf_x509_describe(der, len, &info, out ? out : none, out ? cap : 0, &n);
 
     if (out_len != NULL && (rc == TLSFLOW_OK || rc == TLSFLOW_E_USAGE)) {
         *out_len = n;

@@ -48,15 +48,19 @@ issue("deep", "i1", 4, LEAF_EXT + "subjectAltName=DNS:www.example.com\n")
 issue("nc", "root", 5, CA_EXT + "nameConstraints=critical,permitted;DNS:.example.com\n")
 issue("nc-in", "nc", 6, LEAF_EXT + "subjectAltName=DNS:www.example.com\n")
 issue("nc-out", "nc", 7, LEAF_EXT + "subjectAltName=DNS:www.example.com,DNS:www.other.test\n")
+issue("ncip", "root", 8, CA_EXT + "nameConstraints=critical,permitted;IP:10.0.0.0/255.0.0.0\n")
+issue("ncip-out", "ncip", 9, LEAF_EXT + "subjectAltName=IP:192.168.1.1\n")
 
+DNS = "www.example.com"
 CASES = [
-    # (leaf, chain sent after it, our expected failure or None, what it shows)
-    ("deep", ["i1", "i0"], "pathLenConstraint", "a CA below pathlen:0"),
-    ("nc-out", ["nc"], "nameConstraints", "a name outside the permitted subtree"),
-    ("nc-in", ["nc"], None, "names inside the permitted subtree"),
+    # (leaf, chain sent after it, host, our expected failure or None, what it shows)
+    ("deep", ["i1", "i0"], DNS, "pathLenConstraint", "a CA below pathlen:0"),
+    ("nc-out", ["nc"], DNS, "nameConstraints", "a name outside the permitted subtree"),
+    ("nc-in", ["nc"], DNS, None, "names inside the permitted subtree"),
+    ("ncip-out", ["ncip"], "192.168.1.1", "iPAddress", "an address outside the permitted range"),
 ]
 
-for leaf, parts, reason, what in CASES:
+for leaf, parts, host, reason, what in CASES:
     chain = chain_file(f"{leaf}-chain", parts)
     for _ in range(5):
         port = free_port()
@@ -71,7 +75,7 @@ for leaf, parts, reason, what in CASES:
         p.wait(timeout=5)
     try:
         r = run([CLIENT, f"127.0.0.1:{port}", "--ca", path("root", "pem"), "--servername",
-                 "www.example.com", "--get", "/"])
+                 host, "--get", "/"])
         err = text(r.stderr)
         if reason is None:
             check(r.returncode == 0 and "handshake done" in err, f"client accepts {what}",
@@ -79,10 +83,10 @@ for leaf, parts, reason, what in CASES:
         else:
             check(r.returncode == 1 and "TLSFLOW_E_CERT_BAD" in err and reason in err,
                   f"client refuses {what}, naming {reason}", err[-500:])
-        o = run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2",
-                 "-servername", "www.example.com", "-verify_hostname", "www.example.com",
-                 "-CAfile", path("root", "pem"), "-verify_return_error"],
-                input=b"")
+        name = (["-servername", host, "-verify_hostname", host] if host == DNS else
+                ["-verify_ip", host])
+        o = run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", *name,
+                 "-CAfile", path("root", "pem"), "-verify_return_error"], input=b"")
         check((o.returncode == 0) == (reason is None),
               f"openssl s_client agrees on {what}", text(o.stdout)[-300:] + text(o.stderr)[-300:])
     finally:

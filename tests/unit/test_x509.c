@@ -435,6 +435,14 @@ static void test_garbage_der(void **state)
     assert_int_equal(VERIFY(NOW, NULL, &c_root, &garbage), TLSFLOW_E_CERT_BAD);
     assert_int_equal(VERIFY(NOW, NULL, &c_root, &truncated), TLSFLOW_E_CERT_BAD);
     assert_int_equal(VERIFY(NOW, NULL, &c_root, &c_leaf, &c_inter2, &garbage), TLSFLOW_E_CERT_BAD);
+    /* An unused extra that does not parse fails the chain whichever way it is verified:
+     * with every anchor in date (one decode against them all) or with an expired one
+     * beside (the full procedure). */
+    tfpki_cert old = issue("Old Root", 1, NOW - 3 * YEAR, NOW - YEAR, &k_other, NULL, NULL);
+    assert_int_equal(VERIFY(NOW, NULL, &c_root, &c_direct, &garbage), TLSFLOW_E_CERT_BAD);
+    assert_int_equal(run(CHAIN(&c_direct, &garbage), 2, CHAIN(&c_root, &old), 2, NOW, NULL),
+                     TLSFLOW_E_CERT_BAD);
+    tfpki_cert_free(&old);
 }
 
 static void test_empty_and_missing(void **state)
@@ -730,6 +738,10 @@ static void test_public_key(void **state)
     check_public_key(&c_leaf, &k_leaf);
     check_public_key(&c_inter2, &k_inter2);
     assert_int_equal(tf_x509_public_key(c_leaf.der, 5, NULL, 0, NULL), TLSFLOW_E_CERT_BAD);
+    size_t need = 0; /* no buffer: the size it needs */
+    assert_int_equal(tf_x509_public_key(c_leaf.der, c_leaf.der_len, NULL, 0, &need),
+                     TLSFLOW_E_USAGE);
+    assert_true(need > 200);
 }
 
 /* One trust store serves every verification (its manager with all anchors is built
@@ -890,6 +902,24 @@ static void test_name_constraints(void **state)
                      TLSFLOW_OK);
 }
 
+/* wolfCrypt drops iPAddress subtrees, so a leaf named by IP address under a
+ * name-constrained CA cannot be checked and is refused (RFC 5280 4.2.1.10: check or
+ * refuse), even when it would pass; OpenSSL refuses ncip-out too. */
+static void test_ip_name_constraints_refused(void **state)
+{
+    const char *detail = NULL;
+
+    (void)state;
+    assert_int_equal(verify_constrained("root", NAMES("ncip-out", "ncip"), "192.168.1.1", &detail),
+                     TLSFLOW_E_CERT_BAD);
+    assert_non_null(strstr(detail, "iPAddress"));
+    assert_int_equal(verify_constrained("ncip", NAMES("ncip-out"), "192.168.1.1", &detail),
+                     TLSFLOW_E_CERT_BAD);
+    assert_int_equal(verify_constrained("root", NAMES("ncip-in", "ncip"), "10.1.2.3", &detail),
+                     TLSFLOW_E_CERT_BAD);
+    assert_non_null(strstr(detail, "iPAddress"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_check_describes_and_verifies),
         cmocka_unit_test(test_path_length_constraint),
         cmocka_unit_test(test_name_constraints),
+        cmocka_unit_test(test_ip_name_constraints_refused),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
