@@ -190,12 +190,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tlsflow_cert_info info, alone;
     uint8_t spki[TF_MAX_SPKI];
     tf_x509_chain chain = {certs, lens, n, now, expect};
-    tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, 0};
+    tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, TF_KEY_NONE, 0};
     int rc2 = tf_x509_check(cfg->trust, &chain, &leaf, &detail);
     if (leaf.described) {
         TFF_CHECK(rc2 == rc);
         TFF_CHECK(tf_x509_summary(certs[0], lens[0], &alone) == 0);
         TFF_CHECK(strcmp(alone.subject, info.subject) == 0 && alone.key_bits == info.key_bits);
+        uint16_t group = 0;
+        int bits = 0;
+        TFF_CHECK(leaf.key_type == tf_public_key_info(spki, leaf.spki_len, &group, &bits));
     } else {
         TFF_CHECK(rc2 == (n == 0 ? TLSFLOW_E_CERT_MISSING : TLSFLOW_E_CERT_BAD));
     }

@@ -168,7 +168,7 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     tlsflow_cert_info *ci = &c->info.cert;
     tf_x509_chain chain = {ders, lens, cert.n_certs, c->cfg->time(c->cfg->time_ctx),
                            c->cfg->server_name};
-    tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, 0};
+    tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, TF_KEY_NONE, 0};
     err = tf_x509_check(c->cfg->trust, &chain, &leaf, &why);
     if (!leaf.described)
         return err == TLSFLOW_E_INTERNAL
@@ -180,8 +180,7 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
               cert.n_certs, ci->subject, ci->issuer, ci->key_type, ci->key_bits);
     if (err)
         return tf_fail(c, err, why);
-    uint16_t curve;
-    c->hs->peer_key_type = tf_public_key_type(c->hs->peer_spki, c->hs->peer_spki_len, &curve);
+    c->hs->peer_key_type = leaf.key_type;
     if (c->hs->peer_key_type != c->hs->suite->auth)
         return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED, "%s needs an %s certificate, got %s",
                         c->hs->suite->name, c->hs->suite->auth == TF_KEY_EC ? "EC" : "RSA",

@@ -478,11 +478,6 @@ static int rsa_decode_public(const uint8_t *spki, size_t len, RsaKey *key)
     return 0;
 }
 
-tf_key_type tf_public_key_type(const uint8_t *spki, size_t spki_len, uint16_t *group)
-{
-    return tf_public_key_info(spki, spki_len, group, NULL);
-}
-
 tf_key_type tf_public_key_info(const uint8_t *spki, size_t spki_len, uint16_t *group, int *bits)
 {
     RsaKey rsa;

@@ -79,9 +79,8 @@ uint16_t tf_private_key_group(const tf_private_key *k);
 /* Does the key belong to this certificate's public key? */
 int tf_private_key_matches(const tf_private_key *k, const uint8_t *cert_der, size_t cert_len);
 /* The algorithm of a SubjectPublicKeyInfo; for EC, *group gets its curve as a TLS named
- * group (0 if it is not one we name). TF_KEY_NONE if it cannot be decoded. */
-tf_key_type tf_public_key_type(const uint8_t *spki, size_t spki_len, uint16_t *group);
-/* The same, and the key size in bits (RSA modulus, EC field) if bits is non-NULL. */
+ * group (0 if it is not one we name); the key size in bits (RSA modulus, EC field) if
+ * bits is non-NULL. TF_KEY_NONE if it cannot be decoded. */
 tf_key_type tf_public_key_info(const uint8_t *spki, size_t spki_len, uint16_t *group, int *bits);
 
 /* ---- Signatures (ServerKeyExchange, RFC 5246 §4.7 and RFC 8446 §4.2.3) ---------------- */

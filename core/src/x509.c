@@ -918,6 +918,10 @@ int tf_x509_check(const tf_trust *trust, const tf_x509_chain *in, tf_x509_leaf *
         rc = fail(detail, TLSFLOW_E_CERT_BAD, "the peer's certificate cannot be parsed");
     } else {
         leaf->described = 1;
+        /* describe_decoded made the key and the algorithm the certificate names agree */
+        leaf->key_type = c->dc.keyOID == RSAk     ? TF_KEY_RSA
+                         : c->dc.keyOID == ECDSAk ? TF_KEY_EC
+                                                  : TF_KEY_NONE;
         if (rc == TLSFLOW_OK) {
             rc = verify_decoded(trust, in, c, fast, detail);
         }

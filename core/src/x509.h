@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "crypto.h"
 #include "hostname.h"
 #include "tlsflow/tlsflow.h"
 
@@ -39,7 +40,8 @@ typedef struct {
     uint8_t *spki;           /* its SubjectPublicKeyInfo: cap bytes of room */
     size_t cap;
     size_t spki_len;
-    int described; /* set to 1 when info and spki were filled (even if unverified) */
+    tf_key_type key_type; /* the key the SPKI holds (it agrees with the named algorithm) */
+    int described;        /* set to 1 when info and spki were filled (even if unverified) */
 } tf_x509_leaf;
 
 /* tf_x509_describe of the leaf and tf_x509_verify of the chain, decoding the leaf

@@ -617,13 +617,13 @@ static void test_public_key_types(void **state)
         keypair kp;
         uint16_t group = 99;
         keypair_load(&kp, cases[i].cert, cases[i].key);
-        assert_int_equal(tf_public_key_type(kp.spki, kp.spki_len, &group), cases[i].type);
+        assert_int_equal(tf_public_key_info(kp.spki, kp.spki_len, &group, NULL), cases[i].type);
         assert_int_equal(group, cases[i].group);
         keypair_free(&kp);
     }
     uint16_t group;
     static const uint8_t junk[] = {0x30, 0x00};
-    assert_int_equal(tf_public_key_type(junk, sizeof(junk), &group), TF_KEY_NONE);
+    assert_int_equal(tf_public_key_info(junk, sizeof(junk), &group, NULL), TF_KEY_NONE);
 }
 
 int main(void)

@@ -790,7 +790,7 @@ static void test_check_describes_and_verifies(void **state)
     uint8_t spki[1024], want[1024];
     int want_len = expected_spki(&k_leaf, want, sizeof(want));
     tf_x509_chain in = {ders, lens, 1, NOW, "www.example.com"};
-    tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, 0};
+    tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, TF_KEY_NONE, 0};
     tf_trust *trust = tf_trust_new(&anchor, &anchor_len, 1);
     const char *detail = NULL;
 
@@ -798,6 +798,7 @@ static void test_check_describes_and_verifies(void **state)
     assert_non_null(trust);
     assert_int_equal(tf_x509_check(trust, &in, &leaf, &detail), TLSFLOW_E_CERT_UNKNOWN_CA);
     assert_int_equal(leaf.described, 1);
+    assert_int_equal(leaf.key_type, TF_KEY_RSA);
     assert_non_null(strstr(info.subject, "CN=leaf"));
     assert_int_equal(leaf.spki_len, (size_t)want_len);
     assert_memory_equal(spki, want, leaf.spki_len);
