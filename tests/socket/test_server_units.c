@@ -8,11 +8,11 @@
 
 #include <cmocka.h>
 
-#include "hello_names.h"
-#include "hostport.h"
-#include "http_req.h"
-#include "sbuf.h"
-#include "trace_store.h"
+#include "pages/hello_names.h"
+#include "util/hostport.h"
+#include "pages/http_req.h"
+#include "util/sbuf.h"
+#include "util/trace_store.h"
 
 static http_parse_result parse(const char *s, http_request *req)
 {

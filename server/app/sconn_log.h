@@ -3,7 +3,7 @@
 #define TLSFLOW_SCONN_LOG_H
 
 #include "sconn.h"
-#include "sinks.h"
+#include "util/sinks.h"
 
 /* How the connection ended, in one word ("ok", "idle_timeout", "peer_alert", ...). */
 const char *sconn_outcome(const sconn *c);

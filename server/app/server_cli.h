@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "hostport.h"
+#include "util/hostport.h"
 
 #define SERVER_MAX_LISTEN 16
 

@@ -5,7 +5,7 @@
 
 #include "flow_steps.h"
 #include "hello_names.h"
-#include "local_pki.h"
+#include "pki/local_pki.h"
 #include "render.h"
 
 #define SVG_W    860

@@ -7,7 +7,7 @@
 
 #include "flow_steps.h"
 #include "hello_names.h"
-#include "local_pki.h"
+#include "pki/local_pki.h"
 #include "render.h"
 
 static cJSON *named16(uint16_t id, const char *name)

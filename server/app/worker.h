@@ -13,9 +13,9 @@
 
 #include <tlsflow/tlsflow.h>
 
-#include "local_pki.h"
+#include "pki/local_pki.h"
 #include "server_cli.h"
-#include "sinks.h"
+#include "util/sinks.h"
 
 #define MAX_BOUND   32
 #define MAX_WORKERS 64

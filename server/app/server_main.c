@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "files.h"
-#include "local_pki.h"
+#include "util/files.h"
+#include "pki/local_pki.h"
 #include "server_cli.h"
 #include "worker.h"
 

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "files.h"
+#include "util/files.h"
 
 static int ends_with_localhost(const char *host)
 {

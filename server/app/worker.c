@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "files.h"
+#include "util/files.h"
 #include "sconn.h"
 
 #define BACKLOG 1024

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server_cli.h"
+#include "app/server_cli.h"
 
 #define CRED_MAX 8
 

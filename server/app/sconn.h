@@ -9,7 +9,7 @@
 
 #include <tlsflow/tlsflow.h>
 
-#include "trace_store.h"
+#include "util/trace_store.h"
 
 struct worker;
 

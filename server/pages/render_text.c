@@ -6,7 +6,7 @@
 
 #include "flow_steps.h"
 #include "hello_names.h"
-#include "local_pki.h"
+#include "pki/local_pki.h"
 #include "render.h"
 
 void render_time(int64_t t, char out[32])

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_app.h"
-#include "http_req.h"
+#include "pages/http_app.h"
+#include "pages/http_req.h"
 #include "sconn_log.h"
 #include "worker.h"
 

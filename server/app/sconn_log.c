@@ -5,7 +5,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hello_names.h"
+#include "pages/hello_names.h"
 
 const char *sconn_outcome(const sconn *c)
 {

@@ -7,7 +7,7 @@
 
 #include <tlsflow/tlsflow.h>
 
-#include "sbuf.h"
+#include "util/sbuf.h"
 
 /* Each returns NULL when the value has no name here. */
 const char *suite_name(uint16_t suite);

@@ -8,7 +8,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
-#include "files.h"
+#include "util/files.h"
 #include "pki.h"
 
 #define PEM_MAX  (256 * 1024)

@@ -9,8 +9,8 @@
 
 #include <tlsflow/tlsflow.h>
 
-#include "files.h"
-#include "hello_names.h"
+#include "util/files.h"
+#include "pages/hello_names.h"
 
 static const uint16_t rsa_suites[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
                                       TLSFLOW_RSA_WITH_AES_256_GCM_SHA384};

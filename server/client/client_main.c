@@ -19,10 +19,10 @@
 #include <tlsflow/tlsflow.h>
 
 #include "client_net.h"
-#include "files.h"
-#include "flow_steps.h"
-#include "hello_names.h"
-#include "hostport.h"
+#include "util/files.h"
+#include "pages/flow_steps.h"
+#include "pages/hello_names.h"
+#include "util/hostport.h"
 
 #define DEFAULT_CA "tlsflow-pki/ca.pem"
 #define ALPN_MAX   8

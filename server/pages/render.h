@@ -8,8 +8,8 @@
 
 #include <tlsflow/tlsflow.h>
 
-#include "sbuf.h"
-#include "trace_store.h"
+#include "util/sbuf.h"
+#include "util/trace_store.h"
 
 typedef struct {
     const tlsflow_info *info;
