@@ -71,17 +71,28 @@ static const char usage[] =
     "AES-GCM and ChaCha20-Poly1305).\n"
     "With no options it listens on 127.0.0.1:8443 and serves a page that shows the\n"
     "handshake of the very connection that fetched it. On first start it creates a\n"
-    "local CA and certificates in ./tlsflow-pki/; later starts reuse them.\n"
+    "local CA and certificates in ./tlsflow-pki/ (an RSA and an ECDSA P-256 one for\n"
+    "localhost, one per failure scenario); later starts reuse them.\n"
     "\n"
     "Options:\n"
     "  --listen HOST:PORT         address to listen on; repeatable; IPv6 as [::1]:8443\n"
     "                             (default 127.0.0.1:8443; port 0 picks a free port)\n"
     "  --pki-dir DIR              where the local CA and certificates live\n"
     "                             (default ./tlsflow-pki)\n"
-    "  --cert FILE                serve this certificate (PEM, leaf first, may hold the\n"
-    "                             chain) instead of the local PKI; needs --key\n"
-    "  --key FILE                 the private key for --cert, RSA or EC (PEM or DER)\n"
-    "  --chain FILE               intermediate certificates (PEM) sent after --cert\n"
+    "  --cert FILE                serve this certificate (PEM or DER, leaf first, may\n"
+    "                             hold the chain) instead of the local PKI; repeatable:\n"
+    "                             each --cert starts a credential, and the --key,\n"
+    "                             --chain and --sni after it (up to the next --cert)\n"
+    "                             belong to it\n"
+    "  --key FILE                 the private key of the --cert before it, RSA or EC\n"
+    "                             (PEM or DER); it must match that certificate\n"
+    "  --chain FILE               intermediate certificates (PEM) sent after that --cert\n"
+    "  --sni NAME                 serve that --cert only to clients asking for NAME\n"
+    "                             (default: to every name no other --sni claims)\n"
+    "                             Per name, one RSA and one EC credential at most: the\n"
+    "                             negotiated suite picks between them (ECDHE_ECDSA: the\n"
+    "                             EC one), e.g. --cert rsa.pem --key rsa.key\n"
+    "                             --cert ec.pem --key ec.key\n"
     "  --echo                     raw TLS echo instead of HTTP\n"
     "  --keylog FILE              append NSS key log lines for Wireshark\n"
     "                             (SSLKEYLOGFILE in the environment does the same)\n"
@@ -134,10 +145,48 @@ static int takes_value(const char *name)
         "--key",          "--chain",     "--keylog",
         "--log",          "--max-conns", "--handshake-timeout",
         "--idle-timeout", "--threads",   "--suites",
+        "--sni",
     };
     for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
         if (strcmp(name, with_value[i]) == 0)
             return 1;
+    return 0;
+}
+
+/* What a client can ask for in SNI: a DNS name (letters, digits, '-', '_', dots). */
+static int sni_name_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n > 253)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = v[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+/* --key, --chain and --sni belong to the --cert before them; a second one of the same
+ * kind, or one before any --cert, is remembered and reported once all are read. */
+static int attach(server_opts *o, const char *name, const char *v)
+{
+    cred_files *c = o->n_creds ? &o->creds[o->n_creds - 1] : NULL;
+    int key = strcmp(name, "--key") == 0, sni = strcmp(name, "--sni") == 0;
+    const char **slot = !c ? NULL : key ? &c->key : sni ? &c->sni : &c->chain;
+    if (key)
+        o->n_keys++;
+    if (sni && !sni_name_ok(v)) {
+        errorf("--sni '%s' is not a host name", v);
+        return -1;
+    }
+    if (!slot || *slot) {
+        if (!o->misplaced) /* name is the caller's buffer: keep a literal */
+            o->misplaced = key ? "--key" : sni ? "--sni" : "--chain";
+        return 0;
+    }
+    *slot = v;
     return 0;
 }
 
@@ -158,11 +207,14 @@ static int apply(server_opts *o, const char *name, const char *v)
     } else if (strcmp(name, "--pki-dir") == 0) {
         o->pki_dir = v;
     } else if (strcmp(name, "--cert") == 0) {
-        o->cert = v;
-    } else if (strcmp(name, "--key") == 0) {
-        o->key = v;
-    } else if (strcmp(name, "--chain") == 0) {
-        o->chain = v;
+        if (o->n_creds == CRED_FILES_MAX) {
+            errorf("at most %d --cert options", CRED_FILES_MAX);
+            return -1;
+        }
+        o->creds[o->n_creds++].cert = v;
+    } else if (strcmp(name, "--key") == 0 || strcmp(name, "--chain") == 0 ||
+               strcmp(name, "--sni") == 0) {
+        return attach(o, name, v);
     } else if (strcmp(name, "--keylog") == 0) {
         o->keylog = v;
     } else if (strcmp(name, "--log") == 0) {
@@ -190,6 +242,27 @@ static int apply(server_opts *o, const char *name, const char *v)
     return 0;
 }
 
+static int check_pairs(const server_opts *o)
+{
+    if (o->n_keys != o->n_creds) {
+        errorf("--cert and --key go together, one --key FILE after each --cert FILE: "
+               "got %u --cert and %u --key",
+               o->n_creds, o->n_keys);
+        return -1;
+    }
+    if (o->misplaced && o->n_creds == 0) {
+        errorf("%s needs --cert and --key", o->misplaced);
+        return -1;
+    }
+    if (o->misplaced) {
+        errorf("%s belongs after the --cert FILE it is for: each --cert starts a credential "
+               "and takes one --key, --chain and --sni from the options after it",
+               o->misplaced);
+        return -1;
+    }
+    return 0;
+}
+
 int server_cli_parse(int argc, char **argv, server_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -211,8 +284,8 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
             return 1;
         }
         if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
-            printf("tlsflow-server %s (TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256, "
-                   "TLS_RSA_WITH_AES_256_GCM_SHA384)\n",
+            printf("tlsflow-server %s (TLS 1.2: RSA key transport, ECDHE_RSA and ECDHE_ECDSA; "
+                   "AES-GCM, ChaCha20-Poly1305)\n",
                    TLSFLOW_VERSION_STRING);
             return 1;
         }
@@ -244,13 +317,5 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
         hostport_parse("127.0.0.1:8443", NULL, &o->listen[0], &why);
         o->n_listen = 1;
     }
-    if ((o->cert != NULL) != (o->key != NULL)) {
-        errorf("--cert and --key go together: give both or neither");
-        return -1;
-    }
-    if (o->chain && !o->cert) {
-        errorf("--chain needs --cert and --key");
-        return -1;
-    }
-    return 0;
+    return check_pairs(o);
 }

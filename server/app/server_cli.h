@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "pki/local_pki.h"
 #include "util/hostport.h"
 
 #define SERVER_MAX_LISTEN 16
@@ -12,7 +13,10 @@ typedef struct {
     hostport listen[SERVER_MAX_LISTEN];
     unsigned n_listen;
     const char *pki_dir;
-    const char *cert, *key, *chain; /* own credentials instead of the local PKI */
+    cred_files creds[CRED_FILES_MAX]; /* own --cert/--key pairs instead of the local PKI */
+    unsigned n_creds;
+    unsigned n_keys;       /* --key options seen (each belongs to one --cert) */
+    const char *misplaced; /* a --key/--chain/--sni not right after its own --cert */
     int echo;
     const char *keylog; /* --keylog or SSLKEYLOGFILE */
     const char *log;

@@ -23,7 +23,7 @@
 static void print_banner(const server_opts *o, const server_ctx *srv, const cred_set *creds)
 {
     unsigned port = 0;
-    printf("tlsflow-server %s: TLS 1.2, RSA key transport, %s\n", TLSFLOW_VERSION_STRING,
+    printf("tlsflow-server %s: TLS 1.2, RSA key transport and ECDHE, %s\n", TLSFLOW_VERSION_STRING,
            o->echo ? "raw TLS echo" : "HTTP/1.1");
     for (unsigned i = 0; i < srv->n_bound; i++) {
         const struct sockaddr_storage *ss = &srv->bound[i];
@@ -46,12 +46,22 @@ static void print_banner(const server_opts *o, const server_ctx *srv, const cred
     if (o->threads > 1)
         printf("%u event loops sharing the port (SO_REUSEPORT)\n", o->threads);
     if (!creds->local) {
-        printf("certificate: %s\n", o->cert);
+        for (size_t i = 0; i < creds->n; i++)
+            printf("certificate: %s (%s, %s%s)\n", creds->creds[i].source, creds->creds[i].kind,
+                   creds->creds[i].sni ? "for SNI " : "default",
+                   creds->creds[i].sni ? creds->creds[i].sni : "");
         fflush(stdout);
         return;
     }
     const char *d = o->pki_dir;
     printf("local CA: %s/ca.pem (%s)\n", d, creds->created ? "created now" : "reused");
+    /* The unnamed credentials serve localhost; the suite picks RSA or EC among them. */
+    printf("certificates for localhost:");
+    for (size_t i = 0, k = 0; i < creds->n; i++)
+        if (!creds->creds[i].sni)
+            printf("%s %s/%s (%s)", k++ ? "," : "", d, creds->creds[i].source,
+                   creds->creds[i].kind);
+    printf("\n");
     printf("\nTry:\n");
     if (o->echo) {
         printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem -tls1_2\n", port, d);
@@ -116,7 +126,7 @@ int main(int argc, char **argv)
         return 1;
 
     cred_set creds;
-    if (!opts.cert) {
+    if (opts.n_creds == 0) {
         char ca[4096];
         snprintf(ca, sizeof(ca), "%s/ca.pem", opts.pki_dir);
         if (!file_exists(ca)) {
@@ -124,7 +134,7 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
-    if (creds_load(&opts, &creds) != 0)
+    if (creds_load(opts.creds, opts.n_creds, opts.pki_dir, &creds) != 0)
         return 1;
     srv.creds = &creds;
 

@@ -58,9 +58,9 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache)
         int rc =
             tlsflow_config_add_credential(cfg, c->chain, c->chain_len, c->key, c->key_len, c->sni);
         if (rc != 0) {
-            errorf("the engine refused the %s certificate/key: %s (%s)", c->sni ? c->sni : "server",
+            errorf("the engine refused the certificate/key %s (%s): %s (%s)", c->source, c->kind,
                    tlsflow_error_name(rc),
-                   srv->opts->cert
+                   srv->opts->n_creds
                        ? "check --cert/--key/--chain: an RSA or EC key and its chain, PEM"
                        : "delete the PKI directory to regenerate it");
             tlsflow_config_free(cfg);

@@ -78,7 +78,8 @@ static const char *const titles[FLOW_STEPS] = {
 };
 
 static const char *const explanations[FLOW_STEPS] = {
-    "The server sends its certificate chain; the leaf carries the server's RSA public key.",
+    "The server sends its certificate chain; the leaf carries the server's public key (RSA, "
+    "or EC for an ECDHE_ECDSA suite).",
     "The client checks the chain up to a CA it trusts, the validity dates and the host name.",
     "The client makes a random 48-byte premaster secret and encrypts it under the server's "
     "public key (ClientKeyExchange).",

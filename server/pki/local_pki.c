@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <wolfssl/options.h>
@@ -40,20 +41,75 @@ const scenario *scenario_list(size_t *n)
     return scenarios;
 }
 
+/* ---- checks shared by both sources ---------------------------------------------- */
+
+/* Does the key belong to the chain's first certificate? Records what the key is. */
+static int check_pair(credential *c, const char *cert_what, const char *key_what,
+                      const char *advice)
+{
+    tfpki_key_desc d;
+    switch (tfpki_check_pair(c->chain, c->chain_len, c->key, c->key_len, &d)) {
+    case TFPKI_PAIR_OK:
+        snprintf(c->kind, sizeof(c->kind), "%s", d.name);
+        c->ec = d.is_ec;
+        return 0;
+    case TFPKI_PAIR_BAD_CERT:
+        errorf("%s holds no RSA or EC certificate that can be read (PEM or DER)%s", cert_what,
+               advice);
+        return -1;
+    case TFPKI_PAIR_BAD_KEY:
+        errorf("%s is not an RSA or EC private key (PEM or DER, unencrypted)%s", key_what, advice);
+        return -1;
+    case TFPKI_PAIR_MISMATCH:
+        errorf("%s (%s) does not match %s: the certificate is for another key%s", key_what, d.name,
+               cert_what, advice);
+        return -1;
+    }
+    return -1;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcasecmp(a, b) == 0);
+}
+
+/* The engine picks among one name's credentials by key type: a second of the same
+ * type would never be served. */
+static int check_unique(const cred_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const credential *a = &set->creds[j], *b = &set->creds[i];
+            if (a->ec == b->ec && same_name(a->sni, b->sni)) {
+                errorf("'%s' and '%s' are both %s certificates for %s%s: one RSA and one EC "
+                       "certificate per name at most (--sni NAME gives a pair its own name)",
+                       a->source, b->source, a->ec ? "EC" : "RSA",
+                       a->sni ? "the name " : "the default name", a->sni ? a->sni : "");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- the user's own files ------------------------------------------------------ */
 
-static int creds_from_files(const server_opts *o, cred_set *out)
+static int cred_from_files(const cred_files *f, credential *c)
 {
-    credential *c = &out->creds[0];
     uint8_t *cert = NULL, *chain = NULL;
     size_t cert_len = 0, chain_len = 0;
-    if (file_read_all(o->cert, PEM_MAX, "--cert file", &cert, &cert_len) != 0)
+    char cert_what[4200], key_what[4200];
+    snprintf(cert_what, sizeof(cert_what), "--cert file '%s'", f->cert);
+    snprintf(key_what, sizeof(key_what), "--key file '%s'", f->key);
+    snprintf(c->source, sizeof(c->source), "%s", f->cert);
+    c->sni = f->sni;
+    if (file_read_all(f->cert, PEM_MAX, "--cert file", &cert, &cert_len) != 0)
         return -1;
-    if (file_read_all(o->key, PEM_MAX, "--key file", &c->key, &c->key_len) != 0) {
+    if (file_read_all(f->key, PEM_MAX, "--key file", &c->key, &c->key_len) != 0) {
         free(cert);
         return -1;
     }
-    if (o->chain && file_read_all(o->chain, PEM_MAX, "--chain file", &chain, &chain_len) != 0) {
+    if (f->chain && file_read_all(f->chain, PEM_MAX, "--chain file", &chain, &chain_len) != 0) {
         free(cert);
         return -1;
     }
@@ -75,8 +131,21 @@ static int creds_from_files(const server_opts *o, cred_set *out)
     c->chain[c->chain_len] = 0;
     free(cert);
     free(chain);
-    out->n = 1;
-    return 0;
+    return check_pair(c, cert_what, key_what, "");
+}
+
+static int creds_from_files(const cred_files *files, size_t n, cred_set *out)
+{
+    if (n > CRED_FILES_MAX) {
+        errorf("at most %d --cert/--key pairs", CRED_FILES_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out->n = i + 1;
+        if (cred_from_files(&files[i], &out->creds[i]) != 0)
+            return -1;
+    }
+    return check_unique(out);
 }
 
 /* ---- the local PKI ----------------------------------------------------------------- */
@@ -306,6 +375,7 @@ static int load_or_issue_scenario(pki_state *st, size_t i, credential *c)
     snprintf(file, sizeof(file), "%s.pem", scenarios[i].name);
     join(path, sizeof(path), st->sdir, file);
     c->sni = scenarios[i].name;
+    snprintf(c->source, sizeof(c->source), "scenarios/%s", file);
     if (file_exists(path)) {
         if (file_read_all(path, PEM_MAX, "scenario certificate", &c->chain, &c->chain_len) != 0)
             return -1;
@@ -316,20 +386,34 @@ static int load_or_issue_scenario(pki_state *st, size_t i, credential *c)
     if (need_leaf_key(st) != 0)
         return -1;
     c->key = dup_text(st->leaf_key.pem, &c->key_len);
-    return c->key ? 0 : -1;
+    if (!c->key)
+        return -1;
+    char cert_what[4200];
+    snprintf(cert_what, sizeof(cert_what), "'%s'", path);
+    return check_pair(c, cert_what, "scenarios/leaf.key",
+                      " (delete the scenarios directory to make new ones)");
 }
 
-static int server_credential(pki_state *st, credential *c)
+/* The server's own certificate for localhost, 127.0.0.1 and ::1 (the leaf, then the
+ * CA) in dir/base.pem with its key in dir/base.key: loaded, or issued when either
+ * file is missing (a PKI directory from before the EC certificate gains it). */
+static int server_credential(pki_state *st, credential *c, const char *base, tfpki_key_type type)
 {
-    char pem_path[4096], key_path[4096];
-    join(pem_path, sizeof(pem_path), st->dir, "server.pem");
-    join(key_path, sizeof(key_path), st->dir, "server.key");
+    char pem_path[4096], key_path[4096], name[64], key_what[4200], cert_what[4200];
+    snprintf(name, sizeof(name), "%s.pem", base);
+    join(pem_path, sizeof(pem_path), st->dir, name);
+    snprintf(name, sizeof(name), "%s.key", base);
+    join(key_path, sizeof(key_path), st->dir, name);
+    snprintf(c->source, sizeof(c->source), "%s.pem", base);
     c->sni = NULL;
     if (file_exists(pem_path) && file_exists(key_path)) {
         if (file_read_all(pem_path, PEM_MAX, "certificate file", &c->chain, &c->chain_len) != 0 ||
             file_read_all(key_path, PEM_MAX, "key file", &c->key, &c->key_len) != 0)
             return -1;
-        return 0;
+        snprintf(cert_what, sizeof(cert_what), "'%s'", pem_path);
+        snprintf(key_what, sizeof(key_what), "the key in '%s'", key_path);
+        return check_pair(c, cert_what, key_what,
+                          " (delete both files to make a new pair from the local CA)");
     }
     static const char *const dns[] = {"localhost"};
     static const char *const ips[] = {"127.0.0.1", "::1"};
@@ -342,16 +426,15 @@ static int server_credential(pki_state *st, credential *c)
                        .not_after = now_s() + 825 * DAY};
     tfpki_key key;
     tfpki_cert leaf;
-    if (tfpki_key_generate(&key, TFPKI_RSA, RSA_BITS) != 0) {
-        errorf("cannot generate the server key");
+    if (tfpki_key_generate(&key, type, RSA_BITS) != 0) {
+        errorf("cannot generate the key for %s", pem_path);
         return -1;
     }
     if (tfpki_cert_issue(&leaf, &spec, &key, &st->ca.cert, &st->ca.key) != 0) {
-        errorf("cannot issue the server certificate");
+        errorf("cannot issue the server certificate %s", pem_path);
         tfpki_key_free(&key);
         return -1;
     }
-    /* server.pem holds the chain: the leaf, then the CA. */
     c->chain = pem_concat(leaf.pem, st->ca.cert.pem, &c->chain_len);
     c->key = dup_text(key.pem, &c->key_len);
     int rc = (c->chain && c->key) ? 0 : -1;
@@ -361,6 +444,8 @@ static int server_credential(pki_state *st, credential *c)
         rc = file_write_atomic(pem_path, c->chain, c->chain_len, 0644);
     tfpki_key_free(&key);
     tfpki_cert_free(&leaf);
+    if (rc == 0)
+        rc = check_pair(c, pem_path, key_path, "");
     return rc;
 }
 
@@ -381,13 +466,17 @@ static int creds_from_local_pki(const char *dir, cred_set *out)
         goto done;
     join(out->ca_path, sizeof(out->ca_path), dir, "ca.pem");
     out->local = 1;
-    if (server_credential(&st, &out->creds[0]) != 0)
-        goto done;
+    /* Both for the default name: the engine serves the EC one to ECDHE_ECDSA suites. */
     out->n = 1;
+    if (server_credential(&st, &out->creds[0], "server", TFPKI_RSA) != 0)
+        goto done;
+    out->n = 2;
+    if (server_credential(&st, &out->creds[1], "server-ec", TFPKI_ECDSA_P256) != 0)
+        goto done;
     for (size_t i = 0; i < N_SCENARIOS; i++) {
-        if (load_or_issue_scenario(&st, i, &out->creds[out->n]) != 0)
-            goto done;
         out->n++;
+        if (load_or_issue_scenario(&st, i, &out->creds[out->n - 1]) != 0)
+            goto done;
     }
     rc = 0;
 done:
@@ -401,10 +490,10 @@ done:
     return rc;
 }
 
-int creds_load(const server_opts *o, cred_set *out)
+int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_set *out)
 {
     memset(out, 0, sizeof(*out));
-    int rc = o->cert ? creds_from_files(o, out) : creds_from_local_pki(o->pki_dir, out);
+    int rc = n ? creds_from_files(files, n, out) : creds_from_local_pki(pki_dir, out);
     if (rc != 0)
         creds_free(out);
     return rc;

@@ -1,15 +1,21 @@
 /* The server's credentials: either the user's own PEM files, or the local test PKI
  * in --pki-dir (created on first start, reused later) with one extra certificate
- * per failure scenario, each selected by its SNI name. */
+ * per failure scenario, each selected by its SNI name. The engine picks among the
+ * credentials for one name by the negotiated suite (RSA or ECDSA). */
 #ifndef TLSFLOW_LOCAL_PKI_H
 #define TLSFLOW_LOCAL_PKI_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/server_cli.h"
+#define CRED_MAX       16 /* the engine's own cap */
+#define CRED_FILES_MAX 8
 
-#define CRED_MAX 8
+/* One --cert FILE with the --key, --chain and --sni that follow it. */
+typedef struct {
+    const char *cert, *key, *chain; /* chain may be NULL */
+    const char *sni;                /* NULL: the default credential */
+} cred_files;
 
 typedef struct {
     const char *sni; /* NULL: the default credential */
@@ -17,6 +23,9 @@ typedef struct {
     size_t chain_len;
     uint8_t *key;
     size_t key_len;
+    char source[4096]; /* where it came from, for the banner ("server-ec.pem") */
+    char kind[16];     /* the key: "RSA 2048", "EC P-256" */
+    int ec;            /* an EC key (ECDHE_ECDSA suites), else RSA */
 } credential;
 
 typedef struct {
@@ -35,9 +44,11 @@ typedef struct {
 
 const scenario *scenario_list(size_t *n);
 
-/* Load --cert/--key/--chain, or create/reuse the local PKI. 0 on success;
- * on failure a message naming the file and the reason has been printed. */
-int creds_load(const server_opts *o, cred_set *out);
+/* The user's --cert/--key pairs (n > 0), or else the local PKI in pki_dir (created on
+ * first start, reused and completed later): an RSA and an ECDSA P-256 server
+ * certificate for localhost, and one RSA certificate per failure scenario. 0 on
+ * success; on failure a message naming the file and the reason has been printed. */
+int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_set *out);
 void creds_free(cred_set *set);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/settings.h>
+#include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
@@ -19,6 +20,8 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -587,5 +590,175 @@ int tfpki_cert_issue(tfpki_cert *out, const tfpki_spec *spec, const tfpki_key *s
     }
     keypair_free(subject);
     keypair_free(issuer);
+    return ret;
+}
+
+/* ---- does a key belong to a certificate? ------------------------------------------ */
+
+/* The first certificate of PEM text, or DER as given, into a fresh DER buffer. */
+static int first_cert_der(const uint8_t *in, size_t len, uint8_t **der, size_t *der_len)
+{
+    int n;
+
+    *der = NULL;
+    if (in == NULL || len == 0 || len > INT32_MAX) {
+        return -1;
+    }
+    *der = malloc(len);
+    if (*der == NULL) {
+        return -1;
+    }
+    if (looks_like_pem(in, len)) {
+        n = wc_CertPemToDer(in, (int)len, *der, (int)len, CERT_TYPE);
+    } else {
+        memcpy(*der, in, len);
+        n = (int)len;
+    }
+    if (n <= 0) {
+        free(*der);
+        *der = NULL;
+        return -1;
+    }
+    *der_len = (size_t)n;
+    return 0;
+}
+
+/* The certificate's SubjectPublicKeyInfo (or RSAPublicKey) and its key algorithm. */
+static int cert_public_key(const uint8_t *der, size_t len, uint8_t *out, word32 *out_len,
+                           int *is_ec)
+{
+    DecodedCert *dc = malloc(sizeof(*dc));
+    int ret = -1;
+
+    if (dc == NULL) {
+        return -1;
+    }
+    wc_InitDecodedCert(dc, der, (word32)len, NULL);
+    if (wc_ParseCert(dc, CERT_TYPE, NO_VERIFY, NULL) == 0 &&
+        (dc->keyOID == RSAk || dc->keyOID == ECDSAk) &&
+        wc_GetPubKeyDerFromCert(dc, out, out_len) == 0) {
+        *is_ec = dc->keyOID == ECDSAk;
+        ret = 0;
+    }
+    wc_FreeDecodedCert(dc);
+    free(dc);
+    return ret;
+}
+
+static const char *curve_label(int curve_id)
+{
+    switch (curve_id) {
+    case ECC_SECP256R1:
+        return "P-256";
+    case ECC_SECP384R1:
+        return "P-384";
+    case ECC_SECP521R1:
+        return "P-521";
+    default:
+        return "curve";
+    }
+}
+
+/* RSA: the private key's modulus and exponent against the certificate's. */
+static tfpki_pair_result rsa_pair(const uint8_t *kder, size_t klen, const uint8_t *spki,
+                                  word32 spki_len, int cert_is_ec, tfpki_key_desc *desc)
+{
+    RsaKey priv, pub;
+    uint8_t n1[1024], e1[16], n2[1024], e2[16];
+    word32 n1_len = sizeof(n1), e1_len = sizeof(e1), n2_len = sizeof(n2), e2_len = sizeof(e2);
+    word32 idx = 0;
+    tfpki_pair_result ret = TFPKI_PAIR_MISMATCH;
+
+    if (wc_InitRsaKey(&priv, NULL) != 0) {
+        return TFPKI_PAIR_BAD_KEY;
+    }
+    if (wc_RsaPrivateKeyDecode(kder, &idx, &priv, (word32)klen) != 0 ||
+        wc_RsaFlattenPublicKey(&priv, e1, &e1_len, n1, &n1_len) != 0) {
+        wc_FreeRsaKey(&priv);
+        return TFPKI_PAIR_BAD_KEY;
+    }
+    desc->is_ec = 0;
+    desc->bits = wc_RsaEncryptSize(&priv) * 8;
+    snprintf(desc->name, sizeof(desc->name), "RSA %d", desc->bits);
+    wc_FreeRsaKey(&priv);
+    if (cert_is_ec || wc_InitRsaKey(&pub, NULL) != 0) {
+        return ret;
+    }
+    idx = 0;
+    if (wc_RsaPublicKeyDecode(spki, &idx, &pub, spki_len) == 0 &&
+        wc_RsaFlattenPublicKey(&pub, e2, &e2_len, n2, &n2_len) == 0 && n1_len == n2_len &&
+        e1_len == e2_len && memcmp(n1, n2, n1_len) == 0 && memcmp(e1, e2, e1_len) == 0) {
+        ret = TFPKI_PAIR_OK;
+    }
+    wc_FreeRsaKey(&pub);
+    return ret;
+}
+
+/* EC: the curve and the public point of the private key against the certificate's. */
+static tfpki_pair_result ec_pair(const uint8_t *kder, size_t klen, const uint8_t *spki,
+                                 word32 spki_len, int cert_is_ec, tfpki_key_desc *desc)
+{
+    ecc_key priv, pub;
+    uint8_t p1[160], p2[160];
+    word32 p1_len = sizeof(p1), p2_len = sizeof(p2);
+    word32 idx = 0;
+    tfpki_pair_result ret = TFPKI_PAIR_MISMATCH;
+
+    if (wc_ecc_init(&priv) != 0) {
+        return TFPKI_PAIR_BAD_KEY;
+    }
+    if (wc_EccPrivateKeyDecode(kder, &idx, &priv, (word32)klen) != 0 || priv.dp == NULL ||
+        (priv.type == ECC_PRIVATEKEY_ONLY && wc_ecc_make_pub(&priv, NULL) != 0) ||
+        wc_ecc_export_x963(&priv, p1, &p1_len) != 0) {
+        wc_ecc_free(&priv);
+        return TFPKI_PAIR_BAD_KEY;
+    }
+    desc->is_ec = 1;
+    desc->bits = priv.dp->size * 8;
+    snprintf(desc->name, sizeof(desc->name), "EC %s", curve_label(priv.dp->id));
+    idx = 0;
+    if (cert_is_ec && wc_ecc_init(&pub) == 0) {
+        if (wc_EccPublicKeyDecode(spki, &idx, &pub, spki_len) == 0 && pub.dp != NULL &&
+            pub.dp->id == priv.dp->id && wc_ecc_export_x963(&pub, p2, &p2_len) == 0 &&
+            p1_len == p2_len && memcmp(p1, p2, p1_len) == 0) {
+            ret = TFPKI_PAIR_OK;
+        }
+        wc_ecc_free(&pub);
+    }
+    wc_ecc_free(&priv);
+    return ret;
+}
+
+tfpki_pair_result tfpki_check_pair(const uint8_t *cert, size_t cert_len, const uint8_t *key,
+                                   size_t key_len, tfpki_key_desc *desc)
+{
+    uint8_t *cder = NULL, *tmp = NULL;
+    uint8_t spki[2048];
+    word32 spki_len = sizeof(spki);
+    size_t cder_len = 0, off = 0, kder_len = 0;
+    int cert_is_ec = 0;
+    tfpki_pair_result ret;
+
+    memset(desc, 0, sizeof(*desc));
+    if (first_cert_der(cert, cert_len, &cder, &cder_len) != 0 ||
+        cert_public_key(cder, cder_len, spki, &spki_len, &cert_is_ec) != 0) {
+        free(cder);
+        return TFPKI_PAIR_BAD_CERT;
+    }
+    free(cder);
+    if (key == NULL || key_len == 0 || key_len > 4 * PKI_KEY_DER_MAX ||
+        (tmp = malloc(4 * PKI_KEY_DER_MAX)) == NULL ||
+        key_input_to_der(key, key_len, tmp, 4 * PKI_KEY_DER_MAX, &off, &kder_len) != 0) {
+        ret = TFPKI_PAIR_BAD_KEY;
+    } else {
+        ret = rsa_pair(tmp + off, kder_len, spki, spki_len, cert_is_ec, desc);
+        if (ret == TFPKI_PAIR_BAD_KEY) {
+            ret = ec_pair(tmp + off, kder_len, spki, spki_len, cert_is_ec, desc);
+        }
+    }
+    if (tmp != NULL) {
+        memset(tmp, 0, 4 * PKI_KEY_DER_MAX); /* held private key material */
+        free(tmp);
+    }
     return ret;
 }

@@ -45,6 +45,26 @@ int tfpki_key_load(tfpki_key *out, const uint8_t *buf, size_t len);
 int tfpki_cert_issue(tfpki_cert *out, const tfpki_spec *spec, const tfpki_key *subject_key,
                      const tfpki_cert *issuer_cert, const tfpki_key *issuer_key);
 void tfpki_key_free(tfpki_key *key);
+
+/* Whether a private key belongs to a certificate. */
+typedef enum {
+    TFPKI_PAIR_OK = 0,
+    TFPKI_PAIR_BAD_CERT = -1, /* no RSA or EC certificate could be read */
+    TFPKI_PAIR_BAD_KEY = -2,  /* not an RSA or EC private key */
+    TFPKI_PAIR_MISMATCH = -3, /* a key, but not the one the certificate names */
+} tfpki_pair_result;
+
+typedef struct {
+    int is_ec;     /* 0: RSA */
+    int bits;      /* RSA modulus bits, or EC field bits */
+    char name[16]; /* "RSA 2048", "EC P-256" */
+} tfpki_key_desc;
+
+/* Check that key (PEM or DER: PKCS#1, SEC1 or unencrypted PKCS#8; RSA or EC on any
+ * curve wolfCrypt knows) is the private half of the first certificate in cert (PEM or
+ * DER). desc describes the key whenever it could be read. */
+tfpki_pair_result tfpki_check_pair(const uint8_t *cert, size_t cert_len, const uint8_t *key,
+                                   size_t key_len, tfpki_key_desc *desc);
 void tfpki_cert_free(tfpki_cert *cert);
 
 #endif

@@ -30,7 +30,7 @@ bad_server = [
     (["--cert", "/nonexistent/cert.pem"], "--cert and --key go together"),
     (["--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"],
      "cannot read --cert file '/nonexistent/c.pem'"),
-    (["--cert", garbage, "--key", garbage], "refused"),
+    (["--cert", garbage, "--key", garbage], "holds no RSA or EC certificate that can be read"),
     (["--chain", garbage], "--chain needs --cert"),
     (["--log", "/nonexistent/dir/log.json"], "cannot open --log file"),
     (["--keylog", "/nonexistent/dir/keys"], "cannot open key log file"),

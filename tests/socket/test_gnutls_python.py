@@ -39,8 +39,16 @@ with Server() as s:
     ctx.set_ciphers("ECDHE+AESGCM")
     status, _, body, cipher = https_get(s.port, "/json", ctx=ctx)
     d = json.loads(body)
-    check(cipher[0].startswith("ECDHE-RSA-") and d["connection"]["key_exchange"] == "ECDHE",
-          "ECDHE-only python context gets ECDHE_RSA", cipher)
+    # ECDHE_ECDSA comes first among the ECDHE suites, served by the EC P-256 leaf.
+    check(cipher[0].startswith("ECDHE-ECDSA-") and d["connection"]["key_exchange"] == "ECDHE"
+          and d["connection"]["certificate"]["key_type"] == "EC",
+          "ECDHE-only python context gets ECDHE_ECDSA with the EC leaf", cipher)
+    ctx_rsa = rsa_context()
+    ctx_rsa.set_ciphers("ECDHE+aRSA+AESGCM")
+    status, _, body, cipher = https_get(s.port, "/json", ctx=ctx_rsa)
+    check(cipher[0].startswith("ECDHE-RSA-") and
+          json.loads(body)["connection"]["certificate"]["key_type"] == "RSA",
+          "ECDHE_RSA-only python context gets ECDHE_RSA with the RSA leaf", cipher)
     check(d["flow"][2]["title"] == "Key share sent by the client" and
           d["connection"]["ecdhe"]["client_public_bytes"] > 0, "/json: ECDHE flow steps",
           d["flow"][2])
