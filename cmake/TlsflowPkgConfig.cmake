@@ -1,0 +1,27 @@
+# Runs at install time (from cmake/TlsflowInstall.cmake): writes tlsflow.pc for the
+# prefix of this install and installs it into <libdir>/pkgconfig. Inputs: TF_PC_IN,
+# TF_PC_OUT, TF_LIBDIR, TF_INCLUDEDIR, TF_VERSION, TF_REQUIRES_PRIVATE, TF_LIBS_PRIVATE,
+# and CMAKE_INSTALL_PREFIX as cmake --install sets it.
+set(prefix "${CMAKE_INSTALL_PREFIX}")
+foreach(kind LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${TF_${kind}}")
+    set(TF_PC_${kind} "${TF_${kind}}")
+  else()
+    set(TF_PC_${kind} "\${prefix}/${TF_${kind}}")
+  endif()
+endforeach()
+if(IS_ABSOLUTE "${TF_LIBDIR}")
+  set(_tf_pc_dest "${TF_LIBDIR}/pkgconfig")
+else()
+  set(_tf_pc_dest "${prefix}/${TF_LIBDIR}/pkgconfig")
+endif()
+set(TF_PC_REQUIRES_PRIVATE_LINE "")
+if(TF_REQUIRES_PRIVATE)
+  set(TF_PC_REQUIRES_PRIVATE_LINE "Requires.private: ${TF_REQUIRES_PRIVATE}")
+endif()
+set(TF_PC_LIBS_PRIVATE_LINE "")
+if(TF_LIBS_PRIVATE)
+  set(TF_PC_LIBS_PRIVATE_LINE "Libs.private: ${TF_LIBS_PRIVATE}")
+endif()
+configure_file("${TF_PC_IN}" "${TF_PC_OUT}" @ONLY)
+file(INSTALL DESTINATION "${_tf_pc_dest}" TYPE FILE FILES "${TF_PC_OUT}")
