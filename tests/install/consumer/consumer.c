@@ -99,8 +99,10 @@ static int step(side *self, side *peer)
         return 0;
     case TLSFLOW_NEED_INPUT:
         return 0;
+    default: /* an event this program does not use (none is expected here) */
+        fprintf(stderr, "consumer: %s: unexpected event\n", self->name);
+        return 0;
     }
-    return 0;
 }
 
 /* Runs both sides until neither can move; bounded. */
