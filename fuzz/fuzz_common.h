@@ -112,4 +112,7 @@ size_t tff_chunk_from_bits(unsigned bits);
  * included) or 0 if p[0..len) does not start with a complete record. */
 size_t tff_record_len(const uint8_t *p, size_t len);
 
+/* Perform the pending private-key operation with the configuration's key, now. */
+void tff_key_op_now(tlsflow_conn *c);
+
 #endif

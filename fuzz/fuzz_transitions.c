@@ -349,6 +349,10 @@ static int service(world *wd, int idx)
             transmit(wd, idx);
             moved = 1;
             break;
+        case TLSFLOW_KEY_OPERATION:
+            tff_key_op_now(me->c);
+            moved = 1;
+            break;
         case TLSFLOW_NEED_INPUT: {
             tlsflow_conn_release_buffers(me->c); /* where the configuration allows it */
             size_t room, avail = me->wire.len - me->wire.off;

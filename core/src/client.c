@@ -8,6 +8,7 @@
 #include "hello_info.h"
 #include "keys.h"
 #include "msg.h"
+#include "peer_cert.h"
 
 static int fill_client_hello(tf_writer *w, void *arg)
 {
@@ -178,8 +179,10 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
               "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key",
               cert.n_certs, ci->subject, ci->issuer, ci->key_type, ci->key_bits);
-    if (err)
-        return tf_fail(c, err, why);
+    tf_peer_chain_set(c, ders, lens, cert.n_certs);
+    if (tf_peer_verdict(c, err, why))
+        return c->error;
+    tf_peer_chain_keep(c);
     c->hs->peer_key_type = leaf.key_type;
     if (c->hs->peer_key_type != c->hs->suite->auth)
         return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED, "%s needs an %s certificate, got %s",

@@ -22,6 +22,7 @@ tlsflow_config *tlsflow_config_new(tlsflow_role role)
     for (size_t i = 0; i < tf_sig_scheme_count() && i < TF_MAX_SIG_SCHEMES; i++)
         cfg->sig_schemes[cfg->n_sig_schemes++] = tf_sig_scheme_at(i)->id;
     cfg->max_handshake = TLSFLOW_DEFAULT_MAX_HANDSHAKE;
+    cfg->peer_chain_cap = role == TLSFLOW_CLIENT ? TF_PEER_CHAIN_CAP : 0;
     cfg->offer_ems = 1;
     cfg->random = tf_default_random;
     cfg->time = tf_default_time;
@@ -132,8 +133,30 @@ static tf_private_key *load_key(const uint8_t *buf, size_t len)
     return k;
 }
 
-int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
-                                  const uint8_t *key, size_t key_len, const char *sni_name)
+/* The key's type, curve and size: from the key itself, which must belong to the leaf, or
+ * for a key the caller keeps (external) from the leaf's public key. */
+static int credential_key(tf_credential *cr, const uint8_t *key, size_t key_len, int external)
+{
+    if (external) {
+        uint8_t spki[TF_MAX_SPKI];
+        size_t spki_len = 0;
+        if (tf_x509_public_key(cr->der[0], cr->der_len[0], spki, sizeof(spki), &spki_len))
+            return -1;
+        cr->key_type = tf_public_key_info(spki, spki_len, &cr->key_group, &cr->key_bits);
+        return cr->key_type == TF_KEY_NONE || (cr->key_type == TF_KEY_EC && !cr->key_group);
+    }
+    cr->key = load_key(key, key_len);
+    if (!cr->key || !tf_private_key_matches(cr->key, cr->der[0], cr->der_len[0]))
+        return -1;
+    cr->key_type = tf_private_key_type(cr->key);
+    cr->key_group = tf_private_key_group(cr->key);
+    cr->key_bits = tf_private_key_bits(cr->key);
+    return 0;
+}
+
+static int add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
+                          const uint8_t *key, size_t key_len, int external, void *key_handle,
+                          const char *sni_name)
 {
     if (!cfg || cfg->role != TLSFLOW_SERVER || cfg->n_creds == TF_MAX_CREDENTIALS)
         return TLSFLOW_E_USAGE;
@@ -143,19 +166,42 @@ int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, siz
         return TLSFLOW_E_CONFIG;
     for (size_t i = 0; i < cr.n_certs; i++)
         cr.chain_bytes += cr.der_len[i];
-    cr.key = load_key(key, key_len);
-    if (cr.key) {
-        cr.key_type = tf_private_key_type(cr.key);
-        cr.key_group = tf_private_key_group(cr.key);
-    }
-    if (!cr.key || !tf_private_key_matches(cr.key, cr.der[0], cr.der_len[0]) ||
+    if (credential_key(&cr, key, key_len, external) ||
         tf_x509_summary(cr.der[0], cr.der_len[0], &cr.info) ||
         (sni_name && !(cr.sni_name = dup_string(sni_name)))) {
         credential_free(&cr);
         return TLSFLOW_E_CONFIG;
     }
+    cr.key_handle = key_handle;
     cfg->creds[cfg->n_creds++] = cr;
     return TLSFLOW_OK;
+}
+
+int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
+                                  const uint8_t *key, size_t key_len, const char *sni_name)
+{
+    return add_credential(cfg, chain, chain_len, key, key_len, 0, NULL, sni_name);
+}
+
+int tlsflow_config_add_credential_key_handle(tlsflow_config *cfg, const uint8_t *chain,
+                                             size_t chain_len, void *key_handle,
+                                             const char *sni_name)
+{
+    return add_credential(cfg, chain, chain_len, NULL, 0, 1, key_handle, sni_name);
+}
+
+void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload)
+{
+    if (cfg)
+        cfg->key_offload = offload != 0;
+}
+
+void tlsflow_config_set_verify(tlsflow_config *cfg, tlsflow_verify_fn fn, void *ctx)
+{
+    if (!cfg)
+        return;
+    cfg->verify = fn;
+    cfg->verify_ctx = ctx;
 }
 
 int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len)
@@ -182,7 +228,7 @@ int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, 
 
 int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name)
 {
-    if (!cfg || !name || !name[0] || strlen(name) > TF_MAX_NAME)
+    if (!cfg || cfg->role != TLSFLOW_CLIENT || !name || !name[0] || strlen(name) > TF_MAX_NAME)
         return TLSFLOW_E_USAGE;
     /* What SNI may carry (and a server accepts): printable ASCII, no spaces; an
      * internationalised name goes as its A-label (xn--). */
@@ -258,13 +304,15 @@ int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes)
 
 void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release)
 {
+    if (!cfg)
+        return;
     cfg->release_idle = release != 0;
 }
 
 int tlsflow_config_set_workspace_allocator(tlsflow_config *cfg, tlsflow_workspace_get_fn get,
                                            tlsflow_workspace_put_fn put, void *ctx)
 {
-    if ((get == NULL) != (put == NULL))
+    if (!cfg || (get == NULL) != (put == NULL))
         return TLSFLOW_E_USAGE;
     cfg->ws_get = get;
     cfg->ws_put = put;
@@ -274,29 +322,39 @@ int tlsflow_config_set_workspace_allocator(tlsflow_config *cfg, tlsflow_workspac
 
 void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer)
 {
+    if (!cfg)
+        return;
     cfg->offer_ems = offer != 0;
 }
 
 void tlsflow_config_set_random(tlsflow_config *cfg, tlsflow_random_fn fn, void *ctx)
 {
+    if (!cfg)
+        return;
     cfg->random = fn ? fn : tf_default_random;
     cfg->random_ctx = ctx;
 }
 
 void tlsflow_config_set_time(tlsflow_config *cfg, tlsflow_time_fn fn, void *ctx)
 {
+    if (!cfg)
+        return;
     cfg->time = fn ? fn : tf_default_time;
     cfg->time_ctx = ctx;
 }
 
 void tlsflow_config_set_trace(tlsflow_config *cfg, tlsflow_trace_fn fn, void *ctx)
 {
+    if (!cfg)
+        return;
     cfg->trace = fn;
     cfg->trace_ctx = ctx;
 }
 
 void tlsflow_config_set_keylog(tlsflow_config *cfg, tlsflow_keylog_fn fn, void *ctx)
 {
+    if (!cfg)
+        return;
     cfg->keylog = fn;
     cfg->keylog_ctx = ctx;
 }

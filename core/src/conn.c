@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "keyop.h"
 #include "keys.h"
 #include "record.h"
 
@@ -26,7 +27,7 @@ static size_t hs_out_capacity(const tlsflow_config *cfg)
 static size_t workspace_size(const tlsflow_config *cfg)
 {
     return ALIGN16(sizeof(tf_handshake)) + ALIGN16(TF_IN_CAP) + ALIGN16(TF_OUT_CAP) +
-           ALIGN16(cfg->max_handshake + 4) + hs_out_capacity(cfg);
+           ALIGN16(cfg->max_handshake + 4) + hs_out_capacity(cfg) + ALIGN16(cfg->peer_chain_cap);
 }
 
 size_t tlsflow_conn_size(const tlsflow_config *cfg)
@@ -51,6 +52,8 @@ static void attach_workspace(tlsflow_conn *c, void *ws)
     p += ALIGN16(c->hs_in_cap);
     c->hs_out = p;
     c->hs_out_cap = hs_out_capacity(c->cfg);
+    p += c->hs_out_cap;
+    c->peer_chain = p;
 }
 
 static int config_ready(const tlsflow_config *cfg)
@@ -156,6 +159,7 @@ static void wipe_workspace(tlsflow_conn *c)
     tf_wipe(c->out, c->out_hw);
     tf_wipe(c->hs_in, c->hs_in_hw);
     tf_wipe(c->hs_out, c->hs_out_hw);
+    tf_wipe(c->peer_chain, c->cfg->peer_chain_cap); /* written only when a chain came */
     c->in_hw = c->out_hw = c->hs_in_hw = c->hs_out_hw = 0;
 }
 
@@ -177,7 +181,7 @@ void tlsflow_conn_free(tlsflow_conn *c)
 
 int tlsflow_conn_release_buffers(tlsflow_conn *c)
 {
-    int idle = c->owns_workspace && c->workspace && c->established && !c->error &&
+    int idle = c && c->owns_workspace && c->workspace && c->established && !c->error &&
                !c->close_queued && c->in_len == c->in_off && !c->app_len && !c->out_len &&
                !c->hs_out_len && c->ccs_at == SIZE_MAX && c->pending_alert < 0 && !c->hs_in_len;
     if (!idle)
@@ -186,7 +190,7 @@ int tlsflow_conn_release_buffers(tlsflow_conn *c)
     workspace_put(c->cfg, c->workspace);
     c->workspace = NULL;
     c->hs = NULL;
-    c->in = c->out = c->hs_in = c->hs_out = NULL;
+    c->in = c->out = c->hs_in = c->hs_out = c->peer_chain = NULL;
     c->in_len = c->in_off = c->out_off = c->hs_out_off = 0;
     c->app = NULL;
     return 1;
@@ -222,78 +226,161 @@ int tf_random_cb(void *conn, uint8_t *out, size_t len)
     return tf_random(conn, out, len);
 }
 
-/* ---- the event loop's one call ------------------------------------------------------------- */
+/* ---- the event loop's calls ------------------------------------------------------------------ */
 
-tlsflow_event tlsflow_poll(tlsflow_conn *c)
+/* Take in every buffered record that can be taken now. Output never holds input back:
+ * what a record asks us to send is a flag (one alert slot), not room in the output.
+ * Input stops at decrypted data the caller has not consumed, a key operation the
+ * caller owes, an error, or a close. */
+static void take_input(tlsflow_conn *c)
+{
+    for (;;) {
+        tf_record_flush(c);
+        if (c->error || c->app_len || c->close_queued || tf_key_op_waiting(c))
+            return;
+        if (c->rest_len) {
+            const uint8_t *p = c->rest;
+            size_t n = c->rest_len;
+            c->rest = NULL;
+            c->rest_len = 0;
+            tf_handshake_bytes(c, p, n);
+            continue;
+        }
+        if (tf_record_process(c) <= 0)
+            break;
+    }
+    if (c->in_eof && !c->error)
+        tf_fail(c, TLSFLOW_E_UNEXPECTED_EOF,
+                c->in_len > c->in_off ? "the peer closed the transport inside a record"
+                                      : "the peer closed the transport without close_notify");
+    tf_record_flush(c);
+}
+
+/* Everything poll and ready do before they report: 0, or -1 when there is no workspace
+ * to work in (released and idle, or none to be had). */
+static int advance(tlsflow_conn *c)
 {
     if (!c->workspace && !c->in_eof && !c->error)
-        return TLSFLOW_NEED_INPUT; /* released while idle: nothing happened since */
+        return -1; /* released while idle: nothing happened since */
     if (need_workspace(c))
-        return TLSFLOW_CLOSED;
+        return -1;
     if (!c->started) {
         c->started = 1;
         tf_handshake_advance(c);
     }
-    for (;;) {
-        tf_record_flush(c);
-        if (c->out_len)
-            return TLSFLOW_OUTPUT_READY;
-        if (c->error)
-            return TLSFLOW_CLOSED;
-        if (c->established && !c->done_reported) {
-            c->done_reported = 1;
-            return TLSFLOW_HANDSHAKE_DONE;
-        }
-        if (c->app_len)
-            return TLSFLOW_APP_DATA;
-        if (c->close_queued && c->pending_alert < 0)
-            return TLSFLOW_CLOSED;
-        int r = tf_record_process(c);
-        if (r > 0 || c->error)
-            continue;
-        if (c->in_eof) {
-            tf_fail(c, TLSFLOW_E_UNEXPECTED_EOF,
-                    c->in_len > c->in_off ? "the peer closed the transport inside a record"
-                                          : "the peer closed the transport without close_notify");
-            return TLSFLOW_CLOSED;
-        }
-        return TLSFLOW_NEED_INPUT;
-    }
+    take_input(c);
+    return 0;
 }
 
-/* ---- buffers ----------------------------------------------------------------------------------
- */
-
-uint8_t *tlsflow_in_buf(tlsflow_conn *c, size_t *room)
+static int closed(const tlsflow_conn *c)
 {
-    static uint8_t nothing[1]; /* room 0: nothing is ever written here */
-    *room = 0;
-    /* Input that must wait does not take a released connection's buffers back. */
-    if (!c->workspace && (c->in_eof || c->error))
-        return nothing;
-    if (need_workspace(c))
-        return NULL;
+    return !c->out_len && (c->error || (c->close_queued && c->pending_alert < 0));
+}
+
+tlsflow_event tlsflow_poll(tlsflow_conn *c)
+{
+    if (!c)
+        return TLSFLOW_CLOSED;
+    if (advance(c))
+        return c->workspace || c->error || c->in_eof ? TLSFLOW_CLOSED : TLSFLOW_NEED_INPUT;
+    if (c->out_len)
+        return TLSFLOW_OUTPUT_READY;
+    if (c->error)
+        return TLSFLOW_CLOSED;
+    if (c->established && !c->done_reported) {
+        c->done_reported = 1;
+        return TLSFLOW_HANDSHAKE_DONE;
+    }
+    if (c->app_len)
+        return TLSFLOW_APP_DATA;
+    if (tf_key_op_waiting(c))
+        return TLSFLOW_KEY_OPERATION;
+    if (closed(c))
+        return TLSFLOW_CLOSED;
+    return TLSFLOW_NEED_INPUT;
+}
+
+/* Room tlsflow_in_buf would offer (sliding unparsed bytes to the front first). */
+static size_t in_room(tlsflow_conn *c);
+
+#define TF_MIN_APP_RECORD 4096 /* smallest record app_write cuts while output waits */
+
+static int can_app_write(const tlsflow_conn *c)
+{
+    return c->established && !c->error && !c->close_queued && !c->hs_out_len &&
+           c->ccs_at == SIZE_MAX && c->pending_alert < 0 && c->wr.active;
+}
+
+unsigned tlsflow_ready(tlsflow_conn *c)
+{
+    if (!c)
+        return TLSFLOW_READY_CLOSED;
+    if (advance(c)) {
+        if (!c->workspace && !c->error && !c->in_eof)
+            return TLSFLOW_READY_RECV | TLSFLOW_READY_APP_WRITE | TLSFLOW_READY_ESTABLISHED;
+        return TLSFLOW_READY_CLOSED;
+    }
+    unsigned r = 0;
+    if (c->out_len)
+        r |= TLSFLOW_READY_SEND;
+    if (closed(c))
+        return r | TLSFLOW_READY_CLOSED;
+    if (!c->in_eof && !c->close_queued && in_room(c))
+        r |= TLSFLOW_READY_RECV;
+    if (c->app_len)
+        r |= TLSFLOW_READY_APP_READ;
+    if (can_app_write(c) && (c->out_len ? tf_record_room(c) >= TF_MIN_APP_RECORD : 1))
+        r |= TLSFLOW_READY_APP_WRITE;
+    if (tf_key_op_waiting(c))
+        r |= TLSFLOW_READY_KEY_OP;
+    if (c->established && !c->error)
+        r |= TLSFLOW_READY_ESTABLISHED;
+    return r;
+}
+
+/* ---- buffers ---------------------------------------------------------------------------------- */
+
+static size_t in_room(tlsflow_conn *c)
+{
     /* Slide unparsed bytes to the front once no plaintext view points into them. The
      * front is where a record's protected payload lands 16-byte aligned: wolfCrypt's
      * portable AES-GCM and ChaCha20 run word-wise only on aligned buffers. */
     size_t front = tf_record_align_pad(&c->rd);
-    if (c->in_off != front && !c->app_len && (c->in_off > front || c->in_off == c->in_len)) {
+    if (c->in_off != front && !c->app_len && !c->rest_len &&
+        (c->in_off > front || c->in_off == c->in_len)) {
         size_t keep = c->in_len - c->in_off;
         memmove(c->in + front, c->in + c->in_off, keep);
         c->in_off = front;
         c->in_len = front + keep;
     }
-    *room = (c->in_eof || c->error) ? 0 : TF_IN_CAP - c->in_len;
+    return (c->in_eof || c->error) ? 0 : TF_IN_CAP - c->in_len;
+}
+
+uint8_t *tlsflow_in_buf(tlsflow_conn *c, size_t *room)
+{
+    static uint8_t nothing[1]; /* room 0: nothing is ever written here */
+    if (room)
+        *room = 0;
+    if (!c || !room)
+        return NULL;
+    /* Input that must wait does not take a released connection's buffers back. */
+    if (!c->workspace && (c->in_eof || c->error))
+        return nothing;
+    if (need_workspace(c))
+        return NULL;
+    *room = in_room(c);
     return c->in + c->in_len;
 }
 
 void tlsflow_in_ack(tlsflow_conn *c, size_t n)
 {
+    if (!c)
+        return;
     if (n == 0) {
         c->in_eof = 1;
         return;
     }
-    if (!c->workspace || n > TF_IN_CAP - c->in_len) {
+    if (!c->workspace || c->in_eof || n > TF_IN_CAP - c->in_len) {
         tf_fail(c, TLSFLOW_E_USAGE, "tlsflow_in_ack: more bytes than tlsflow_in_buf offered");
         return;
     }
@@ -303,14 +390,19 @@ void tlsflow_in_ack(tlsflow_conn *c, size_t n)
 
 const uint8_t *tlsflow_out_buf(tlsflow_conn *c, size_t *len)
 {
-    *len = c->out_len;
-    return c->out ? c->out + c->out_off : NULL;
+    if (len)
+        *len = c ? c->out_len : 0;
+    return c && c->out ? c->out + c->out_off : NULL;
 }
 
 void tlsflow_out_ack(tlsflow_conn *c, size_t n)
 {
-    if (n > c->out_len)
-        n = c->out_len;
+    if (!c)
+        return;
+    if (n > c->out_len) {
+        tf_fail(c, TLSFLOW_E_USAGE, "tlsflow_out_ack: more bytes than tlsflow_out_buf offered");
+        return;
+    }
     c->out_off += n;
     c->out_len -= n;
     if (c->out_len == 0)
@@ -319,28 +411,36 @@ void tlsflow_out_ack(tlsflow_conn *c, size_t n)
 
 const uint8_t *tlsflow_app_peek(tlsflow_conn *c, size_t *len)
 {
-    *len = c->app_len;
-    return c->app;
+    if (len)
+        *len = c ? c->app_len : 0;
+    return c ? c->app : NULL;
 }
 
 void tlsflow_app_consume(tlsflow_conn *c, size_t n)
 {
-    if (n > c->app_len)
-        n = c->app_len;
+    if (!c)
+        return;
+    if (n > c->app_len) {
+        tf_fail(c, TLSFLOW_E_USAGE, "tlsflow_app_consume: more bytes than tlsflow_app_peek showed");
+        return;
+    }
     c->app += n;
     c->app_len -= n;
 }
 
 size_t tlsflow_app_write(tlsflow_conn *c, const void *data, size_t len)
 {
-    if (len == 0 || !c->established || need_workspace(c))
+    if (!c || len == 0 || !data || !c->established || need_workspace(c))
         return 0;
-    if (!c->established || c->error || c->close_queued || c->hs_out_len || c->ccs_at != SIZE_MAX ||
-        c->pending_alert >= 0 || !c->wr.active || len == 0)
+    tf_record_flush(c); /* queued handshake or alert bytes go first */
+    if (!can_app_write(c))
         return 0;
     size_t n = tf_record_room(c);
     if (n > len)
         n = len;
+    /* Wait for the output to drain rather than cut the data into slivers. */
+    if (c->out_len && n < (len < TF_MIN_APP_RECORD ? len : TF_MIN_APP_RECORD))
+        return 0;
     if (n == 0 || tf_record_write(c, TF_CT_APPDATA, data, n))
         return 0;
     c->info.records_out++;
@@ -350,7 +450,7 @@ size_t tlsflow_app_write(tlsflow_conn *c, const void *data, size_t len)
 
 void tlsflow_close(tlsflow_conn *c)
 {
-    if (c->close_queued || c->error || need_workspace(c))
+    if (!c || c->close_queued || c->error || need_workspace(c))
         return;
     c->close_queued = 1;
     c->pending_alert = TLSFLOW_ALERT_CLOSE_NOTIFY;
@@ -364,11 +464,13 @@ void tlsflow_close(tlsflow_conn *c)
 
 int tlsflow_last_error(const tlsflow_conn *c)
 {
-    return c->error;
+    return c ? c->error : TLSFLOW_E_USAGE;
 }
 
 const char *tlsflow_last_error_text(const tlsflow_conn *c)
 {
+    if (!c)
+        return "no connection (NULL)";
     if (!c->error && c->close_received)
         return "closed cleanly by the peer (close_notify)";
     if (!c->error && c->close_queued)
@@ -378,25 +480,28 @@ const char *tlsflow_last_error_text(const tlsflow_conn *c)
 
 int tlsflow_peer_alert(const tlsflow_conn *c)
 {
-    return c->peer_alert;
+    return c ? c->peer_alert : -1;
 }
 
 int tlsflow_sent_alert(const tlsflow_conn *c)
 {
-    return c->sent_alert;
+    return c ? c->sent_alert : -1;
 }
 
 const tlsflow_info *tlsflow_get_info(const tlsflow_conn *c)
 {
-    return &c->info;
+    static const tlsflow_info none;
+    return c ? &c->info : &none;
 }
 
 size_t tlsflow_conn_memory(const tlsflow_conn *c)
 {
+    if (!c)
+        return 0;
     return c->mem_size + (c->owns_workspace && c->workspace ? workspace_size(c->cfg) : 0);
 }
 
 tlsflow_role tlsflow_conn_role(const tlsflow_conn *c)
 {
-    return c->role;
+    return c ? c->role : (tlsflow_role)0;
 }

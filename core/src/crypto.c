@@ -149,6 +149,11 @@ static size_t digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t ou
     return wc_Hash(wc_hash_type(alg), msg, (word32)len, out, (word32)n) == 0 ? n : 0;
 }
 
+size_t tf_hash_digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t out[TF_MAX_HASH])
+{
+    return digest(alg, msg, len, out);
+}
+
 int tf_prf(tf_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
            const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
@@ -255,6 +260,11 @@ int tf_drbg_generate(tf_drbg *d, uint8_t *out, size_t len)
 {
     WC_RNG *rng = drbg_rng(d);
     return rng && wc_RNG_GenerateBlock(rng, out, (word32)len) == 0 ? 0 : -1;
+}
+
+int tf_drbg_random(void *drbg, uint8_t *out, size_t len)
+{
+    return tf_drbg_generate(drbg, out, len);
 }
 
 void tf_drbg_free(tf_drbg *d)
@@ -550,28 +560,44 @@ static uint8_t ct_eq_mask(uint32_t a, uint32_t b)
     return (uint8_t)(((x | (0u - x)) >> 31) - 1);
 }
 
-int tf_rsa_decrypt_premaster(const tf_private_key *k, const uint8_t *in, size_t in_len,
-                             uint16_t version, uint8_t out[48], tf_drbg *blind)
+int tf_rsa_decrypt_raw(const tf_private_key *k, const uint8_t *in, size_t in_len, uint8_t *out,
+                       size_t cap, size_t *out_len, tf_drbg *blind)
 {
     RsaKey key;
     WC_RNG *rng = drbg_rng(blind);
-    uint8_t dec[1024];
 
-    memset(dec, 0, sizeof(dec));
-    if (!rng || rsa_decode_private(k->der, k->der_len, &key) != 0)
+    if (!rng || k->type != TF_KEY_RSA || rsa_decode_private(k->der, k->der_len, &key) != 0)
         return -1;
     wc_RsaSetRNG(&key, rng); /* blinding */
-    int n = wc_RsaPrivateDecrypt(in, (word32)in_len, dec, sizeof(dec), &key);
+    int n = wc_RsaPrivateDecrypt(in, (word32)in_len, out, (word32)cap, &key);
     wc_FreeRsaKey(&key);
+    /* A bad padding is a length of 0, chosen without a branch on it. */
+    size_t ok = (size_t)0 - (size_t)(n >= 0);
+    *out_len = (size_t)n & ok;
+    return 0;
+}
 
+void tf_premaster_select(const uint8_t *dec, size_t dec_len, uint16_t version, uint8_t out[48])
+{
     /* RFC 5246 §7.4.7.1: never reveal which check failed; choose without branching. */
-    uint8_t good = ct_eq_mask((uint32_t)n, 48);
+    uint8_t good = ct_eq_mask((uint32_t)dec_len, 48); /* dec_len <= 1024 */
     good &= ct_eq_mask(dec[0], (uint32_t)(version >> 8));
     good &= ct_eq_mask(dec[1], (uint32_t)(version & 0xFF));
     for (size_t i = 0; i < 48; i++)
         out[i] = (uint8_t)((dec[i] & good) | (out[i] & (uint8_t)~good));
+}
+
+int tf_rsa_decrypt_premaster(const tf_private_key *k, const uint8_t *in, size_t in_len,
+                             uint16_t version, uint8_t out[48], tf_drbg *blind)
+{
+    uint8_t dec[1024];
+    size_t n = 0;
+    memset(dec, 0, sizeof(dec));
+    int ret = tf_rsa_decrypt_raw(k, in, in_len, dec, sizeof(dec), &n, blind);
+    if (ret == 0)
+        tf_premaster_select(dec, n, version, out);
     tf_wipe(dec, sizeof(dec));
-    return 0;
+    return ret;
 }
 
 /* ---- signatures ------------------------------------------------------------------------- */

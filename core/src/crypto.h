@@ -38,6 +38,9 @@ int tf_hash_update(tf_hash *h, const uint8_t *data, size_t len);
 int tf_hash_peek(const tf_hash *h, uint8_t *out);
 void tf_hash_free(tf_hash *h);
 
+/* One-shot digest of msg; returns its length, 0 on failure. */
+size_t tf_hash_digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t out[TF_MAX_HASH]);
+
 /* TLS 1.2 PRF (RFC 5246 §5) with the suite's hash. */
 int tf_prf(tf_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
            const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
@@ -65,6 +68,8 @@ typedef struct {
     int ready;
 } tf_drbg;
 int tf_drbg_generate(tf_drbg *d, uint8_t *out, size_t len);
+/* tf_drbg_generate with the random callback's shape (ctx: the tf_drbg). */
+int tf_drbg_random(void *drbg, uint8_t *out, size_t len);
 void tf_drbg_free(tf_drbg *d);
 
 /* A private key parsed from DER, owned by a configuration: RSA (PKCS#1 or PKCS#8), or
@@ -134,6 +139,14 @@ int tf_rsa_encrypt(const uint8_t *spki, size_t spki_len, const uint8_t *in, size
  * when the key itself is unusable. */
 int tf_rsa_decrypt_premaster(const tf_private_key *k, const uint8_t *in, size_t in_len,
                              uint16_t version, uint8_t out[48], tf_drbg *blind);
+
+/* The decryption alone: PKCS#1 v1.5 decryption of `in` into out (cap bytes); a wrong
+ * padding gives *out_len 0, without a branch on it. -1 only for an unusable key. */
+int tf_rsa_decrypt_raw(const tf_private_key *k, const uint8_t *in, size_t in_len, uint8_t *out,
+                       size_t cap, size_t *out_len, tf_drbg *blind);
+/* The §7.4.7.1 choice alone, in constant time: out (a random premaster) becomes dec only
+ * when dec_len is 48 and dec starts with `version`. dec must hold 48 readable bytes. */
+void tf_premaster_select(const uint8_t *dec, size_t dec_len, uint16_t version, uint8_t out[48]);
 
 /* Constant-time equality of two buffers of length n (1 if equal). */
 int tf_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);

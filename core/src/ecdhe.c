@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "keyop.h"
 #include "keys.h"
 #include "msg.h"
 #include "sigalg.h"
@@ -106,12 +107,32 @@ static int fill_server_key_exchange(tf_writer *w, void *arg)
     return tf_server_key_exchange_write(w, b->params, b->params_len, b->scheme, b->sig, b->sig_len);
 }
 
+/* The signature arrived (inline or from the caller): the message goes out. */
+static int finish_server_key_exchange(tlsflow_conn *c, const uint8_t *sig, size_t sig_len)
+{
+    tf_handshake *hs = c->hs;
+    uint8_t params[MAX_PARAMS];
+    tf_writer w = tf_writer_init(params, sizeof(params));
+    if (tf_ecdh_params_write(&w, hs->group, hs->kx_pub, hs->kx_pub_len))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "ECDH parameters do not fit");
+    ske_body b = {params, w.len, hs->sig_scheme, sig, sig_len};
+    if (tf_queue_handshake(c, TF_HS_SERVER_KEY_EXCHANGE, fill_server_key_exchange, &b))
+        return c->error;
+    c->info.server_public_len = hs->kx_pub_len;
+    tf_ecdhe_info(c, hs->group, hs->sig_scheme, sig_len);
+    tf_tracef(c, TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT,
+              "ServerKeyExchange: fresh %s public value (%zu bytes), signed with %s by the %s-%d "
+              "key (%zu-byte signature)",
+              c->info.group_name, hs->kx_pub_len, c->info.signature_scheme_name,
+              hs->cred->info.key_type, hs->cred->info.key_bits, sig_len);
+    return 0;
+}
+
 int tf_server_write_ecdhe_params(tlsflow_conn *c)
 {
     tf_handshake *hs = c->hs;
     const tf_sig_scheme *scheme = tf_sig_scheme_find(hs->sig_scheme);
-    uint8_t params[MAX_PARAMS], content[MAX_SIGNED], sig[TF_MAX_SIGNATURE];
-    size_t sig_len = 0;
+    uint8_t params[MAX_PARAMS], content[MAX_SIGNED];
     if (!scheme)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "no signature scheme was chosen");
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
@@ -121,20 +142,10 @@ int tf_server_write_ecdhe_params(tlsflow_conn *c)
     if (tf_ecdh_params_write(&w, hs->group, hs->kx_pub, hs->kx_pub_len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "ECDH parameters do not fit");
     size_t n = signed_content(c, params, w.len, content, sizeof(content));
-    if (!n || tf_sign(hs->cred->key, scheme->alg, scheme->hash, content, n, sig, sizeof(sig),
-                      &sig_len, tf_random_cb, c, &c->drbg))
-        return tf_fail(c, TLSFLOW_E_INTERNAL, "could not sign the ECDH parameters");
-    ske_body b = {params, w.len, scheme->id, sig, sig_len};
-    if (tf_queue_handshake(c, TF_HS_SERVER_KEY_EXCHANGE, fill_server_key_exchange, &b))
-        return c->error;
-    c->info.server_public_len = hs->kx_pub_len;
-    tf_ecdhe_info(c, hs->group, scheme->id, sig_len);
-    tf_tracef(c, TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT,
-              "ServerKeyExchange: fresh %s public value (%zu bytes), signed with %s by the %s-%d "
-              "key (%zu-byte signature)",
-              c->info.group_name, hs->kx_pub_len, scheme->name, hs->cred->info.key_type,
-              hs->cred->info.key_bits, sig_len);
-    return 0;
+    if (!n)
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "ECDH parameters do not fit");
+    return tf_key_op_start(c, hs->cred, TLSFLOW_KEY_OP_SIGN, scheme->id, content, n,
+                           finish_server_key_exchange);
 }
 
 /* ---- client: ServerKeyExchange --------------------------------------------------------- */

@@ -29,9 +29,11 @@ static const tf_error_row ERRORS[] = {
      "record too large"},
     {TLSFLOW_E_BAD_RECORD_MAC, "TLSFLOW_E_BAD_RECORD_MAC", TLSFLOW_ALERT_BAD_RECORD_MAC,
      "a record failed authentication"},
-    /* Deliberately the same alert as a record that fails to decrypt: a wrong premaster
-     * (RFC 5246 §7.4.7.1) and a wrong Finished must look identical to the peer. */
-    {TLSFLOW_E_BAD_FINISHED, "TLSFLOW_E_BAD_FINISHED", TLSFLOW_ALERT_BAD_RECORD_MAC,
+    /* RFC 5246 §7.4.9, RFC 8446 §4.4.4: a Finished that does not verify is decrypt_error.
+     * The record carrying the peer's first Finished fails to decrypt when its keys came from
+     * a wrong premaster; that is reported as this same error, so a bad ClientKeyExchange
+     * looks exactly like a bad Finished (RFC 5246 §7.4.7.1). */
+    {TLSFLOW_E_BAD_FINISHED, "TLSFLOW_E_BAD_FINISHED", TLSFLOW_ALERT_DECRYPT_ERROR,
      "the peer's Finished did not verify"},
     {TLSFLOW_E_PROTOCOL_VERSION, "TLSFLOW_E_PROTOCOL_VERSION", TLSFLOW_ALERT_PROTOCOL_VERSION,
      "the peer does not offer TLS 1.2"},
@@ -67,6 +69,8 @@ static const tf_error_row ERRORS[] = {
      TLSFLOW_ALERT_UNSUPPORTED_CERTIFICATE, "certificate key cannot be used with this suite"},
     {TLSFLOW_E_CERT_MISSING, "TLSFLOW_E_CERT_MISSING", TLSFLOW_ALERT_BAD_CERTIFICATE,
      "the peer sent no certificate"},
+    {TLSFLOW_E_CERT_REJECTED, "TLSFLOW_E_CERT_REJECTED", TLSFLOW_ALERT_BAD_CERTIFICATE,
+     "the verification hook refused the certificate"},
 };
 
 static const tf_error_row *find_error(int code)
@@ -81,6 +85,11 @@ const char *tlsflow_error_name(int code)
 {
     const tf_error_row *row = find_error(code);
     return row ? row->name : "TLSFLOW_E_UNKNOWN";
+}
+
+int tf_error_known(int err)
+{
+    return find_error(err) != NULL;
 }
 
 int tf_alert_for(int err)

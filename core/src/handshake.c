@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keyop.h"
 #include "keys.h"
 #include "msg.h"
 
@@ -141,6 +142,11 @@ static const char *hs_type_name(uint8_t t)
 static void finish_handshake(tlsflow_conn *c)
 {
     c->established = 1;
+    /* Exporters (RFC 5705) outlive the handshake state: the master secret and randoms. */
+    c->export_hash = c->hs->suite->prf_hash;
+    memcpy(c->export_secret, c->hs->master, 48);
+    memcpy(c->export_randoms, c->hs->client_random, 32);
+    memcpy(c->export_randoms + 32, c->hs->server_random, 32);
     tf_wipe(c->hs->master, sizeof(c->hs->master));
     tf_wipe(c->hs->premaster, sizeof(c->hs->premaster));
     tf_wipe(c->hs->kx_priv, sizeof(c->hs->kx_priv));
@@ -155,7 +161,7 @@ static void finish_handshake(tlsflow_conn *c)
 
 int tf_handshake_advance(tlsflow_conn *c)
 {
-    while (!c->error && !c->established) {
+    while (!c->error && !c->established && !tf_key_op_waiting(c)) {
         tf_msg_id id = tf_handshake_next(c);
         if (id == TF_MSG_APPLICATION_DATA) {
             finish_handshake(c);
@@ -267,6 +273,12 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
         if (c->hs_in_len == need) {
             c->hs_in_len = 0;
             handle_message(c, c->hs_in, need);
+            if (len && tf_key_op_waiting(c)) {
+                /* The rest of this record waits in place for the key operation. */
+                c->rest = data;
+                c->rest_len = len;
+                break;
+            }
         }
     }
     return c->error;

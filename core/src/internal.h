@@ -18,6 +18,7 @@
 #define TF_MAX_SIG_SCHEMES 16
 #define TF_MAX_SPKI        1200 /* up to RSA-8192 */
 #define TF_MAX_NAME        255  /* host names (RFC 1035 limit) */
+#define TF_PEER_CHAIN_CAP  16384 /* default room for the peer's certificates */
 
 /* Sizes of the buffers carved out of a connection's single allocation. */
 #define TF_IN_CAP  (TLSFLOW_MAX_RECORD + 16) /* + room to start a record at its alignment */
@@ -45,7 +46,9 @@ typedef struct {
     size_t der_len[TF_MAX_CHAIN];
     size_t n_certs;
     size_t chain_bytes; /* sum of der_len */
-    tf_private_key *key;
+    tf_private_key *key;  /* NULL when the key stays with the caller (key_handle) */
+    void *key_handle;     /* the caller's name for an outside key */
+    int key_bits;
     tf_key_type key_type; /* which suites it can serve */
     uint16_t key_group;   /* EC: the key's curve as a named group */
     char *sni_name;       /* NULL: default credential */
@@ -83,6 +86,10 @@ struct tlsflow_config {
     void *trace_ctx;
     tlsflow_keylog_fn keylog;
     void *keylog_ctx;
+    tlsflow_verify_fn verify;
+    void *verify_ctx;
+    int key_offload;       /* every private-key operation goes to the caller */
+    size_t peer_chain_cap; /* workspace bytes that keep the peer's certificates */
 };
 
 /* One direction of the record layer. */
@@ -93,6 +100,25 @@ typedef struct {
     uint64_t seq;
     int active; /* records in this direction are protected */
 } tf_direction;
+
+/* A private-key operation the handshake waits for (keyop.c). `finish` continues the
+ * handshake with the result (NULL: the operation failed). */
+typedef struct tf_key_op {
+    tlsflow_key_operation pub; /* what tlsflow_key_op() shows the caller */
+    int waiting;        /* the caller's turn: the handshake stops here */
+    const tf_credential *cred;
+    int (*finish)(tlsflow_conn *c, const uint8_t *result, size_t len);
+    uint8_t input[1024]; /* an RSA-8192 ciphertext, or the message to sign */
+    uint8_t digest[TF_MAX_HASH];
+} tf_key_op;
+
+/* The peer's certificates: views into the message while it is read, then copies in the
+ * workspace's peer chain area (as many as fit). */
+typedef struct {
+    const uint8_t *der[TF_MAX_CHAIN];
+    size_t len[TF_MAX_CHAIN];
+    size_t n;
+} tf_peer_chain;
 
 /* Everything the handshake accumulates. Wiped when the handshake ends. */
 typedef struct {
@@ -126,6 +152,8 @@ typedef struct {
     uint8_t peer_pub[TF_MAX_KX_PUBLIC];
     size_t peer_pub_len;
     uint8_t hash_before[TF_MAX_HASH]; /* transcript up to the current message */
+    tf_key_op op;                     /* the private-key operation in progress */
+    tf_peer_chain peer;               /* what tlsflow_peer_cert() shows */
 } tf_handshake;
 
 struct tlsflow_conn {
@@ -143,6 +171,8 @@ struct tlsflow_conn {
     int in_eof;
     const uint8_t *app; /* decrypted application data (inside `in`) */
     size_t app_len;
+    const uint8_t *rest; /* handshake plaintext of a record not yet taken (inside `in`): */
+    size_t rest_len;     /* what followed a message that stopped for a key operation */
 
     /* output: records ready for the wire */
     uint8_t *out;
@@ -156,6 +186,7 @@ struct tlsflow_conn {
     /* incoming handshake message being reassembled */
     uint8_t *hs_in;
     size_t hs_in_cap, hs_in_len;
+    uint8_t *peer_chain; /* the peer's certificates, kept (cfg->peer_chain_cap bytes) */
 
     tf_direction rd, wr;
     tf_drbg drbg;      /* the default random source and blinding, per connection */
@@ -169,6 +200,11 @@ struct tlsflow_conn {
     int close_received; /* peer's close_notify seen */
     int pending_alert;  /* -1 or the alert description to send */
     int pending_alert_fatal;
+
+    /* what keying material exporters need once the handshake is gone */
+    tf_hash_alg export_hash;
+    uint8_t export_secret[48]; /* TLS 1.2: the master secret */
+    uint8_t export_randoms[64]; /* TLS 1.2: client_random || server_random */
 
     int error;
     const char *error_text;
@@ -198,6 +234,8 @@ int tf_fail(tlsflow_conn *c, int err, const char *text);
 int tf_failf(tlsflow_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The alert description that goes with an error code (-1: none). */
 int tf_alert_for(int err);
+/* Is this one of the tlsflow_error codes? */
+int tf_error_known(int err);
 /* Report one step to the trace callback. */
 void tf_trace(tlsflow_conn *c, tlsflow_step step, const char *text);
 /* The same with a formatted sentence. */

@@ -7,6 +7,7 @@
 #include "ecdhe.h"
 #include "handshake.h"
 #include "hello_info.h"
+#include "keyop.h"
 #include "keys.h"
 #include "msg.h"
 #include "sigalg.h"
@@ -252,6 +253,23 @@ int tf_server_write_hello_done(tlsflow_conn *c)
     return 0;
 }
 
+/* The decrypted premaster (or whatever the key operation gave back) through the
+ * constant-time choice, then the keys. */
+static int finish_premaster(tlsflow_conn *c, const uint8_t *dec, size_t len)
+{
+    tf_premaster_select(dec, len, c->hs->client_version, c->hs->premaster);
+    tf_tracef(c, TLSFLOW_STEP_PREMASTER_DECRYPTED,
+              "ClientKeyExchange: %zu-byte encrypted premaster decrypted with the %s-%d private "
+              "key",
+              c->info.encrypted_premaster_len, c->hs->cred->info.key_type,
+              c->hs->cred->info.key_bits);
+    if (tf_keys_derive(c))
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
+    tf_tracef(c, TLSFLOW_STEP_KEYS_DERIVED, "%s master secret and %s record keys derived",
+              c->hs->ems ? "extended" : "classic", c->hs->suite->name);
+    return 0;
+}
+
 int tf_server_read_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
     tf_view enc;
@@ -264,17 +282,7 @@ int tf_server_read_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len
     if (tf_random(c, c->hs->premaster, 48))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     c->hs->premaster_len = 48;
-    if (tf_rsa_decrypt_premaster(c->hs->cred->key, enc.p, enc.len, c->hs->client_version,
-                                 c->hs->premaster, &c->drbg))
-        return tf_fail(c, TLSFLOW_E_INTERNAL, "the RSA private key is unusable");
     c->info.encrypted_premaster_len = enc.len;
-    tf_tracef(c, TLSFLOW_STEP_PREMASTER_DECRYPTED,
-              "ClientKeyExchange: %zu-byte encrypted premaster decrypted with the %s-%d private "
-              "key",
-              enc.len, c->hs->cred->info.key_type, c->hs->cred->info.key_bits);
-    if (tf_keys_derive(c))
-        return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
-    tf_tracef(c, TLSFLOW_STEP_KEYS_DERIVED, "%s master secret and %s record keys derived",
-              c->hs->ems ? "extended" : "classic", c->hs->suite->name);
-    return 0;
+    return tf_key_op_start(c, c->hs->cred, TLSFLOW_KEY_OP_RSA_DECRYPT, 0, enc.p, enc.len,
+                           finish_premaster);
 }

@@ -326,6 +326,9 @@ static int run(tlsflow_conn *c, int fd, const client_opts *o, outbox *ob)
             ob->got_reply = 1;
             break;
         }
+        case TLSFLOW_KEY_OPERATION: /* the client holds no private key */
+            errorf("the engine asked for a private-key operation the client cannot do");
+            return 3;
         case TLSFLOW_CLOSED:
             return finish(c, ob);
         case TLSFLOW_NEED_INPUT: {

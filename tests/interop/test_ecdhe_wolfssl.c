@@ -221,6 +221,9 @@ static int engine_round(wfx *f)
                 moved = 1;
             }
             break;
+        case TLSFLOW_KEY_OPERATION: /* these configurations hold their keys */
+            fail_msg("unexpected key operation");
+            break;
         case TLSFLOW_HANDSHAKE_DONE:
             f->tf_done++;
             moved = 1;

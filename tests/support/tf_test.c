@@ -43,6 +43,16 @@ uint8_t *tft_fixture(const char *name, size_t *len)
     return buf;
 }
 
+void tft_add_credential(tlsflow_config *cfg, const char *chain, const char *key, const char *sni)
+{
+    size_t cl, kl;
+    uint8_t *c = tft_fixture(chain, &cl), *k = tft_fixture(key, &kl);
+    if (tlsflow_config_add_credential(cfg, c, cl, k, kl, sni) != 0)
+        abort();
+    free(c);
+    free(k);
+}
+
 static void deterministic(tlsflow_config *cfg, tft_rng *rng)
 {
     if (rng)

@@ -19,6 +19,8 @@ int64_t tft_time(void *ctx);
 
 /* Read tests/fixtures/NAME into a malloc'd buffer (NUL-terminated); aborts if missing. */
 uint8_t *tft_fixture(const char *name, size_t *len);
+/* Add the fixture chain and key files as a credential (aborts if refused). */
+void tft_add_credential(tlsflow_config *cfg, const char *chain, const char *key, const char *sni);
 
 /* Server config with the fixture chain and key; client config trusting the fixture root
  * and expecting "localhost". Both deterministic if rng is non-NULL. */

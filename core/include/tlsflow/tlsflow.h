@@ -1,5 +1,5 @@
 /*
- * tlsflow — a pure, I/O-free TLS 1.2 engine.
+ * tlsflow — a pure, I/O-free TLS engine.
  *
  * The engine never touches a socket, a file, a clock or stdio. You move bytes; it
  * tells you what to do next:
@@ -21,6 +21,10 @@
  * Application data is sent with tlsflow_app_write() once the handshake is done.
  * Everything the engine needs from the outside world (randomness, the time, keys)
  * comes through the configuration.
+ *
+ * Full duplex: the engine takes in every buffered record it can whether or not output
+ * waits, so a loop with non-blocking I/O that cannot send right now asks
+ * tlsflow_ready() for every direction at once and keeps receiving (see there).
  */
 #ifndef TLSFLOW_H
 #define TLSFLOW_H
@@ -89,10 +93,13 @@ typedef enum {
     TLSFLOW_OUTPUT_READY,   /* send tlsflow_out_buf(), then tlsflow_out_ack() */
     TLSFLOW_HANDSHAKE_DONE, /* the handshake completed; reported exactly once */
     TLSFLOW_APP_DATA,       /* decrypted data waits in tlsflow_app_peek() */
-    TLSFLOW_CLOSED          /* finished: tlsflow_last_error() is 0 for a clean close */
+    TLSFLOW_CLOSED,         /* finished: tlsflow_last_error() is 0 for a clean close */
+    TLSFLOW_KEY_OPERATION   /* a private-key operation waits for the caller: tlsflow_key_op() */
 } tlsflow_event;
 
-/** Error codes. 0 is success; every failure is negative and sticky. */
+/** Error codes. 0 is success; every failure is negative and sticky. Misuse of the API is
+ *  TLSFLOW_E_USAGE: functions that return an int return it (and leave the connection as it
+ *  was); functions that return nothing make it the connection's sticky error. */
 typedef enum {
     TLSFLOW_OK = 0,
     TLSFLOW_E_USAGE = -1,                    /* API misuse (bad argument, wrong moment) */
@@ -121,7 +128,8 @@ typedef enum {
     TLSFLOW_E_CERT_SIGNATURE = -25,          /* a signature in the chain is wrong */
     TLSFLOW_E_CERT_BAD = -26,                /* certificate unparsable or unusable */
     TLSFLOW_E_CERT_UNSUPPORTED = -27,        /* key type unusable with the suite */
-    TLSFLOW_E_CERT_MISSING = -28             /* the peer sent no certificate */
+    TLSFLOW_E_CERT_MISSING = -28,            /* the peer sent no certificate */
+    TLSFLOW_E_CERT_REJECTED = -29            /* the caller's verification hook refused it */
 } tlsflow_error;
 
 /** TLS alert descriptions (RFC 5246 §7.2) the engine sends or reports. */
@@ -216,10 +224,22 @@ void tlsflow_config_free(tlsflow_config *cfg);
  *  so). Among the credentials for a name, the negotiated suite picks the key type. */
 int tlsflow_config_add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
                                   const uint8_t *key, size_t key_len, const char *sni_name);
+/** Server: a credential whose private key stays outside the engine (an HSM, a PKCS#11
+ *  token, a remote signer). The chain is as for tlsflow_config_add_credential; the key's
+ *  type and size come from the leaf certificate. When a handshake needs the key the
+ *  connection reports TLSFLOW_KEY_OPERATION and tlsflow_key_op() carries key_handle. */
+int tlsflow_config_add_credential_key_handle(tlsflow_config *cfg, const uint8_t *chain,
+                                             size_t chain_len, void *key_handle,
+                                             const char *sni_name);
+/** Hand every private-key operation to the caller as TLSFLOW_KEY_OPERATION, also for keys
+ *  the configuration holds (default 0: those run inline). With 1 the caller runs them
+ *  off its event loop with tlsflow_key_op_run() and finishes with tlsflow_key_op_complete(). */
+void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload);
 /** Client: add trusted root certificates (PEM with one or more certificates, or DER). */
 int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len);
 /** Client: the host name to send in SNI and to verify in the certificate (DNS or IP).
- *  Printable ASCII only (internationalised names as A-labels, xn--): else E_USAGE. */
+ *  Printable ASCII only (internationalised names as A-labels, xn--): else E_USAGE, as for
+ *  a server configuration. */
 int tlsflow_config_set_server_name(tlsflow_config *cfg, const char *name);
 /** Protocols for ALPN in preference order (server: its choices; client: its offer). */
 int tlsflow_config_set_alpn(tlsflow_config *cfg, const char *const *protocols, size_t count);
@@ -270,6 +290,14 @@ void tlsflow_config_set_time(tlsflow_config *cfg, tlsflow_time_fn fn, void *ctx)
 void tlsflow_config_set_trace(tlsflow_config *cfg, tlsflow_trace_fn fn, void *ctx);
 /** Key log callback for Wireshark (optional). */
 void tlsflow_config_set_keylog(tlsflow_config *cfg, tlsflow_keylog_fn fn, void *ctx);
+/** The caller's own certificate check, run after the engine's with its verdict (0, or the
+ *  TLSFLOW_E_CERT_* the engine found); tlsflow_peer_cert() and tlsflow_peer_spki_sha256()
+ *  work inside it. Return 0 to accept (even what the engine refused), a negative
+ *  tlsflow_error to refuse with that error's alert (returning `verdict` keeps the engine's
+ *  decision), or an alert description 1..255 to refuse with that alert. */
+typedef int (*tlsflow_verify_fn)(void *ctx, tlsflow_conn *conn, int verdict);
+/** Install the verification hook (NULL: the engine's verdict stands). */
+void tlsflow_config_set_verify(tlsflow_config *cfg, tlsflow_verify_fn fn, void *ctx);
 
 /* ---- Connections --------------------------------------------------------------------- */
 
@@ -288,17 +316,35 @@ void tlsflow_conn_free(tlsflow_conn *conn);
  *  needed again. Returns 1 if released. Call it when a connection waits for its peer. */
 int tlsflow_conn_release_buffers(tlsflow_conn *conn);
 
-/** Advance the state machine as far as buffered input allows; say what is needed next. */
+/** Advance the state machine as far as buffered input allows; say what is needed next.
+ *  Order: OUTPUT_READY, CLOSED on error, HANDSHAKE_DONE (once), APP_DATA, KEY_OPERATION,
+ *  CLOSED, NEED_INPUT. Input is taken in before output is reported, so app data may wait
+ *  behind OUTPUT_READY: tlsflow_ready() shows both. */
 tlsflow_event tlsflow_poll(tlsflow_conn *conn);
 
+/** Bits of tlsflow_ready(): every direction that can move now; several hold at once. */
+enum {
+    TLSFLOW_READY_SEND = 1,        /* tlsflow_out_buf() holds bytes for the peer */
+    TLSFLOW_READY_RECV = 2,        /* tlsflow_in_buf() has room and the engine wants bytes */
+    TLSFLOW_READY_APP_READ = 4,    /* decrypted data waits in tlsflow_app_peek() */
+    TLSFLOW_READY_APP_WRITE = 8,   /* tlsflow_app_write() accepts bytes now */
+    TLSFLOW_READY_KEY_OP = 16,     /* a private-key operation waits: tlsflow_key_op() */
+    TLSFLOW_READY_ESTABLISHED = 32, /* the handshake is done (stays set until closed) */
+    TLSFLOW_READY_CLOSED = 64      /* nothing more will happen: tlsflow_last_error() */
+};
+/** Advance like tlsflow_poll() and report every direction as TLSFLOW_READY_* bits, for
+ *  non-blocking loops: wait for writability while SEND is set and for readability while
+ *  RECV is set, both at once. HANDSHAKE_DONE is not consumed here. */
+unsigned tlsflow_ready(tlsflow_conn *conn);
+
 /** Where to put incoming bytes; *room is how many fit (0 when input must wait: after
- *  EOF or an error). */
+ *  EOF or an error). NULL with room 0 when there is no memory for the buffers. */
 uint8_t *tlsflow_in_buf(tlsflow_conn *conn, size_t *room);
 /** Commit n bytes written into tlsflow_in_buf(); n == 0 means the peer closed (EOF). */
 void tlsflow_in_ack(tlsflow_conn *conn, size_t n);
 /** Bytes waiting to be sent to the peer; *len is their count. */
 const uint8_t *tlsflow_out_buf(tlsflow_conn *conn, size_t *len);
-/** Mark n of the bytes from tlsflow_out_buf() as sent. */
+/** Mark n of the bytes from tlsflow_out_buf() as sent (more than offered: E_USAGE). */
 void tlsflow_out_ack(tlsflow_conn *conn, size_t n);
 
 /** Decrypted application data waiting for the caller; *len is its size. */
@@ -306,10 +352,71 @@ const uint8_t *tlsflow_app_peek(tlsflow_conn *conn, size_t *len);
 /** Mark n bytes of application data as consumed. */
 void tlsflow_app_consume(tlsflow_conn *conn, size_t n);
 /** Encrypt up to len bytes into one record; returns bytes accepted (0: drain output first,
- *  or the handshake is not done, or the connection is closing). */
+ *  or the handshake is not done, or the connection is closing). While output waits, it
+ *  takes nothing rather than less than min(len, 4096) bytes, so records stay whole. */
 size_t tlsflow_app_write(tlsflow_conn *conn, const void *data, size_t len);
 /** Queue close_notify; the connection is CLOSED once the output has been drained. */
 void tlsflow_close(tlsflow_conn *conn);
+
+/* ---- Private-key operations the caller performs (asynchronous keys) ---------------------
+ * A credential added with tlsflow_config_add_credential_key_handle (or any credential under
+ * tlsflow_config_set_key_offload) makes the handshake stop at TLSFLOW_KEY_OPERATION. The
+ * caller performs the operation whenever it likes (a thread pool, an HSM, a remote signer)
+ * and calls tlsflow_key_op_complete(); until then nothing else waits but this connection:
+ * output already queued can be sent and input is buffered. */
+
+typedef enum {
+    TLSFLOW_KEY_OP_RSA_DECRYPT = 1, /* RSA PKCS#1 v1.5 decryption of a key-transport premaster */
+    TLSFLOW_KEY_OP_SIGN = 2         /* a signature with the scheme named in `scheme` */
+} tlsflow_key_op_type;
+
+/** One pending operation, valid until it is completed or the connection is freed. */
+typedef struct {
+    tlsflow_key_op_type type;
+    uint16_t scheme;       /* SIGN: TLSFLOW_SIG_*; 0 for RSA_DECRYPT */
+    const uint8_t *input;  /* RSA_DECRYPT: the ciphertext; SIGN: the message to sign */
+    size_t input_len;
+    const uint8_t *digest; /* SIGN: input hashed with the scheme's hash (for HSMs that sign
+                              digests); NULL for RSA_DECRYPT */
+    size_t digest_len;
+    void *key_handle;      /* from tlsflow_config_add_credential_key_handle; NULL for a key
+                              the configuration holds */
+    int key_bits;          /* the key's size (RSA modulus or EC field bits) */
+} tlsflow_key_operation;
+
+/** The pending private-key operation, or NULL when none waits. */
+const tlsflow_key_operation *tlsflow_key_op(const tlsflow_conn *conn);
+/** Finish the pending operation: RSA_DECRYPT takes the decrypted message with its PKCS#1
+ *  padding removed, SIGN the signature as TLS carries it (ECDSA: DER). result NULL means the
+ *  operation failed: a failed decryption is treated exactly like a wrong premaster (RFC 5246
+ *  §7.4.7.1: the handshake fails at Finished), a failed signature fails the handshake with
+ *  internal_error. Returns 0, or E_USAGE if no operation waits. Then poll again. */
+int tlsflow_key_op_complete(tlsflow_conn *conn, const uint8_t *result, size_t len);
+/** Perform the pending operation with the key the configuration holds (offload mode), into
+ *  out (cap bytes; 1024 always suffice). It reads only the operation and the key, so it may
+ *  run on another thread while the loop keeps away from tlsflow_key_op_complete and
+ *  tlsflow_conn_free for this connection. A decryption whose padding is wrong is not an
+ *  error: *len is then 0 and completing with it keeps the §7.4.7.1 countermeasure. Returns
+ *  0, E_USAGE (no operation, or the key is a handle), or E_INTERNAL. */
+int tlsflow_key_op_run(const tlsflow_conn *conn, uint8_t *out, size_t cap, size_t *len);
+
+/* ---- Keying material exporters and the peer's certificates ------------------------------- */
+
+/** RFC 5705 keying material exporter (TLS 1.2; RFC 8446 §7.5 for TLS 1.3): len bytes for
+ *  label, with context (NULL: no context, which differs from an empty one). Available once
+ *  the handshake is done; E_USAGE before, for a label TLS itself uses ("client finished",
+ *  "master secret"...), a context over 1024 bytes, or len 0 or over 16384. */
+int tlsflow_export_keying_material(const tlsflow_conn *conn, const char *label,
+                                   const uint8_t *context, size_t context_len, uint8_t *out,
+                                   size_t len);
+/** Certificates the peer sent and the engine still holds (0 before its Certificate). They
+ *  are held until the handshake state goes: tlsflow_conn_release_buffers() drops them. */
+size_t tlsflow_peer_cert_count(const tlsflow_conn *conn);
+/** The peer's certificate `index` (0: its leaf) as received, DER; NULL if not held. */
+const uint8_t *tlsflow_peer_cert(const tlsflow_conn *conn, size_t index, size_t *len);
+/** SHA-256 of the peer leaf's SubjectPublicKeyInfo, for public-key pinning. 0, or E_USAGE
+ *  when there is no peer certificate. */
+int tlsflow_peer_spki_sha256(const tlsflow_conn *conn, uint8_t out[32]);
 
 /** The sticky error: 0 while healthy or after a clean close, else a tlsflow_error. */
 int tlsflow_last_error(const tlsflow_conn *conn);
