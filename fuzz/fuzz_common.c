@@ -165,7 +165,8 @@ static tlsflow_config *new_server(int variant)
 }
 
 /* Built on first use and kept for the life of the process (reachable, so no leak). */
-static tlsflow_config *clients[TFF_CLIENT_VARIANTS], *servers[TFF_SERVER_VARIANTS];
+static tlsflow_config *clients[TFF_CLIENT_VARIANTS], *servers[TFF_SERVER_VARIANTS],
+    *offload_servers[TFF_SERVER_VARIANTS];
 
 const tlsflow_config *tff_client_config(int variant)
 {
@@ -181,6 +182,16 @@ const tlsflow_config *tff_server_config(int variant)
     if (!servers[variant])
         servers[variant] = new_server(variant);
     return servers[variant];
+}
+
+const tlsflow_config *tff_server_config_offload(int variant)
+{
+    variant = (variant % TFF_SERVER_VARIANTS + TFF_SERVER_VARIANTS) % TFF_SERVER_VARIANTS;
+    if (!offload_servers[variant]) {
+        offload_servers[variant] = new_server(variant);
+        tlsflow_config_set_key_offload(offload_servers[variant], 1);
+    }
+    return offload_servers[variant];
 }
 
 static const uint8_t *pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t *buf, size_t cap,
@@ -271,8 +282,8 @@ void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
     TFF_CHECK(!w->closed || ev == TLSFLOW_CLOSED); /* CLOSED is final */
     /* Data may be taken in while our last flight still waits to go out (full duplex), but
      * once nothing waits, HANDSHAKE_DONE comes before anything else. */
-    if (!w->done && (ev == TLSFLOW_NEED_INPUT || ev == TLSFLOW_APP_DATA ||
-                     ev == TLSFLOW_KEY_OPERATION))
+    if (!w->done &&
+        (ev == TLSFLOW_NEED_INPUT || ev == TLSFLOW_APP_DATA || ev == TLSFLOW_KEY_OPERATION))
         TFF_CHECK(tlsflow_get_info(c)->records_in == 0);
     if (ev == TLSFLOW_APP_DATA)
         TFF_CHECK(w->done); /* no application data before the handshake */
@@ -303,11 +314,56 @@ void tff_key_op_now(tlsflow_conn *c)
     TFF_CHECK(tlsflow_key_op(c) == NULL);
 }
 
+/* Hand the next chunk of the stream to the connection; 0 if none fits or is left. */
+static int feed(tlsflow_conn *c, const uint8_t *stream, size_t len, size_t *off,
+                const tff_drive_opts *o, size_t *room)
+{
+    uint8_t *dst = tlsflow_in_buf(c, room);
+    if (*off >= len || !*room)
+        return 0;
+    size_t n = len - *off;
+    if (o->chunk && n > o->chunk)
+        n = o->chunk;
+    if (n > *room)
+        n = *room;
+    memcpy(dst, stream + *off, n);
+    tlsflow_in_ack(c, n);
+    *off += n;
+    return 1;
+}
+
+/* Answer a private-key operation as the options say. */
+static void key_op(tlsflow_conn *c, const tff_drive_opts *o)
+{
+    static const uint8_t garbage[48] = {3, 3, 0x5a, 0x5a, 0x5a};
+    const tlsflow_key_operation *op = tlsflow_key_op(c);
+    TFF_CHECK(op != NULL && op->input_len > 0 && op->key_handle == NULL);
+    TFF_CHECK(op->type == TLSFLOW_KEY_OP_RSA_DECRYPT || op->digest_len >= 32);
+    switch (o->key_op) {
+    case TFF_KEY_FAIL:
+        TFF_CHECK(tlsflow_key_op_complete(c, NULL, 0) == 0);
+        break;
+    case TFF_KEY_GARBAGE:
+        TFF_CHECK(tlsflow_key_op_complete(c, garbage, sizeof(garbage)) == 0);
+        break;
+    case TFF_KEY_NEVER:
+        tlsflow_close(c);
+        TFF_CHECK(tlsflow_key_op(c) == NULL);
+        TFF_CHECK(tlsflow_key_op_complete(c, garbage, sizeof(garbage)) == TLSFLOW_E_USAGE);
+        return;
+    default:
+        tff_key_op_now(c);
+        return;
+    }
+    TFF_CHECK(tlsflow_key_op(c) == NULL);
+    TFF_CHECK(tlsflow_key_op_complete(c, NULL, 0) == TLSFLOW_E_USAGE); /* only once */
+}
+
 tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, const tff_drive_opts *o)
 {
     static const uint8_t greeting[] = "hello from the fuzz harness";
     tff_watch w = {0, 0, 0, 0};
-    size_t off = 0, app_events = 0;
+    size_t off = 0, app_events = 0, delayed = 0, room;
     /* Every poll either moves bytes or changes state; this bound only catches a loop. */
     size_t bound = 100000 + 64 * len;
     for (size_t step = 0;; step++) {
@@ -327,23 +383,20 @@ tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, cons
             break;
         }
         case TLSFLOW_KEY_OPERATION:
-            tff_key_op_now(c);
+            /* Later: input keeps arriving while the operation runs elsewhere. */
+            if (o->key_op == TFF_KEY_LATER && delayed < o->key_op_delay &&
+                feed(c, stream, len, &off, o, &room)) {
+                delayed++;
+                break;
+            }
+            delayed = 0;
+            key_op(c, o);
             break;
         case TLSFLOW_NEED_INPUT: {
             /* Give the buffers back at every wait (configurations that allow it), so the
              * next call must take fresh ones: the most churn an embedder can cause. */
             tlsflow_conn_release_buffers(c);
-            size_t room;
-            uint8_t *dst = tlsflow_in_buf(c, &room);
-            if (off < len && room) {
-                size_t n = len - off;
-                if (o->chunk && n > o->chunk)
-                    n = o->chunk;
-                if (n > room)
-                    n = room;
-                memcpy(dst, stream + off, n);
-                tlsflow_in_ack(c, n);
-                off += n;
+            if (feed(c, stream, len, &off, o, &room)) {
             } else if (o->eof_at_end && !w.eof) {
                 w.eof = 1;
                 tlsflow_in_ack(c, 0);

@@ -89,15 +89,28 @@ void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev);
 /* Drive one connection with a byte stream from its peer, as an embedder would, checking
  * tff_check's invariants on the way. Used by the role and record harnesses. */
 typedef struct {
-    size_t chunk;     /* bytes handed over per tlsflow_in_ack (0: as much as fits) */
-    size_t out_chunk; /* bytes acknowledged per tlsflow_out_ack (0: all) */
-    int eof_at_end;   /* signal EOF once the stream is delivered */
-    int echo;         /* greet once done, and write received application data back */
-    int close_after;  /* call tlsflow_close after this many APP_DATA events (0: never) */
+    size_t chunk;        /* bytes handed over per tlsflow_in_ack (0: as much as fits) */
+    size_t out_chunk;    /* bytes acknowledged per tlsflow_out_ack (0: all) */
+    int eof_at_end;      /* signal EOF once the stream is delivered */
+    int echo;            /* greet once done, and write received application data back */
+    int close_after;     /* call tlsflow_close after this many APP_DATA events (0: never) */
+    int key_op;          /* TFF_KEY_*: how TLSFLOW_KEY_OPERATION is answered */
+    size_t key_op_delay; /* TFF_KEY_LATER: input chunks delivered before completing */
     /* If set, called with every byte the connection sends, in order. */
     void (*on_sent)(void *ctx, const uint8_t *p, size_t n);
     void *sent_ctx;
 } tff_drive_opts;
+/* How the driver answers a private-key operation (configurations with offload on). */
+enum {
+    TFF_KEY_NOW,     /* perform it with the configuration's key at once */
+    TFF_KEY_LATER,   /* first deliver key_op_delay chunks of input, then perform it */
+    TFF_KEY_FAIL,    /* complete it as failed */
+    TFF_KEY_GARBAGE, /* complete it with bytes that are no signature or premaster */
+    TFF_KEY_NEVER,   /* never complete it: close the connection instead */
+    TFF_KEY_MODES
+};
+/* Server configurations as tff_server_config, with every key operation handed out. */
+const tlsflow_config *tff_server_config_offload(int variant);
 /* Returns the final event (TLSFLOW_CLOSED, or TLSFLOW_NEED_INPUT when the stream ran out). */
 tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len,
                         const tff_drive_opts *o);

@@ -7,8 +7,9 @@
  * protected with the real keys and reach the receiver's state machine.
  *
  * Byte 0: bits 0-2 client configuration, bits 3-5 server configuration (TFF_*_*), bit 6
- * close from the client once both are done. Byte 1: bits 0-2 chunk size for delivery. Then
- * one action byte per record (and the action's arguments); an exhausted input passes
+ * close from the client once both are done, bit 7 then both write at once (about 24 KiB
+ * each) through wires of 2^(k mod 14) bytes, k = byte 1 bits 3-7. Byte 1: bits 0-2 chunk size for
+ * delivery. Then one action byte per record (and the action's arguments); an exhausted input passes
  * everything, so a two-byte input is a complete handshake.
  *
  * Invariants, beyond tff_check's on every poll: the run ends (bounded steps) with both
@@ -408,6 +409,70 @@ static int service(world *wd, int idx)
     }
 }
 
+/* Both sides write `total` bytes at once through wires that hold at most `cap` bytes,
+ * reading as they go, driven by tlsflow_ready(): nothing may wait on anything. Returns 1
+ * when every byte arrived, 0 if a side closed on the way. */
+static int duplex_phase(world *wd, size_t total, size_t cap)
+{
+    size_t sent[2] = {0, 0}, start[2] = {wd->s[0].got_app.len, wd->s[1].got_app.len};
+    int idle = 0;
+    for (int round = 0; round < 200000; round++) {
+        int moved = 0;
+        for (int idx = 0; idx < 2; idx++) {
+            side *me = &wd->s[idx], *peer = &wd->s[!idx];
+            unsigned r = tlsflow_ready(me->c);
+            if (r & TLSFLOW_READY_CLOSED)
+                return 0;
+            TFF_CHECK(r & TLSFLOW_READY_ESTABLISHED);
+            if ((r & TLSFLOW_READY_APP_WRITE) && sent[idx] < total) {
+                uint8_t data[4096];
+                size_t n = total - sent[idx] < sizeof(data) ? total - sent[idx] : sizeof(data);
+                for (size_t k = 0; k < n; k++)
+                    data[k] = (uint8_t)(sent[idx] + k + 7 * idx);
+                size_t took = tlsflow_app_write(me->c, data, n);
+                TFF_CHECK(buf_add(&me->sent_app, data, took));
+                sent[idx] += took;
+                moved |= took != 0;
+            }
+            size_t n, room;
+            const uint8_t *out = tlsflow_out_buf(me->c, &n);
+            size_t queued = peer->wire.len - peer->wire.off;
+            if (n > cap - queued)
+                n = cap - queued;
+            if (n && buf_add(&peer->wire, out, n)) {
+                tlsflow_out_ack(me->c, n);
+                moved = 1;
+            }
+            uint8_t *dst = tlsflow_in_buf(me->c, &room);
+            size_t avail = me->wire.len - me->wire.off;
+            if (room > avail)
+                room = avail;
+            if (room) {
+                memcpy(dst, me->wire.p + me->wire.off, room);
+                me->wire.off += room;
+                tlsflow_in_ack(me->c, room);
+                moved = 1;
+            }
+            const uint8_t *p = tlsflow_app_peek(me->c, &n);
+            if (n) {
+                TFF_CHECK(buf_add(&me->got_app, p, n));
+                check_app_prefix(me, peer);
+                tlsflow_app_consume(me->c, n);
+                moved = 1;
+            }
+        }
+        int all = sent[0] == total && sent[1] == total &&
+                  wd->s[0].got_app.len - start[0] >= total &&
+                  wd->s[1].got_app.len - start[1] >= total;
+        if (all)
+            return 1;
+        idle = moved ? 0 : idle + 1;
+        TFF_CHECK(idle < 4); /* both wrote, neither can move: the full-duplex deadlock */
+    }
+    TFF_CHECK(0);
+    return 0;
+}
+
 static int run_until_idle(world *wd)
 {
     int rounds = 0;
@@ -461,6 +526,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         TFF_CHECK(ci->cipher_suite == si->cipher_suite && ci->ems == si->ems);
         TFF_CHECK(strcmp(ci->alpn, si->alpn) == 0);
         TFF_CHECK(ci->encrypted_premaster_len == si->encrypted_premaster_len);
+        if ((data[0] & 0x80) && !cl->w.closed && !sv->w.closed && !wd.lossy) {
+            /* Duplex: both write at once through wires of 1 byte to 8 KiB. */
+            unsigned k = (unsigned)data[1] >> 3;
+            size_t cap = (size_t)1 << (k % 14), total = 24 * 1024 - 512 * (k % 8);
+            int ok = duplex_phase(&wd, total, cap);
+            if (!wd.touched)
+                TFF_CHECK(ok);
+            run_until_idle(&wd);
+        }
         if ((data[0] & 0x40) && !cl->w.closed && !sv->w.closed) {
             tlsflow_close(cl->c);
             run_until_idle(&wd);

@@ -11,7 +11,8 @@
 
 int tf_key_op_waiting(const tlsflow_conn *c)
 {
-    return c->hs && c->hs->op.waiting;
+    /* An error or a close ends the wait: the operation's result has nowhere to go. */
+    return c->hs && c->hs->op.waiting && !c->error && !c->close_queued;
 }
 
 /* Perform the operation with the configuration's key into out. A failed signature is -1;
@@ -25,8 +26,8 @@ static int run_local(const tf_key_op *op, uint8_t *out, size_t cap, size_t *len,
     const tf_sig_scheme *s = tf_sig_scheme_find(op->pub.scheme);
     if (!s)
         return -1;
-    return tf_sign(op->cred->key, s->alg, s->hash, op->pub.input, op->pub.input_len, out, cap,
-                   len, rnd, rnd_ctx, blind);
+    return tf_sign(op->cred->key, s->alg, s->hash, op->pub.input, op->pub.input_len, out, cap, len,
+                   rnd, rnd_ctx, blind);
 }
 
 /* Hand the result to the step that waits for it; failed signatures end the handshake. */

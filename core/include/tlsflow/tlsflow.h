@@ -384,7 +384,8 @@ typedef struct {
     int key_bits;          /* the key's size (RSA modulus or EC field bits) */
 } tlsflow_key_operation;
 
-/** The pending private-key operation, or NULL when none waits. */
+/** The pending private-key operation, or NULL when none waits (an error or
+ *  tlsflow_close() ends the wait: the connection then closes without it). */
 const tlsflow_key_operation *tlsflow_key_op(const tlsflow_conn *conn);
 /** Finish the pending operation: RSA_DECRYPT takes the decrypted message with its PKCS#1
  *  padding removed, SIGN the signature as TLS carries it (ECDSA: DER). result NULL means the
