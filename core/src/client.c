@@ -111,7 +111,7 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
                         "server chose cipher suite 0x%04x, which we did not offer", sh.suite);
     if (sh.compression != 0)
         return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER, "server chose a compression method");
-    for (size_t i = 0; i < sh.ext.n_types; i++)
+    for (size_t i = 0; i < sh.ext.n_types; i++) /* at most TF_MAX_EXTENSIONS in a ServerHello */
         if (!offered_extension(c, sh.ext.types[i]))
             return tf_failf(c, TLSFLOW_E_UNSUPPORTED_EXTENSION,
                             "server answered extension %u, which we did not offer",

@@ -5,6 +5,7 @@
 
 #include "handshake.h"
 #include "keyop.h"
+#include "msg.h"
 #include "keys.h"
 #include "record.h"
 
@@ -22,12 +23,22 @@ static size_t hs_out_capacity(const tlsflow_config *cfg)
     return ALIGN16(chain + 4096);
 }
 
+/* Room for one incoming handshake message: the configured cap, except that a server takes
+ * any ClientHello its length fields allow (RFC 5246 §7.4.1.2: about 128 KiB). */
+static size_t hs_in_capacity(const tlsflow_config *cfg)
+{
+    size_t cap = cfg->max_handshake;
+    if (cfg->role == TLSFLOW_SERVER && cap < TF_MAX_CLIENT_HELLO)
+        cap = TF_MAX_CLIENT_HELLO;
+    return cap + 4;
+}
+
 /* The workspace: handshake state and the four buffers. Everything else is the
  * connection proper, which is all an idle established connection needs. */
 static size_t workspace_size(const tlsflow_config *cfg)
 {
     return ALIGN16(sizeof(tf_handshake)) + ALIGN16(TF_IN_CAP) + ALIGN16(TF_OUT_CAP) +
-           ALIGN16(cfg->max_handshake + 4) + hs_out_capacity(cfg) + ALIGN16(cfg->peer_chain_cap);
+           ALIGN16(hs_in_capacity(cfg)) + hs_out_capacity(cfg) + ALIGN16(cfg->peer_chain_cap);
 }
 
 size_t tlsflow_conn_size(const tlsflow_config *cfg)
@@ -48,7 +59,7 @@ static void attach_workspace(tlsflow_conn *c, void *ws)
     c->out = p;
     p += ALIGN16(TF_OUT_CAP);
     c->hs_in = p;
-    c->hs_in_cap = c->cfg->max_handshake + 4;
+    c->hs_in_cap = hs_in_capacity(c->cfg);
     p += ALIGN16(c->hs_in_cap);
     c->hs_out = p;
     c->hs_out_cap = hs_out_capacity(c->cfg);
@@ -338,7 +349,8 @@ unsigned tlsflow_ready(tlsflow_conn *c)
     return r;
 }
 
-/* ---- buffers ---------------------------------------------------------------------------------- */
+/* ---- buffers ----------------------------------------------------------------------------------
+ */
 
 static size_t in_room(tlsflow_conn *c)
 {

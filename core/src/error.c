@@ -53,8 +53,9 @@ static const tf_error_row ERRORS[] = {
      "the server's signature over its key exchange parameters did not verify"},
     {TLSFLOW_E_CERT_EXPIRED, "TLSFLOW_E_CERT_EXPIRED", TLSFLOW_ALERT_CERTIFICATE_EXPIRED,
      "certificate expired"},
-    {TLSFLOW_E_CERT_NOT_YET_VALID, "TLSFLOW_E_CERT_NOT_YET_VALID",
-     TLSFLOW_ALERT_CERTIFICATE_EXPIRED, "certificate not yet valid"},
+    /* No alert names "not yet valid": certificate_expired would be untrue. */
+    {TLSFLOW_E_CERT_NOT_YET_VALID, "TLSFLOW_E_CERT_NOT_YET_VALID", TLSFLOW_ALERT_BAD_CERTIFICATE,
+     "certificate not yet valid"},
     {TLSFLOW_E_CERT_UNKNOWN_CA, "TLSFLOW_E_CERT_UNKNOWN_CA", TLSFLOW_ALERT_UNKNOWN_CA,
      "certificate chain does not lead to a trusted root"},
     {TLSFLOW_E_CERT_SELF_SIGNED, "TLSFLOW_E_CERT_SELF_SIGNED", TLSFLOW_ALERT_UNKNOWN_CA,
@@ -67,7 +68,8 @@ static const tf_error_row ERRORS[] = {
      "certificate cannot be parsed"},
     {TLSFLOW_E_CERT_UNSUPPORTED, "TLSFLOW_E_CERT_UNSUPPORTED",
      TLSFLOW_ALERT_UNSUPPORTED_CERTIFICATE, "certificate key cannot be used with this suite"},
-    {TLSFLOW_E_CERT_MISSING, "TLSFLOW_E_CERT_MISSING", TLSFLOW_ALERT_BAD_CERTIFICATE,
+    /* RFC 8446 §4.4.2.4: an empty server Certificate is decode_error (TLS 1.2 is silent). */
+    {TLSFLOW_E_CERT_MISSING, "TLSFLOW_E_CERT_MISSING", TLSFLOW_ALERT_DECODE_ERROR,
      "the peer sent no certificate"},
     {TLSFLOW_E_CERT_REJECTED, "TLSFLOW_E_CERT_REJECTED", TLSFLOW_ALERT_BAD_CERTIFICATE,
      "the verification hook refused the certificate"},

@@ -18,9 +18,8 @@ static int reserved(const char *label)
     return 0;
 }
 
-int tlsflow_export_keying_material(const tlsflow_conn *c, const char *label,
-                                   const uint8_t *context, size_t context_len, uint8_t *out,
-                                   size_t len)
+int tlsflow_export_keying_material(const tlsflow_conn *c, const char *label, const uint8_t *context,
+                                   size_t context_len, uint8_t *out, size_t len)
 {
     if (!c || !label || !out || !c->established || c->error || !c->export_hash || len == 0 ||
         len > MAX_EXPORT || context_len > MAX_CONTEXT || reserved(label))

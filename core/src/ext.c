@@ -170,24 +170,37 @@ static const struct {
     {TF_EXT_RENEGOTIATION_INFO, parse_ri},
 };
 
+#define N_PARSERS (sizeof(EXT_PARSERS) / sizeof(EXT_PARSERS[0]))
+
 int tf_ext_parse(tf_reader *block, int in_server_hello, tf_hello_exts *out, const char **why)
 {
+    uint32_t known_seen = 0; /* bit i: EXT_PARSERS[i] met already */
     memset(out, 0, sizeof(*out));
     while (block->len) {
         uint16_t type;
         tf_reader body;
         if (!tf_get_u16(block, &type) || !tf_get_vector(block, 2, &body))
             return *why = "extensions: truncated extension", TLSFLOW_E_DECODE;
-        if (out->n_types == TF_MAX_EXTENSIONS)
-            return *why = "extensions: too many extensions", TLSFLOW_E_DECODE;
-        for (size_t i = 0; i < out->n_types; i++)
+        /* Any number is valid (a ClientHello's block holds up to 2^16-1 bytes). The first
+         * TF_MAX_EXTENSIONS types are kept and checked for repeats; known types always are. */
+        size_t kept = out->n_types < TF_MAX_EXTENSIONS ? out->n_types : TF_MAX_EXTENSIONS;
+        for (size_t i = 0; i < kept; i++)
             if (out->types[i] == type)
                 return *why = "extensions: the same extension appears twice",
                        TLSFLOW_E_ILLEGAL_PARAMETER;
-        out->types[out->n_types++] = type;
-        for (size_t i = 0; i < sizeof(EXT_PARSERS) / sizeof(EXT_PARSERS[0]); i++) {
+        if (out->n_types < TF_MAX_EXTENSIONS)
+            out->types[out->n_types] = type;
+        else if (in_server_hello) /* we never offer that many: some were not offered */
+            return *why = "extensions: more than a client could have offered",
+                   TLSFLOW_E_UNSUPPORTED_EXTENSION;
+        out->n_types++;
+        for (size_t i = 0; i < N_PARSERS; i++) {
             if (EXT_PARSERS[i].type != type)
                 continue;
+            if (known_seen & (1u << i))
+                return *why = "extensions: the same extension appears twice",
+                       TLSFLOW_E_ILLEGAL_PARAMETER;
+            known_seen |= 1u << i;
             int err = EXT_PARSERS[i].parse(&body, in_server_hello, out, why);
             if (err)
                 return err;

@@ -8,6 +8,7 @@
 #include "keyop.h"
 #include "keys.h"
 #include "msg.h"
+#include "record.h"
 
 #define CLIENT TLSFLOW_CLIENT
 #define SERVER TLSFLOW_SERVER
@@ -208,6 +209,8 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
          * established we refuse the renegotiation it asks for. */
         if (body_len)
             return tf_fail(c, TLSFLOW_E_DECODE, "HelloRequest must have an empty body");
+        if (tf_record_idle(c, "a HelloRequest"))
+            return c->error;
         if (c->established) {
             c->pending_alert = TLSFLOW_ALERT_NO_RENEGOTIATION;
             c->pending_alert_fatal = 0;
@@ -218,6 +221,8 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
     }
     if (c->established) {
         if (type == TF_HS_CLIENT_HELLO && c->role == TLSFLOW_SERVER) {
+            if (tf_record_idle(c, "a renegotiating ClientHello"))
+                return c->error;
             c->pending_alert = TLSFLOW_ALERT_NO_RENEGOTIATION;
             c->pending_alert_fatal = 0;
             tf_trace(c, TLSFLOW_STEP_RENEGOTIATION_REFUSED,
@@ -240,8 +245,18 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     if (def->read(c, body, body_len))
         return c->error ? c->error : tf_fail(c, TLSFLOW_E_INTERNAL, NULL);
+    tf_record_progress(c);
     c->hs->step++;
     return tf_handshake_advance(c);
+}
+
+/* The largest body we take for a message of this type: the configured cap, but a
+ * ClientHello as large as its own length fields allow. */
+static size_t message_cap(const tlsflow_conn *c, uint8_t type)
+{
+    if (type == TF_HS_CLIENT_HELLO && c->role == TLSFLOW_SERVER)
+        return c->hs_in_cap - 4;
+    return c->cfg->max_handshake;
 }
 
 /* Reassemble handshake messages from record payloads: any split, several per record.
@@ -264,10 +279,11 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
         len -= take;
         if (c->hs_in_len == 4) {
             size_t body = ((size_t)c->hs_in[1] << 16) | ((size_t)c->hs_in[2] << 8) | c->hs_in[3];
-            if (4 + body > c->hs_in_cap)
+            size_t cap = message_cap(c, c->hs_in[0]);
+            if (body > cap)
                 return tf_failf(c, TLSFLOW_E_HANDSHAKE_TOO_LARGE,
                                 "%s of %zu bytes exceeds the %zu-byte cap",
-                                hs_type_name(c->hs_in[0]), body, c->hs_in_cap - 4);
+                                hs_type_name(c->hs_in[0]), body, cap);
             need = 4 + body;
         }
         if (c->hs_in_len == need) {
@@ -326,7 +342,7 @@ int tf_handshake_alert(tlsflow_conn *c, const uint8_t *data, size_t len)
         c->error_text = c->error_buf;
         return c->error;
     }
-    return 0; /* other warnings change nothing in TLS 1.2 */
+    return tf_record_idle(c, "a warning alert"); /* other warnings change nothing */
 }
 
 int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),

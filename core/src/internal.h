@@ -16,8 +16,8 @@
 #define TF_MAX_SUITES      16
 #define TF_MAX_GROUPS      8
 #define TF_MAX_SIG_SCHEMES 16
-#define TF_MAX_SPKI        1200 /* up to RSA-8192 */
-#define TF_MAX_NAME        255  /* host names (RFC 1035 limit) */
+#define TF_MAX_SPKI        1200  /* up to RSA-8192 */
+#define TF_MAX_NAME        255   /* host names (RFC 1035 limit) */
 #define TF_PEER_CHAIN_CAP  16384 /* default room for the peer's certificates */
 
 /* Sizes of the buffers carved out of a connection's single allocation. */
@@ -45,9 +45,9 @@ typedef struct {
     uint8_t *der[TF_MAX_CHAIN];
     size_t der_len[TF_MAX_CHAIN];
     size_t n_certs;
-    size_t chain_bytes; /* sum of der_len */
-    tf_private_key *key;  /* NULL when the key stays with the caller (key_handle) */
-    void *key_handle;     /* the caller's name for an outside key */
+    size_t chain_bytes;  /* sum of der_len */
+    tf_private_key *key; /* NULL when the key stays with the caller (key_handle) */
+    void *key_handle;    /* the caller's name for an outside key */
     int key_bits;
     tf_key_type key_type; /* which suites it can serve */
     uint16_t key_group;   /* EC: the key's curve as a named group */
@@ -105,7 +105,7 @@ typedef struct {
  * handshake with the result (NULL: the operation failed). */
 typedef struct tf_key_op {
     tlsflow_key_operation pub; /* what tlsflow_key_op() shows the caller */
-    int waiting;        /* the caller's turn: the handshake stops here */
+    int waiting;               /* the caller's turn: the handshake stops here */
     const tf_credential *cred;
     int (*finish)(tlsflow_conn *c, const uint8_t *result, size_t len);
     uint8_t input[1024]; /* an RSA-8192 ciphertext, or the message to sign */
@@ -194,16 +194,17 @@ struct tlsflow_conn {
     int version_fixed; /* records must now carry 0x0303 */
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */
 
-    int established;    /* both Finished verified */
-    int done_reported;  /* TLSFLOW_HANDSHAKE_DONE returned */
-    int close_queued;   /* our close_notify queued */
-    int close_received; /* peer's close_notify seen */
-    int pending_alert;  /* -1 or the alert description to send */
+    unsigned idle_records; /* records in a row that carried nothing */
+    int established;       /* both Finished verified */
+    int done_reported;     /* TLSFLOW_HANDSHAKE_DONE returned */
+    int close_queued;      /* our close_notify queued */
+    int close_received;    /* peer's close_notify seen */
+    int pending_alert;     /* -1 or the alert description to send */
     int pending_alert_fatal;
 
     /* what keying material exporters need once the handshake is gone */
     tf_hash_alg export_hash;
-    uint8_t export_secret[48]; /* TLS 1.2: the master secret */
+    uint8_t export_secret[48];  /* TLS 1.2: the master secret */
     uint8_t export_randoms[64]; /* TLS 1.2: client_random || server_random */
 
     int error;

@@ -21,7 +21,10 @@ enum {
 };
 
 #define TF_SCSV_RENEGOTIATION 0x00FF
-#define TF_MAX_EXTENSIONS     256 /* more in one hello is rejected as malformed */
+#define TF_MAX_EXTENSIONS     256 /* types kept per hello (n_types counts them all) */
+/* The largest ClientHello its length fields allow: version, random, session_id,
+ * cipher_suites (2^16-2), compression_methods (255), extensions (2^16-1). */
+#define TF_MAX_CLIENT_HELLO (2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535)
 
 /* A byte string inside the message being parsed. */
 typedef struct {
@@ -31,8 +34,8 @@ typedef struct {
 
 /* Hello extensions (ClientHello and ServerHello share the parser). */
 typedef struct {
-    uint16_t types[TF_MAX_EXTENSIONS]; /* in order of appearance */
-    size_t n_types;
+    uint16_t types[TF_MAX_EXTENSIONS]; /* in order of appearance, the first ones */
+    size_t n_types;                    /* all of them (may exceed TF_MAX_EXTENSIONS) */
     int sni;
     tf_view sni_host; /* the single host_name */
     int ems;

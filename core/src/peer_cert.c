@@ -31,8 +31,7 @@ int tf_peer_verdict(tlsflow_conn *c, int verdict, const char *why)
         return tf_failf(c, r, "the verification hook refused the certificate (%s)",
                         tlsflow_error_name(r));
     tf_failf(c, TLSFLOW_E_CERT_REJECTED, "the verification hook refused the certificate%s%s",
-             r > 0 && r < 256 ? " with alert " : "",
-             r > 0 && r < 256 ? tlsflow_alert_name(r) : "");
+             r > 0 && r < 256 ? " with alert " : "", r > 0 && r < 256 ? tlsflow_alert_name(r) : "");
     if (r > 0 && r < 256)
         c->pending_alert = r;
     return c->error;

@@ -169,6 +169,20 @@ static int unprotect(tlsflow_conn *c, uint8_t type, uint8_t *payload, size_t len
     return 0;
 }
 
+int tf_record_idle(tlsflow_conn *c, const char *what)
+{
+    if (++c->idle_records > TLSFLOW_MAX_IDLE_RECORDS)
+        return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                        "more than %d records in a row carried nothing (the last: %s)",
+                        TLSFLOW_MAX_IDLE_RECORDS, what);
+    return 0;
+}
+
+void tf_record_progress(tlsflow_conn *c)
+{
+    c->idle_records = 0;
+}
+
 int tf_record_process(tlsflow_conn *c)
 {
     size_t avail = c->in_len - c->in_off;
@@ -211,9 +225,14 @@ int tf_record_process(tlsflow_conn *c)
         if (!c->established)
             return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
                            "application data before the handshake finished");
+        c->info.records_in++;
+        if (n == 0) {
+            err = tf_record_idle(c, "an empty application data record");
+            break;
+        }
+        tf_record_progress(c);
         c->app = p;
         c->app_len = n;
-        c->info.records_in++;
         c->info.app_bytes_in += n;
         err = 0;
     }

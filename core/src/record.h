@@ -14,6 +14,11 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
 /* Where a record starts in an empty buffer so that its protected payload (after the
  * header and explicit nonce) is 16-byte aligned; 0 while the direction is plaintext. */
 size_t tf_record_align_pad(const tf_direction *d);
+/* A record that carried nothing: counted, and past TLSFLOW_MAX_IDLE_RECORDS in a row the
+ * connection fails (no peer may keep us busy for free). Returns the error or 0. */
+int tf_record_idle(tlsflow_conn *c, const char *what);
+/* A record that carried something: the count starts again. */
+void tf_record_progress(tlsflow_conn *c);
 /* Move pending alert and handshake bytes into records as space allows. */
 void tf_record_flush(tlsflow_conn *c);
 

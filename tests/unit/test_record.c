@@ -9,7 +9,10 @@
 
 #include <cmocka.h>
 
+#include "cursor.h"
 #include "internal.h"
+#include "msg.h"
+#include "record.h"
 #include "tf_test.h"
 
 static tft_rng crng, srng;
@@ -157,25 +160,38 @@ static void test_record_overflow(void **state)
 }
 
 /* A handshake message over the cap fails as soon as its header is seen. */
+/* The cap on one handshake message refuses before buffering; a server takes any
+ * ClientHello its length fields allow (about 128 KiB), whatever the cap. */
 static void test_handshake_size_cap(void **state)
 {
     (void)state;
     tlsflow_conn *s = tlsflow_conn_new(scfg);
-    uint8_t h[4] = {1, 0x01, 0x00, 0x01}; /* one byte over the 64 KiB default */
-    feed_record(s, 22, 0x0301, h, 4);
+    uint8_t over[4] = {1, 0x02, 0x01, 0x45}; /* TF_MAX_CLIENT_HELLO + 1 = 131397 */
+    feed_record(s, 22, 0x0301, over, 4);
     assert_fails(s, TLSFLOW_E_HANDSHAKE_TOO_LARGE, TLSFLOW_ALERT_ILLEGAL_PARAMETER);
+    tlsflow_conn_free(s);
+    s = tlsflow_conn_new(scfg);
+    uint8_t big[4] = {1, 0x01, 0x00, 0x01}; /* one byte over the 64 KiB default: waits */
+    feed_record(s, 22, 0x0301, big, 4);
+    assert_int_equal(tlsflow_poll(s), TLSFLOW_NEED_INPUT);
     tlsflow_conn_free(s);
 
     tlsflow_config *small = tft_server_config(&srng);
     assert_int_equal(tlsflow_config_set_max_handshake_size(small, 1024), 0);
     assert_int_equal(tlsflow_config_set_max_handshake_size(small, 10), TLSFLOW_E_USAGE);
     s = tlsflow_conn_new(small);
-    uint8_t h2[4] = {1, 0, 0x04, 0x01}; /* 1025 bytes */
+    uint8_t h2[4] = {11, 0, 0x04, 0x01}; /* a 1025-byte Certificate */
     feed_record(s, 22, 0x0301, h2, 4);
     assert_fails(s, TLSFLOW_E_HANDSHAKE_TOO_LARGE, TLSFLOW_ALERT_ILLEGAL_PARAMETER);
-    assert_true(tlsflow_conn_memory(s) < tlsflow_conn_size(scfg));
     tlsflow_conn_free(s);
     tlsflow_config_free(small);
+
+    /* A client's memory follows its cap. */
+    tlsflow_config *cc = tft_client_config(&crng);
+    size_t full = tlsflow_conn_size(cc);
+    assert_int_equal(tlsflow_config_set_max_handshake_size(cc, 1024), 0);
+    assert_true(tlsflow_conn_size(cc) + 60000 < full);
+    tlsflow_config_free(cc);
 }
 
 static void test_ccs_before_hello(void **state)
@@ -206,6 +222,132 @@ static void test_alerts_in(void **state)
     feed_record(s, 21, 0x0303, (const uint8_t *)"\x07\x00", 2);
     assert_fails(s, TLSFLOW_E_DECODE, TLSFLOW_ALERT_DECODE_ERROR);
     tlsflow_conn_free(s);
+}
+
+/* Feed a handshake message as records of up to 2^14 bytes, `per_call` bytes at a time,
+ * polling between calls as an event loop would. */
+static void feed_message(tlsflow_conn *s, const uint8_t *msg, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        size_t n = len - off > 16384 ? 16384 : len - off;
+        uint8_t h[5] = {22, 3, 1, (uint8_t)(n >> 8), (uint8_t)n};
+        feed(s, h, 5);
+        for (size_t k = 0; k < n;) {
+            size_t room;
+            uint8_t *in = tlsflow_in_buf(s, &room);
+            size_t take = n - k < room ? n - k : room;
+            assert_true(take > 0);
+            memcpy(in, msg + off + k, take);
+            tlsflow_in_ack(s, take);
+            k += take;
+            assert_int_equal(tlsflow_poll(s), TLSFLOW_NEED_INPUT);
+        }
+        off += n;
+    }
+}
+
+/* RFC 5246 §7.4.1.2: a ClientHello is valid up to what its length fields allow: 32767
+ * cipher suites, 2^16-1 bytes of extensions of any number (thousands of unknown and
+ * GREASE ones, long lists, padding). The server answers it. */
+static void test_largest_client_hello(void **state)
+{
+    (void)state;
+    static uint8_t msg[4 + TF_MAX_CLIENT_HELLO];
+    tf_writer w = tf_writer_init(msg, sizeof(msg));
+    tf_put_u8(&w, 1);
+    tf_vec body = tf_put_vector_begin(&w, 3);
+    tf_put_u16(&w, 0x0303);
+    for (int i = 0; i < 32; i++)
+        tf_put_u8(&w, (uint8_t)i);
+    tf_put_u8(&w, 32);
+    for (int i = 0; i < 32; i++)
+        tf_put_u8(&w, 0xaa);
+    tf_vec suites = tf_put_vector_begin(&w, 2);
+    for (uint32_t i = 0; i < 32766; i++) /* unknown and GREASE values, ours last */
+        tf_put_u16(&w, (uint16_t)(i % 7 == 0 ? 0x0a0a + 0x1010 * (i % 16) : 0xff00 + (i & 0xff)));
+    tf_put_u16(&w, TLSFLOW_RSA_WITH_AES_128_GCM_SHA256);
+    tf_put_vector_end(&w, suites);
+    tf_put_u8(&w, 255);
+    for (int i = 0; i < 254; i++)
+        tf_put_u8(&w, (uint8_t)(i + 1));
+    tf_put_u8(&w, 0);
+    tf_vec exts = tf_put_vector_begin(&w, 2);
+    tf_put_u16(&w, 13); /* signature_algorithms, 2^15 entries long */
+    tf_put_u16(&w, 2 + 2 * 8000);
+    tf_put_u16(&w, 2 * 8000);
+    for (int i = 0; i < 7999; i++)
+        tf_put_u16(&w, (uint16_t)(0xfe00 + (i & 0xff)));
+    tf_put_u16(&w, TLSFLOW_SIG_RSA_PSS_RSAE_SHA256);
+    for (uint16_t t = 1000; t < 1000 + 8000; t++) { /* 8000 unknown, empty extensions */
+        tf_put_u16(&w, t);
+        tf_put_u16(&w, 0);
+    }
+    size_t used = w.len - exts.at - 2;
+    tf_put_u16(&w, 21); /* padding up to the block's limit */
+    size_t pad = 65535 - used - 4;
+    tf_put_u16(&w, (uint16_t)pad);
+    for (size_t i = 0; i < pad; i++)
+        tf_put_u8(&w, 0);
+    tf_put_vector_end(&w, exts);
+    tf_put_vector_end(&w, body);
+    assert_true(tf_writer_ok(&w));
+    assert_int_equal(w.len, 4 + TF_MAX_CLIENT_HELLO);
+
+    tlsflow_conn *s = tlsflow_conn_new(scfg);
+    feed_message(s, msg, w.len - 1);
+    feed_record(s, 22, 0x0301, msg + w.len - 1, 1);
+    assert_server_answered(s);
+    const tlsflow_info *info = tlsflow_get_info(s);
+    assert_int_equal(info->cipher_suite, TLSFLOW_RSA_WITH_AES_128_GCM_SHA256);
+    /* What tlsflow_info can hold is cut; the peer was not refused for it. */
+    assert_int_equal(info->client_hello.n_suites, TLSFLOW_INFO_LIST_MAX);
+    assert_int_equal(info->client_hello.n_extensions, TLSFLOW_INFO_LIST_MAX);
+    tlsflow_conn_free(s);
+}
+
+/* Records that carry nothing are counted: TLSFLOW_MAX_IDLE_RECORDS in a row pass, one more
+ * is unexpected_message; a record with data starts the count again. */
+static void test_idle_records(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        tft_pair *p = tft_pair_new();
+        tft_pair_start(p);
+        assert_true(tft_handshake(p->client, p->server, NULL));
+        for (int round = 0; round < 2; round++) {
+            int n = round == 0 ? TLSFLOW_MAX_IDLE_RECORDS : TLSFLOW_MAX_IDLE_RECORDS + 1;
+            for (int i = 0; i < n; i++) {
+                if (kind == 0)
+                    tf_record_write(p->client, 21, (const uint8_t *)"d", 2); /* warning */
+                else if (kind == 1)
+                    tf_record_write(p->client, 23, (const uint8_t *)"", 0);
+                else /* a renegotiating ClientHello each time: refused with a warning */
+                    tf_record_write(p->client, 22, hello, hello_len);
+                size_t len;
+                const uint8_t *out = tlsflow_out_buf(p->client, &len);
+                feed(p->server, out, len);
+                tlsflow_out_ack(p->client, len);
+                while (tlsflow_poll(p->server) == TLSFLOW_OUTPUT_READY) {
+                    tlsflow_out_buf(p->server, &len);
+                    tlsflow_out_ack(p->server, len);
+                }
+            }
+            if (round == 0) {
+                assert_int_equal(tlsflow_last_error(p->server), 0);
+                assert_int_equal(tlsflow_app_write(p->client, "data", 4), 4); /* resets */
+                size_t len;
+                const uint8_t *out = tlsflow_out_buf(p->client, &len);
+                feed(p->server, out, len);
+                tlsflow_out_ack(p->client, len);
+                assert_int_equal(tlsflow_poll(p->server), TLSFLOW_APP_DATA);
+                tlsflow_app_peek(p->server, &len);
+                tlsflow_app_consume(p->server, len);
+            }
+        }
+        assert_int_equal(tlsflow_last_error(p->server), TLSFLOW_E_UNEXPECTED_MESSAGE);
+        assert_int_equal(tlsflow_sent_alert(p->server), TLSFLOW_ALERT_UNEXPECTED_MESSAGE);
+        tft_pair_free(p);
+    }
 }
 
 /* The first error is sticky: later input changes nothing. */
@@ -240,6 +382,8 @@ int main(void)
         cmocka_unit_test(test_ccs_before_hello),
         cmocka_unit_test(test_alerts_in),
         cmocka_unit_test(test_sticky_error),
+        cmocka_unit_test(test_largest_client_hello),
+        cmocka_unit_test(test_idle_records),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

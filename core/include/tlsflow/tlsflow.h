@@ -44,8 +44,14 @@ extern "C" {
 #define TLSFLOW_MAX_PLAINTEXT 16384
 /** Largest record on the wire that the engine accepts: header + 2^14 + 2048. */
 #define TLSFLOW_MAX_RECORD (5 + 16384 + 2048)
-/** Default cap on one incoming handshake message (configurable). */
+/** Default cap on one incoming handshake message (configurable). A server takes a
+ *  ClientHello of any size its length fields allow (about 128 KiB) whatever the cap. */
 #define TLSFLOW_DEFAULT_MAX_HANDSHAKE 65536
+/** Records in a row that carry nothing (warning alerts, empty application data, refused
+ *  renegotiations, TLS 1.3 KeyUpdates and dummy ChangeCipherSpecs) a peer may send before
+ *  the connection fails with unexpected_message; a record that carries data or moves the
+ *  handshake starts the count again. */
+#define TLSFLOW_MAX_IDLE_RECORDS 32
 
 /* ---- Cipher suites --------------------------------------------------------------- */
 
