@@ -74,17 +74,34 @@ int net_connect(const char *host, const char *port, int timeout_ms)
     return fd;
 }
 
-int net_send_all(int fd, const void *buf, size_t len)
+int net_set_nonblocking(int fd)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ? -1 : 0;
+}
+
+int net_send_some(int fd, const void *buf, size_t len, size_t *sent)
+{
+    ssize_t n;
+    *sent = 0;
+    do
+        n = send(fd, buf, len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    *sent = (size_t)n;
+    return n > 0;
+}
+
+int net_recv_some(int fd, void *buf, size_t len, size_t *got)
+{
+    ssize_t n;
+    *got = 0;
+    do
+        n = recv(fd, buf, len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    *got = (size_t)n;
+    return 1;
 }

@@ -1,0 +1,32 @@
+/* tlsflow-client's command line: the options, their checks and --help. */
+#ifndef TLSFLOW_CLIENT_CLI_H
+#define TLSFLOW_CLIENT_CLI_H
+
+#include <stdint.h>
+
+#include "client_export.h"
+#include "client_pin.h"
+#include "util/hostport.h"
+
+#define CLIENT_DEFAULT_CA  "tlsflow-pki/ca.pem"
+#define CLIENT_EXPORTS_MAX 8
+
+typedef struct {
+    hostport target;
+    const char *ca, *servername, *alpn, *get, *keylog;
+    int timeout_ms; /* waiting for the server at any one point */
+    int linger_ms;  /* after stdin ends, how long to wait for the rest of the reply */
+    /* Echo stream mode: send this many bytes (or send_file) while reading them back. */
+    const char *send_file;
+    uint64_t send_bytes;
+    int send_mode; /* --send-bytes or --send given */
+    client_pins pins;
+    client_export exports[CLIENT_EXPORTS_MAX];
+    int n_exports;
+} client_opts;
+
+/* Fill o from argv. 0: run; 1: done (help or version printed); -1: bad usage (a message
+ * was printed). */
+int client_parse_args(int argc, char **argv, client_opts *o);
+
+#endif
