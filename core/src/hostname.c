@@ -202,6 +202,21 @@ static size_t strip_root_dot(const char *s, size_t len)
     return len > 0 && s[len - 1] == '.' ? len - 1 : len;
 }
 
+/* A host name label (RFC 952, RFC 1123 2.1): letters, digits and hyphens (an A-label,
+ * xn--, is one too). */
+static int ldh_label(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        char ch = ascii_lower(s[i]);
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) {
+            return 0;
+        }
+    }
+    return len > 0;
+}
+
 static int wildcard_match(const char *rest, size_t rest_len, const char *host, size_t host_len)
 {
     const char *dot = memchr(host, '.', host_len);
@@ -209,6 +224,11 @@ static int wildcard_match(const char *rest, size_t rest_len, const char *host, s
 
     /* Two or more labels after the wildcard: "*.example.com" yes, "*.com" never. */
     if (!dns_name_ok(rest, rest_len) || memchr(rest, '.', rest_len) == NULL || dot == NULL) {
+        return 0;
+    }
+    /* The wildcard vouches for host name labels only: "*.example.com" does not name
+     * "{x}.example.com" or "a_b.example.com" (as OpenSSL's X509_check_host). */
+    if (!ldh_label(host, (size_t)(dot - host))) {
         return 0;
     }
     tail = host_len - (size_t)(dot + 1 - host);

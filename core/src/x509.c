@@ -36,6 +36,11 @@
  * address or URI under a name-constrained CA is refused (see unchecked_name_forms).
  * Not checked: revocation (no CRL or OCSP fetching in a pure engine).
  *
+ * Beyond the path, the leaf must fit a TLS server (RFC 5280 4.2.1.12 extendedKeyUsage
+ * with serverAuth or anyExtendedKeyUsage when present; 4.2.1.3 keyUsage allowing some
+ * TLS key exchange when present; an EC key on its curve), and no certificate the peer
+ * sends may be signed with MD5 or SHA-1 (RFC 5246 7.4.2, RFC 9155), anchors excepted.
+ *
  * Certificates are read with wolfCrypt's DecodedCert, not wolfSSL_X509 objects: the
  * latter also build an EVP key, which seeds a DRBG per certificate.
  *
@@ -52,6 +57,7 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
@@ -186,6 +192,43 @@ static int may_issue(const DecodedCert *dc)
     return dc->isCA && (!dc->extKeyUsageSet || (dc->extKeyUsage & KEYUSE_KEY_CERT_SIGN) != 0);
 }
 
+/* Signed with MD2, MD5 or SHA-1? Our client never offers them in signature_algorithms,
+ * and RFC 5246 7.4.2 wants every certificate the server provides signed with an offered
+ * pair (RFC 9155 deprecates both hashes); only trust anchors are exempt. */
+static int weak_signature(const DecodedCert *dc)
+{
+    switch (dc->signatureOID) {
+    case CTC_MD2wRSA:
+    case CTC_MD5wRSA:
+    case CTC_SHAwRSA:
+    case CTC_SHAwECDSA:
+    case CTC_SHAwDSA:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* May this leaf authenticate a TLS server? RFC 5280 4.2.1.12: an extendedKeyUsage, when
+ * present, limits the key to its purposes (id-kp-serverAuth, or anyExtendedKeyUsage,
+ * which restricts nothing); 4.2.1.3: a keyUsage, when present, must allow a use some
+ * TLS 1.2 key exchange makes of it (RFC 5246 7.4.2: digitalSignature for signatures,
+ * keyEncipherment for RSA key transport, keyAgreement for static (EC)DH). Which one the
+ * suite needs is the handshake's business; a key that allows none of them serves no
+ * suite. */
+static const char *leaf_purpose(const DecodedCert *dc)
+{
+    if (dc->extExtKeyUsageSet &&
+        (dc->extExtKeyUsage & (EXTKEYUSE_SERVER_AUTH | EXTKEYUSE_ANY)) == 0) {
+        return "the certificate's extendedKeyUsage does not include serverAuth";
+    }
+    if (dc->extKeyUsageSet &&
+        (dc->extKeyUsage & (KEYUSE_DIGITAL_SIG | KEYUSE_KEY_ENCIPHER | KEYUSE_KEY_AGREE)) == 0) {
+        return "the certificate's keyUsage allows no TLS key exchange";
+    }
+    return NULL;
+}
+
 /* ---- trust store ------------------------------------------------------------------ */
 
 static int load_ca(WOLFSSL_CTX *ctx, const uint8_t *der, size_t len)
@@ -275,6 +318,19 @@ tf_trust *tf_trust_new(const uint8_t *const *ders, const size_t *lens, size_t n)
     return t;
 }
 
+/* Is der byte for byte one of the anchors? */
+static int is_anchor(const tf_trust *t, const uint8_t *der, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++) {
+        if (t->len[i] == len && memcmp(t->der[i], der, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The manager with every anchor, when every anchor is valid at `now` (then it is
  * exactly what the strict pass would load); else NULL. */
 static WOLFSSL_CERT_MANAGER *all_anchors_at(const tf_trust *t, int64_t now)
@@ -352,6 +408,7 @@ typedef struct {
     int saw_unsupported; /* an intermediate used an algorithm wolfSSL cannot check */
     int saw_path_length; /* an intermediate sat deeper than a pathLenConstraint allows */
     int saw_names;       /* an intermediate's names broke its issuer's nameConstraints */
+    int saw_weak;        /* an intermediate was signed with MD5 or SHA-1 */
 } chain;
 
 static verdict chain_check(chain *c, size_t i)
@@ -413,6 +470,11 @@ static int try_intermediate(chain *c, size_t i, int lenient)
         c->state[i] = C_REJECTED;
         return 0;
     }
+    if (weak_signature(&m->dc) && !is_anchor(c->trust, c->certs[i], c->lens[i])) {
+        c->saw_weak = 1;
+        c->state[i] = C_REJECTED;
+        return 0;
+    }
     rc = date_check(&m->v, c->now);
     if (rc != TLSFLOW_OK && !lenient) {
         note_skipped(c, rc);
@@ -454,6 +516,7 @@ static int fail(const char **detail, int code, const char *sentence)
 #define PATH_LENGTH_SENTENCE                                                                       \
     "the chain has more CA certificates than a pathLenConstraint above them allows"
 #define NAMES_SENTENCE "a certificate's names are outside its issuer's nameConstraints"
+#define WEAK_SENTENCE  "a certificate in the chain is signed with MD5 or SHA-1"
 
 /* The leaf has no path to an anchor even counting date-invalid CAs: say why. */
 static int no_path(const chain *c, verdict leaf, const char **detail)
@@ -471,6 +534,9 @@ static int no_path(const chain *c, verdict leaf, const char **detail)
     }
     if (c->saw_names) {
         return fail(detail, TLSFLOW_E_CERT_BAD, NAMES_SENTENCE);
+    }
+    if (c->saw_weak) {
+        return fail(detail, TLSFLOW_E_CERT_BAD, WEAK_SENTENCE);
     }
     if (leaf == V_SELF_SIGNED) {
         return fail(detail, TLSFLOW_E_CERT_SELF_SIGNED,
@@ -630,6 +696,19 @@ static int unchecked_name_forms(const tf_trust *t, const chain *c, const Decoded
 
 static int host_check(const DecodedCert *leaf, const char *host, const char **detail);
 
+/* The leaf, once its path is good: not signed with a weak hash (unless it is itself an
+ * anchor, say a pinned self-signed certificate) and fit for a TLS server. */
+static int leaf_usable(const tf_trust *t, const tf_x509_chain *in, const DecodedCert *leaf,
+                       const char **detail)
+{
+    const char *why = leaf_purpose(leaf);
+
+    if (weak_signature(leaf) && !is_anchor(t, in->der[0], in->len[0])) {
+        return fail(detail, TLSFLOW_E_CERT_BAD, WEAK_SENTENCE);
+    }
+    return why != NULL ? fail(detail, TLSFLOW_E_CERT_BAD, why) : TLSFLOW_OK;
+}
+
 /* Verify a chain whose leaf is already decoded; `fast` says the leaf was decoded
  * against every anchor (all valid at `now`). */
 static int verify_decoded(const tf_trust *trust, const tf_x509_chain *in, const tf_cert *leaf,
@@ -656,6 +735,9 @@ static int verify_decoded(const tf_trust *trust, const tf_x509_chain *in, const 
     }
     if (rc == TLSFLOW_OK) {
         rc = unchecked_name_forms(trust, &c, &leaf->dc, detail);
+    }
+    if (rc == TLSFLOW_OK) {
+        rc = leaf_usable(trust, in, &leaf->dc, detail);
     }
     release_intermediates(&c);
     if (rc == TLSFLOW_OK && in->host != NULL) {
@@ -817,6 +899,24 @@ static int spki_of(const DecodedCert *dc, uint8_t *out, size_t cap, size_t *out_
     return TLSFLOW_OK;
 }
 
+/* Is the EC public key of this SubjectPublicKeyInfo a point of its curve? wolfCrypt's
+ * decoder takes any coordinates; a key off the curve is no public key (SEC 1 3.2.2.1;
+ * OpenSSL refuses such a certificate). */
+static int ec_point_on_curve(const uint8_t *spki, size_t len)
+{
+    ecc_key key;
+    word32 idx = 0;
+    int ok;
+
+    if (wc_ecc_init(&key) != 0) {
+        return 0;
+    }
+    ok = wc_EccPublicKeyDecode(spki, &idx, &key, (word32)len) == 0 &&
+         wc_ecc_point_is_on_curve(&key.pubkey, key.idx) == 0;
+    wc_ecc_free(&key);
+    return ok;
+}
+
 /* Summary and public key of a decoded certificate. The algorithm the certificate
  * names and the key its bit string holds must agree: the engine acts on the
  * decoded key, the trace shows the named one. */
@@ -841,7 +941,8 @@ static int describe_decoded(const tf_cert *c, tlsflow_cert_info *out, uint8_t *s
     out->key_type = key_type_name(c->dc.keyOID);
     t = tf_public_key_info(buf, n, &group, &bits);
     if ((t == TF_KEY_RSA) != (c->dc.keyOID == RSAk) ||
-        (t == TF_KEY_EC) != (c->dc.keyOID == ECDSAk)) {
+        (t == TF_KEY_EC) != (c->dc.keyOID == ECDSAk) ||
+        (t == TF_KEY_EC && !ec_point_on_curve(buf, n))) {
         return TLSFLOW_E_CERT_BAD;
     }
     out->key_bits = bits;
