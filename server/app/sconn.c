@@ -6,7 +6,13 @@
  * written straight from its output buffer: uv_try_write first, and only when the
  * socket is full a uv_write whose buffer the engine keeps untouched because we do
  * not call into it until the write completes. Reading is paused during such a
- * write, which is also what bounds memory for a peer that does not read. */
+ * write, which is also what bounds memory for a peer that does not read.
+ *
+ * A private-key operation (TLSFLOW_KEY_OPERATION: a key in a PKCS#11 token, or any key
+ * with --key-threads) runs on libuv's thread pool: the connection stops reading and
+ * pumping, other connections go on, and the after-work callback on the loop completes
+ * it and pumps again. A close asked for meanwhile (timeout, shutdown) waits for it, and
+ * a connection whose handles closed meanwhile is freed only when it is back. */
 #include "sconn.h"
 
 #include <arpa/inet.h>
@@ -14,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/keyop.h"
 #include "pages/http_app.h"
 #include "pages/http_req.h"
 #include "sconn_log.h"
@@ -40,11 +47,8 @@ void sconn_trace_cb(void *ctx, const tlsflow_conn *conn, const tlsflow_trace_eve
 
 /* ---- teardown ---------------------------------------------------------------------- */
 
-static void on_closed(uv_handle_t *h)
+static void finalize(sconn *c)
 {
-    sconn *c = h->data;
-    if (--c->handles_open > 0)
-        return;
     worker *w = c->w;
     sconn_log_write(&w->srv->log, c);
     if (c->prev)
@@ -59,6 +63,16 @@ static void on_closed(uv_handle_t *h)
     free(c->resp);
     trace_store_free(&c->trace);
     free(c);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    sconn *c = h->data;
+    if (--c->handles_open > 0)
+        return;
+    if (c->keyop)
+        return; /* a worker thread still reads the engine: the operation's end frees */
+    finalize(c);
 }
 
 /* Close the socket now. Any queued write is cancelled (its callback still runs
@@ -85,6 +99,10 @@ static void begin_close(sconn *c, const char *outcome)
         return;
     if (outcome && !c->outcome)
         c->outcome = outcome;
+    if (c->keyop) {
+        c->close_deferred = 1; /* tlsflow_close waits until the operation is back */
+        return;
+    }
     if (c->phase != PHASE_CLOSING) {
         c->phase = PHASE_CLOSING;
         uv_timer_start(&c->timer, on_timer, LINGER_MS, 0);
@@ -125,7 +143,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     (void)suggested;
     sconn *c = h->data;
     size_t room = 0;
-    uint8_t *p = c->closing ? NULL : tlsflow_in_buf(c->tls, &room);
+    uint8_t *p = c->closing || c->keyop ? NULL : tlsflow_in_buf(c->tls, &room);
     /* room 0 makes libuv report UV_ENOBUFS: the engine must be pumped first. */
     *buf = uv_buf_init((char *)p, p ? (unsigned)room : 0);
 }
@@ -341,8 +359,79 @@ static void on_handshake_done(sconn *c)
     }
 }
 
+/* ---- private-key operations on the thread pool --------------------------------------- */
+
+typedef struct sconn_keyop {
+    uv_work_t req;
+    sconn *c;
+    unsigned delay_ms; /* --key-delay: a slow HSM, for tests */
+    keyop_job job;
+} sconn_keyop;
+
+static void keyop_work(uv_work_t *req)
+{
+    sconn_keyop *k = req->data;
+    if (k->delay_ms)
+        uv_sleep(k->delay_ms);
+    keyop_job_run(&k->job);
+}
+
+static void keyop_done(uv_work_t *req, int status)
+{
+    sconn_keyop *k = req->data;
+    sconn *c = k->c;
+    c->keyop = NULL;
+    if (c->closing) { /* destroyed meanwhile: the engine is not called again */
+        keyop_job_wipe(&k->job);
+        free(k);
+        if (c->handles_open == 0)
+            finalize(c);
+        return;
+    }
+    int ok = status == 0 && k->job.ok;
+    sconn *prev = current;
+    current = c;
+    tlsflow_key_op_complete(c->tls, ok ? k->job.out : NULL, ok ? k->job.out_len : 0);
+    current = prev;
+    keyop_job_wipe(&k->job);
+    free(k);
+    if (c->close_deferred) {
+        c->close_deferred = 0;
+        begin_close(c, NULL); /* its outcome was recorded when it was asked for */
+        return;
+    }
+    pump(c);
+}
+
+static void start_keyop(sconn *c)
+{
+    sconn_keyop *k = malloc(sizeof(*k));
+    if (!k) {
+        destroy(c, "out_of_memory");
+        return;
+    }
+    if (keyop_job_take(&k->job, c->tls) != 0) {
+        free(k);
+        destroy(c, "internal_error");
+        return;
+    }
+    k->c = c;
+    k->delay_ms = c->w->srv->opts->key_delay_ms;
+    k->req.data = k;
+    stop_reading(c); /* reading would call the engine (tlsflow_in_buf) */
+    if (uv_queue_work(&c->w->loop, &k->req, keyop_work, keyop_done) != 0) {
+        keyop_job_wipe(&k->job);
+        free(k);
+        destroy(c, "internal_error");
+        return;
+    }
+    c->keyop = k;
+}
+
 static void pump(sconn *c)
 {
+    if (c->keyop)
+        return; /* the engine waits for the operation; keyop_done pumps */
     sconn *prev = current;
     current = c;
     c->in_pump = 1;
@@ -380,6 +469,10 @@ static void pump(sconn *c)
             if (on_app_data(c))
                 continue;
             stop_reading(c);
+            break;
+        }
+        if (ev == TLSFLOW_KEY_OPERATION) {
+            start_keyop(c);
             break;
         }
         destroy(c, NULL); /* TLSFLOW_CLOSED: the outcome is in the engine's error */

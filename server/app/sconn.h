@@ -12,6 +12,7 @@
 #include "util/trace_store.h"
 
 struct worker;
+struct sconn_keyop;
 
 typedef enum { PHASE_HANDSHAKE, PHASE_OPEN, PHASE_CLOSING } sconn_phase;
 
@@ -38,6 +39,10 @@ typedef struct sconn {
     int close_after_resp;
     unsigned requests;
     const char *outcome; /* set when we end the connection ourselves */
+    /* A private-key operation running on a worker thread: until it is back the engine
+     * is not called for this connection and the connection is not freed. */
+    struct sconn_keyop *keyop;
+    int close_deferred; /* a close asked for meanwhile, done when the operation is back */
 } sconn;
 
 /* Accept one connection from a listener. */

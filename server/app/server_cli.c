@@ -86,6 +86,31 @@ static const char usage[] =
     "                             belong to it\n"
     "  --key FILE                 the private key of the --cert before it, RSA or EC\n"
     "                             (PEM or DER); it must match that certificate\n"
+    "  --pkcs11-key LABEL|URI     instead of --key: the private key of the --cert before\n"
+    "                             it lives in a PKCS#11 token (an HSM, a smart card,\n"
+    "                             SoftHSM2) and never enters this process: the object\n"
+    "                             label of the key, or an RFC 7512 URI such as\n"
+    "                             'pkcs11:token=tlsflow;object=rsa?pin-value=1234'\n"
+    "                             (token, object, id, serial, model, manufacturer;\n"
+    "                             pin-value, pin-source=FILE, module-path). At start the\n"
+    "                             token signs (and decrypts, RSA) once and the result is\n"
+    "                             checked against the --cert's public key\n"
+    "  --pkcs11-module PATH       the PKCS#11 module (.so) for --pkcs11-key, e.g.\n"
+    "                             /usr/lib/softhsm/libsofthsm2.so\n"
+    "  --pkcs11-token LABEL       the token by label (default: the first initialised one)\n"
+    "  --pkcs11-pin PIN           the user PIN (TLSFLOW_PKCS11_PIN in the environment does\n"
+    "                             the same and keeps it out of the process list)\n"
+    "                             Token keys are used from libuv's thread pool, one\n"
+    "                             PKCS#11 session per thread: the event loop never waits\n"
+    "                             for the token\n"
+    "  --key-threads N            run private-key operations of keys in files on N\n"
+    "                             threads too (libuv's thread pool, also used for token\n"
+    "                             keys; sets UV_THREADPOOL_SIZE=N), so the loop goes on\n"
+    "                             with other connections during an RSA operation\n"
+    "                             (default: keys in files are used on the loop; the pool\n"
+    "                             has 4 threads or UV_THREADPOOL_SIZE)\n"
+    "  --key-delay MS             add MS milliseconds to every private-key operation on\n"
+    "                             the thread pool: a slow HSM, for tests\n"
     "  --chain FILE               intermediate certificates (PEM) sent after that --cert\n"
     "  --sni NAME                 serve that --cert only to clients asking for NAME\n"
     "                             (default: to every name no other --sni claims)\n"
@@ -141,11 +166,13 @@ static const char *inline_value(const char *arg, char *name, size_t cap)
 static int takes_value(const char *name)
 {
     static const char *const with_value[] = {
-        "--listen",       "--pki-dir",   "--cert",
-        "--key",          "--chain",     "--keylog",
-        "--log",          "--max-conns", "--handshake-timeout",
-        "--idle-timeout", "--threads",   "--suites",
-        "--sni",
+        "--listen",       "--pki-dir",    "--cert",
+        "--key",          "--chain",      "--keylog",
+        "--log",          "--max-conns",  "--handshake-timeout",
+        "--idle-timeout", "--threads",    "--suites",
+        "--sni",          "--pkcs11-key", "--pkcs11-module",
+        "--pkcs11-token", "--pkcs11-pin", "--key-threads",
+        "--key-delay",
     };
     for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
         if (strcmp(name, with_value[i]) == 0)
@@ -168,22 +195,33 @@ static int sni_name_ok(const char *v)
     return 1;
 }
 
-/* --key, --chain and --sni belong to the --cert before them; a second one of the same
- * kind, or one before any --cert, is remembered and reported once all are read. */
+/* --key (or --pkcs11-key), --chain and --sni belong to the --cert before them; a second
+ * one of the same kind, or one before any --cert, is remembered and reported once all
+ * are read. */
 static int attach(server_opts *o, const char *name, const char *v)
 {
     cred_files *c = o->n_creds ? &o->creds[o->n_creds - 1] : NULL;
-    int key = strcmp(name, "--key") == 0, sni = strcmp(name, "--sni") == 0;
-    const char **slot = !c ? NULL : key ? &c->key : sni ? &c->sni : &c->chain;
+    int file_key = strcmp(name, "--key") == 0, token_key = strcmp(name, "--pkcs11-key") == 0;
+    int key = file_key || token_key, sni = strcmp(name, "--sni") == 0;
+    const char **slot = !c          ? NULL
+                        : file_key  ? &c->key
+                        : token_key ? &c->token_key
+                        : sni       ? &c->sni
+                                    : &c->chain;
     if (key)
         o->n_keys++;
+    if (token_key)
+        o->n_token_keys++;
     if (sni && !sni_name_ok(v)) {
         errorf("--sni '%s' is not a host name", v);
         return -1;
     }
-    if (!slot || *slot) {
+    if (!slot || *slot || (key && c && (c->key || c->token_key))) {
         if (!o->misplaced) /* name is the caller's buffer: keep a literal */
-            o->misplaced = key ? "--key" : sni ? "--sni" : "--chain";
+            o->misplaced = file_key    ? "--key"
+                           : token_key ? "--pkcs11-key"
+                           : sni       ? "--sni"
+                                       : "--chain";
         return 0;
     }
     *slot = v;
@@ -213,8 +251,18 @@ static int apply(server_opts *o, const char *name, const char *v)
         }
         o->creds[o->n_creds++].cert = v;
     } else if (strcmp(name, "--key") == 0 || strcmp(name, "--chain") == 0 ||
-               strcmp(name, "--sni") == 0) {
+               strcmp(name, "--sni") == 0 || strcmp(name, "--pkcs11-key") == 0) {
         return attach(o, name, v);
+    } else if (strcmp(name, "--pkcs11-module") == 0) {
+        o->pkcs11_module = v;
+    } else if (strcmp(name, "--pkcs11-token") == 0) {
+        o->pkcs11_token = v;
+    } else if (strcmp(name, "--pkcs11-pin") == 0) {
+        o->pkcs11_pin = v;
+    } else if (strcmp(name, "--key-threads") == 0) {
+        return parse_uint(name, v, 1, 64, &o->key_threads);
+    } else if (strcmp(name, "--key-delay") == 0) {
+        return parse_uint(name, v, 1, 60000, &o->key_delay_ms);
     } else if (strcmp(name, "--keylog") == 0) {
         o->keylog = v;
     } else if (strcmp(name, "--log") == 0) {
@@ -242,11 +290,22 @@ static int apply(server_opts *o, const char *name, const char *v)
     return 0;
 }
 
+int server_opts_rsa_kx(const server_opts *o)
+{
+    if (o->n_suites == 0)
+        return 1; /* the engine's default list has them */
+    for (unsigned i = 0; i < o->n_suites; i++)
+        if (o->suites[i] == TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 ||
+            o->suites[i] == TLSFLOW_RSA_WITH_AES_256_GCM_SHA384)
+            return 1;
+    return 0;
+}
+
 static int check_pairs(const server_opts *o)
 {
     if (o->n_keys != o->n_creds) {
-        errorf("--cert and --key go together, one --key FILE after each --cert FILE: "
-               "got %u --cert and %u --key",
+        errorf("--cert and --key go together, one --key FILE (or --pkcs11-key) after each "
+               "--cert FILE: got %u --cert and %u --key",
                o->n_creds, o->n_keys);
         return -1;
     }
@@ -256,8 +315,21 @@ static int check_pairs(const server_opts *o)
     }
     if (o->misplaced) {
         errorf("%s belongs after the --cert FILE it is for: each --cert starts a credential "
-               "and takes one --key, --chain and --sni from the options after it",
+               "and takes one --key (or --pkcs11-key), --chain and --sni from the options "
+               "after it",
                o->misplaced);
+        return -1;
+    }
+#ifndef TLSFLOW_HAVE_PKCS11
+    if (o->n_token_keys || o->pkcs11_module) {
+        errorf("this tlsflow-server was built without PKCS#11 support (the build found no "
+               "p11-kit/pkcs11.h: install libp11-kit-dev and rebuild)");
+        return -1;
+    }
+#endif
+    if ((o->pkcs11_module || o->pkcs11_token || o->pkcs11_pin) && !o->n_token_keys) {
+        errorf("--pkcs11-module, --pkcs11-token and --pkcs11-pin are for keys in a token: "
+               "add --pkcs11-key LABEL after the --cert FILE it belongs to");
         return -1;
     }
     return 0;
@@ -317,5 +389,10 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
         hostport_parse("127.0.0.1:8443", NULL, &o->listen[0], &why);
         o->n_listen = 1;
     }
-    return check_pairs(o);
+    if (check_pairs(o) != 0)
+        return -1;
+    const char *pin = getenv("TLSFLOW_PKCS11_PIN");
+    if (!o->pkcs11_pin && pin && *pin)
+        o->pkcs11_pin = pin;
+    return 0;
 }

@@ -15,7 +15,7 @@ typedef struct {
     const char *pki_dir;
     cred_files creds[CRED_FILES_MAX]; /* own --cert/--key pairs instead of the local PKI */
     unsigned n_creds;
-    unsigned n_keys;       /* --key options seen (each belongs to one --cert) */
+    unsigned n_keys;       /* --key and --pkcs11-key options seen (each belongs to one --cert) */
     const char *misplaced; /* a --key/--chain/--sni not right after its own --cert */
     int echo;
     const char *keylog; /* --keylog or SSLKEYLOGFILE */
@@ -26,7 +26,15 @@ typedef struct {
     unsigned threads;
     uint16_t suites[32]; /* --suites, in preference order */
     unsigned n_suites;   /* 0: the engine's default order */
+    /* Keys in a PKCS#11 token (--pkcs11-key after a --cert) and their defaults. */
+    const char *pkcs11_module, *pkcs11_token, *pkcs11_pin;
+    unsigned n_token_keys;
+    unsigned key_threads;  /* --key-threads: keys in files off the loop too; 0: inline */
+    unsigned key_delay_ms; /* --key-delay: every off-loop key operation takes this longer */
 } server_opts;
+
+/* Whether the suites the server offers include RSA key transport. */
+int server_opts_rsa_kx(const server_opts *o);
 
 /* 0: run; 1: done (help or version printed); -1: bad arguments (message printed). */
 int server_cli_parse(int argc, char **argv, server_opts *o);

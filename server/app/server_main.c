@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "util/files.h"
+#include "keys/p11.h"
 #include "pki/local_pki.h"
 #include "server_cli.h"
 #include "worker.h"
@@ -45,11 +46,19 @@ static void print_banner(const server_opts *o, const server_ctx *srv, const cred
     }
     if (o->threads > 1)
         printf("%u event loops sharing the port (SO_REUSEPORT)\n", o->threads);
+    if (o->key_threads || o->n_token_keys)
+        printf("private-key operations: on libuv's thread pool (%s threads%s), off the event "
+               "loop%s\n",
+               getenv("UV_THREADPOOL_SIZE") ? getenv("UV_THREADPOOL_SIZE") : "4",
+               o->key_threads ? ", --key-threads" : "",
+               o->key_threads ? "" : " (keys in files: on the loop)");
     if (!creds->local) {
-        for (size_t i = 0; i < creds->n; i++)
-            printf("certificate: %s (%s, %s%s)\n", creds->creds[i].source, creds->creds[i].kind,
-                   creds->creds[i].sni ? "for SNI " : "default",
-                   creds->creds[i].sni ? creds->creds[i].sni : "");
+        for (size_t i = 0; i < creds->n; i++) {
+            const credential *c = &creds->creds[i];
+            printf("certificate: %s (%s, %s%s)%s%s\n", c->source, c->kind,
+                   c->sni ? "for SNI " : "default", c->sni ? c->sni : "",
+                   c->key_handle ? ", key in " : "", c->key_handle ? c->key_where : "");
+        }
         fflush(stdout);
         return;
     }
@@ -104,6 +113,30 @@ static void raise_fd_limit(unsigned max_conns)
                 (unsigned long long)rl.rlim_cur, max_conns);
 }
 
+/* Close the token's sessions and unload its module, if a key came from one. */
+static void keys_shutdown(void)
+{
+#ifdef TLSFLOW_HAVE_PKCS11
+    p11_shutdown();
+#endif
+}
+
+#ifdef TLSFLOW_HAVE_PKCS11
+/* creds_load's hook for a --pkcs11-key: find the key in the token, prove it matches. */
+static int resolve_token_key(void *ctx, const cred_files *f, credential *c)
+{
+    p11_key *key;
+    p11_key_info info;
+    if (p11_key_load(ctx, f->token_key, f->cert, c->chain, c->chain_len, &key, &info) != 0)
+        return -1;
+    c->key_handle = key;
+    c->ec = info.is_ec;
+    snprintf(c->kind, sizeof(c->kind), "%s", info.kind);
+    snprintf(c->key_where, sizeof(c->key_where), "%s", info.where);
+    return 0;
+}
+#endif
+
 static void thread_main(void *arg)
 {
     worker_run(arg);
@@ -117,6 +150,13 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     signal(SIGPIPE, SIG_IGN); /* a peer that vanishes mid-write is a socket error, not death */
+    if (opts.key_threads) {
+        /* libuv sizes its pool at the first uv_queue_work, from the environment: this
+         * must come before any loop runs. */
+        char n[16];
+        snprintf(n, sizeof(n), "%u", opts.key_threads);
+        setenv("UV_THREADPOOL_SIZE", n, 1);
+    }
     raise_fd_limit(opts.max_conns);
 
     static server_ctx srv;
@@ -134,8 +174,20 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
-    if (creds_load(opts.creds, opts.n_creds, opts.pki_dir, &creds) != 0)
+    cred_key_resolver resolve = NULL;
+    void *resolve_ctx = NULL;
+#ifdef TLSFLOW_HAVE_PKCS11
+    p11_defaults p11 = {.module = opts.pkcs11_module,
+                        .token = opts.pkcs11_token,
+                        .pin = opts.pkcs11_pin,
+                        .need_decrypt = server_opts_rsa_kx(&opts)};
+    resolve = resolve_token_key;
+    resolve_ctx = &p11;
+#endif
+    if (creds_load(opts.creds, opts.n_creds, opts.pki_dir, resolve, resolve_ctx, &creds) != 0) {
+        keys_shutdown();
         return 1;
+    }
     srv.creds = &creds;
 
     static worker workers[MAX_WORKERS];
@@ -147,6 +199,7 @@ int main(int argc, char **argv)
                 worker_run(&workers[j]);
             }
             creds_free(&creds);
+            keys_shutdown();
             return 1;
         }
     }
@@ -162,6 +215,7 @@ int main(int argc, char **argv)
     worker_run(&workers[0]);
     for (unsigned i = 1; i < n; i++)
         uv_thread_join(&workers[i].thread);
+    keys_shutdown(); /* every loop has ended: no key operation runs */
     creds_free(&creds);
     sink_close(&srv.keylog);
     sink_close(&srv.log);

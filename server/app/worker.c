@@ -55,8 +55,11 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache)
     tlsflow_config_set_workspace_allocator(cfg, workspace_get, workspace_put, cache);
     for (size_t i = 0; i < srv->creds->n; i++) {
         const credential *c = &srv->creds->creds[i];
-        int rc =
-            tlsflow_config_add_credential(cfg, c->chain, c->chain_len, c->key, c->key_len, c->sni);
+        /* A token key stays in the token: the engine asks for each operation. */
+        int rc = c->key_handle ? tlsflow_config_add_credential_key_handle(
+                                     cfg, c->chain, c->chain_len, c->key_handle, c->sni)
+                               : tlsflow_config_add_credential(cfg, c->chain, c->chain_len, c->key,
+                                                               c->key_len, c->sni);
         if (rc != 0) {
             errorf("the engine refused the certificate/key %s (%s): %s (%s)", c->source, c->kind,
                    tlsflow_error_name(rc),
@@ -67,6 +70,8 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache)
             return NULL;
         }
     }
+    if (srv->opts->key_threads)
+        tlsflow_config_set_key_offload(cfg, 1); /* keys in files on the pool too */
     if (srv->opts->n_suites) {
         int rc = tlsflow_config_set_cipher_suites(cfg, srv->opts->suites, srv->opts->n_suites);
         if (rc != 0) {

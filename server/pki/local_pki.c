@@ -94,18 +94,19 @@ static int check_unique(const cred_set *set)
 
 /* ---- the user's own files ------------------------------------------------------ */
 
-static int cred_from_files(const cred_files *f, credential *c)
+static int cred_from_files(const cred_files *f, cred_key_resolver resolve, void *resolve_ctx,
+                           credential *c)
 {
     uint8_t *cert = NULL, *chain = NULL;
     size_t cert_len = 0, chain_len = 0;
     char cert_what[4200], key_what[4200];
     snprintf(cert_what, sizeof(cert_what), "--cert file '%s'", f->cert);
-    snprintf(key_what, sizeof(key_what), "--key file '%s'", f->key);
+    snprintf(key_what, sizeof(key_what), "--key file '%s'", f->key ? f->key : "");
     snprintf(c->source, sizeof(c->source), "%s", f->cert);
     c->sni = f->sni;
     if (file_read_all(f->cert, PEM_MAX, "--cert file", &cert, &cert_len) != 0)
         return -1;
-    if (file_read_all(f->key, PEM_MAX, "--key file", &c->key, &c->key_len) != 0) {
+    if (f->key && file_read_all(f->key, PEM_MAX, "--key file", &c->key, &c->key_len) != 0) {
         free(cert);
         return -1;
     }
@@ -131,10 +132,18 @@ static int cred_from_files(const cred_files *f, credential *c)
     c->chain[c->chain_len] = 0;
     free(cert);
     free(chain);
+    if (f->token_key) {
+        if (!resolve) {
+            errorf("--pkcs11-key '%s': this build has no PKCS#11 support", f->token_key);
+            return -1;
+        }
+        return resolve(resolve_ctx, f, c);
+    }
     return check_pair(c, cert_what, key_what, "");
 }
 
-static int creds_from_files(const cred_files *files, size_t n, cred_set *out)
+static int creds_from_files(const cred_files *files, size_t n, cred_key_resolver resolve,
+                            void *resolve_ctx, cred_set *out)
 {
     if (n > CRED_FILES_MAX) {
         errorf("at most %d --cert/--key pairs", CRED_FILES_MAX);
@@ -142,7 +151,7 @@ static int creds_from_files(const cred_files *files, size_t n, cred_set *out)
     }
     for (size_t i = 0; i < n; i++) {
         out->n = i + 1;
-        if (cred_from_files(&files[i], &out->creds[i]) != 0)
+        if (cred_from_files(&files[i], resolve, resolve_ctx, &out->creds[i]) != 0)
             return -1;
     }
     return check_unique(out);
@@ -490,10 +499,12 @@ done:
     return rc;
 }
 
-int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_set *out)
+int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_key_resolver resolve,
+               void *resolve_ctx, cred_set *out)
 {
     memset(out, 0, sizeof(*out));
-    int rc = n ? creds_from_files(files, n, out) : creds_from_local_pki(pki_dir, out);
+    int rc = n ? creds_from_files(files, n, resolve, resolve_ctx, out)
+               : creds_from_local_pki(pki_dir, out);
     if (rc != 0)
         creds_free(out);
     return rc;

@@ -11,10 +11,11 @@
 #define CRED_MAX       16 /* the engine's own cap */
 #define CRED_FILES_MAX 8
 
-/* One --cert FILE with the --key, --chain and --sni that follow it. */
+/* One --cert FILE with the --key (or --pkcs11-key), --chain and --sni that follow it. */
 typedef struct {
     const char *cert, *key, *chain; /* chain may be NULL */
     const char *sni;                /* NULL: the default credential */
+    const char *token_key;          /* --pkcs11-key instead of --key (then key is NULL) */
 } cred_files;
 
 typedef struct {
@@ -23,9 +24,11 @@ typedef struct {
     size_t chain_len;
     uint8_t *key;
     size_t key_len;
-    char source[4096]; /* where it came from, for the banner ("server-ec.pem") */
-    char kind[16];     /* the key: "RSA 2048", "EC P-256" */
-    int ec;            /* an EC key (ECDHE_ECDSA suites), else RSA */
+    char source[4096];   /* where it came from, for the banner ("server-ec.pem") */
+    char kind[16];       /* the key: "RSA 2048", "EC P-256" */
+    int ec;              /* an EC key (ECDHE_ECDSA suites), else RSA */
+    void *key_handle;    /* a key outside the process (key NULL): tlsflow's key handle */
+    char key_where[320]; /* where that key lives, for the banner */
 } credential;
 
 typedef struct {
@@ -44,11 +47,18 @@ typedef struct {
 
 const scenario *scenario_list(size_t *n);
 
-/* The user's --cert/--key pairs (n > 0), or else the local PKI in pki_dir (created on
- * first start, reused and completed later): an RSA and an ECDSA P-256 server
- * certificate for localhost, and one RSA certificate per failure scenario. 0 on
- * success; on failure a message naming the file and the reason has been printed. */
-int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_set *out);
+/* Finds the key of a credential whose files name a token_key: sets key_handle, kind,
+ * ec and key_where once it has checked that the key is the private half of the leaf in
+ * c->chain. 0, or -1 with a message printed. */
+typedef int (*cred_key_resolver)(void *ctx, const cred_files *f, credential *c);
+
+/* The user's --cert/--key pairs (n > 0; a token_key goes to resolve), or else the local
+ * PKI in pki_dir (created on first start, reused and completed later): an RSA and an
+ * ECDSA P-256 server certificate for localhost, and one RSA certificate per failure
+ * scenario. 0 on success; on failure a message naming the file and the reason has been
+ * printed. */
+int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_key_resolver resolve,
+               void *resolve_ctx, cred_set *out);
 void creds_free(cred_set *set);
 
 #endif

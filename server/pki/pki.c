@@ -762,3 +762,44 @@ tfpki_pair_result tfpki_check_pair(const uint8_t *cert, size_t cert_len, const u
     }
     return ret;
 }
+
+int tfpki_cert_public_key(const uint8_t *cert, size_t cert_len, uint8_t *spki, size_t cap,
+                          size_t *spki_len, tfpki_key_desc *desc)
+{
+    uint8_t *cder = NULL;
+    size_t cder_len = 0;
+    word32 n = cap > UINT32_MAX ? UINT32_MAX : (word32)cap, idx = 0;
+    int is_ec = 0, ok = 0;
+
+    memset(desc, 0, sizeof(*desc));
+    if (first_cert_der(cert, cert_len, &cder, &cder_len) != 0 ||
+        cert_public_key(cder, cder_len, spki, &n, &is_ec) != 0) {
+        free(cder);
+        return -1;
+    }
+    free(cder);
+    *spki_len = n;
+    desc->is_ec = is_ec;
+    if (is_ec) {
+        ecc_key pub;
+        if (wc_ecc_init(&pub) == 0) {
+            if (wc_EccPublicKeyDecode(spki, &idx, &pub, n) == 0 && pub.dp != NULL) {
+                desc->bits = pub.dp->size * 8;
+                snprintf(desc->name, sizeof(desc->name), "EC %s", curve_label(pub.dp->id));
+                ok = 1;
+            }
+            wc_ecc_free(&pub);
+        }
+    } else {
+        RsaKey pub;
+        if (wc_InitRsaKey(&pub, NULL) == 0) {
+            if (wc_RsaPublicKeyDecode(spki, &idx, &pub, n) == 0) {
+                desc->bits = wc_RsaEncryptSize(&pub) * 8;
+                snprintf(desc->name, sizeof(desc->name), "RSA %d", desc->bits);
+                ok = 1;
+            }
+            wc_FreeRsaKey(&pub);
+        }
+    }
+    return ok ? 0 : -1;
+}

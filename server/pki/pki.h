@@ -65,6 +65,11 @@ typedef struct {
  * DER). desc describes the key whenever it could be read. */
 tfpki_pair_result tfpki_check_pair(const uint8_t *cert, size_t cert_len, const uint8_t *key,
                                    size_t key_len, tfpki_key_desc *desc);
+/* The first certificate's public key (cert PEM or DER): its SubjectPublicKeyInfo (DER)
+ * into spki (cap bytes, 2048 suffice) and what it is. 0, or -1 if no RSA or EC
+ * certificate could be read. */
+int tfpki_cert_public_key(const uint8_t *cert, size_t cert_len, uint8_t *spki, size_t cap,
+                          size_t *spki_len, tfpki_key_desc *desc);
 void tfpki_cert_free(tfpki_cert *cert);
 
 #endif
