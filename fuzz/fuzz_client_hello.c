@@ -94,7 +94,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ch.ext.groups) {
         o.groups = groups;
         o.n_groups = n_groups;
+        o.point_formats = ch.ext.point_formats;
     }
+    /* TLS 1.3: versions, the first key share, session id, cookie; RFC 8449's limit. */
+    size_t n_versions;
+    uint16_t *versions = u16_list(&ch.ext.versions_list, &n_versions);
+    tf_reader shares = tf_reader_init(ch.ext.key_share_list.p, ch.ext.key_share_list.len), key;
+    if (ch.ext.versions) {
+        o.versions = versions;
+        o.n_versions = n_versions;
+    }
+    if (ch.ext.key_share_list.len && tf_get_u16(&shares, &o.share_group) &&
+        tf_get_vector(&shares, 2, &key)) {
+        o.share = key.p;
+        o.share_len = key.len;
+    }
+    o.session_id = ch.session_id.p;
+    o.session_id_len = ch.session_id.len;
+    if (ch.ext.cookie) {
+        o.cookie = ch.ext.cookie_data.p;
+        o.cookie_len = ch.ext.cookie_data.len;
+    }
+    o.record_size_limit = ch.ext.rsl ? ch.ext.record_size_limit : 0;
     size_t cap = size + 512;
     uint8_t *buf = malloc(cap);
     TFF_CHECK(buf != NULL);
@@ -105,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     TFF_CHECK(tf_client_hello_parse(buf, w.len, &again, &why) == TLSFLOW_OK);
     TFF_CHECK(again.version == 0x0303);
     TFF_CHECK(memcmp(again.random, ch.random, 32) == 0);
-    TFF_CHECK(again.session_id.len == 0);
+    TFF_CHECK(view_equal(&again.session_id, &ch.session_id));
     TFF_CHECK(view_equal(&again.suites, &ch.suites));
     TFF_CHECK(again.compressions.len == 1 && again.compressions.p[0] == 0);
     TFF_CHECK(again.ext.sni == (o.sni != NULL));
@@ -119,7 +140,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         TFF_CHECK(view_equal(&again.ext.sig_algs_list, &ch.ext.sig_algs_list));
     TFF_CHECK(again.ext.groups == ch.ext.groups);
     TFF_CHECK(view_equal(&again.ext.groups_list, &ch.ext.groups_list));
-    TFF_CHECK(again.ext.point_formats == ch.ext.groups); /* uncompressed goes with groups */
+    TFF_CHECK(again.ext.point_formats == (ch.ext.groups && ch.ext.point_formats));
+    TFF_CHECK(again.ext.versions == ch.ext.versions);
+    TFF_CHECK(view_equal(&again.ext.versions_list, &ch.ext.versions_list));
+    TFF_CHECK(again.ext.key_share == (o.share != NULL));
+    TFF_CHECK(again.ext.cookie == ch.ext.cookie);
+    TFF_CHECK(view_equal(&again.ext.cookie_data, &ch.ext.cookie_data));
+    TFF_CHECK(again.ext.rsl == ch.ext.rsl &&
+              again.ext.record_size_limit == ch.ext.record_size_limit);
     check_exts(&again.ext, buf, w.len);
 
     /* The writer is a pure function of the offer. */
@@ -132,6 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(twice);
     free(buf);
     free(suites);
+    free(versions);
     free(sig_algs);
     free(groups);
     return 0;

@@ -265,7 +265,7 @@ static tlsflow_event step(tlsflow_conn *from, tff_watch *w, tlsflow_conn *to)
 static void check_negotiated(const tlsflow_conn *c, const accepted *a)
 {
     const tlsflow_info *info = tlsflow_get_info(c);
-    TFF_CHECK(info->version == 0x0303);
+    TFF_CHECK(info->version == 0x0303 || info->version == 0x0304);
     TFF_CHECK(tlsflow_suite_name(info->cipher_suite) != NULL);
     if (a->n_suites)
         TFF_CHECK(listed(a->suites, a->n_suites, info->cipher_suite));

@@ -522,7 +522,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (both_done) {
         const tlsflow_info *ci = tlsflow_get_info(cl->c), *si = tlsflow_get_info(sv->c);
-        TFF_CHECK(ci->version == 0x0303 && si->version == 0x0303);
+        TFF_CHECK((ci->version == 0x0303 || ci->version == 0x0304) && ci->version == si->version);
         TFF_CHECK(ci->cipher_suite == si->cipher_suite && ci->ems == si->ems);
         TFF_CHECK(strcmp(ci->alpn, si->alpn) == 0);
         TFF_CHECK(ci->encrypted_premaster_len == si->encrypted_premaster_len);

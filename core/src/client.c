@@ -26,33 +26,56 @@ static int is_ip_literal(const char *name)
     return 1;
 }
 
+/* The suites our versions allow, in our order. */
+static size_t suites_to_offer(const tlsflow_config *cfg, uint16_t min, uint16_t max, uint16_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tf_suite *s = tf_suite_find(cfg->suites[i]);
+        int v13 = s && TF_SUITE_IS_TLS13(s);
+        if (s && (v13 ? max >= TF_TLS13 : min <= TF_TLS12))
+            out[n++] = s->id;
+    }
+    return n;
+}
+
 int tf_client_write_hello(tlsflow_conn *c)
 {
     const tlsflow_config *cfg = c->cfg;
+    tf_handshake *hs = c->hs;
+    int second = hs->hrr; /* the answer to a HelloRetryRequest: same random, new share */
     tf_client_offer o;
+    uint16_t suites[TF_MAX_SUITES], min, max;
+    tf_config_versions(cfg, &min, &max);
+    if (min > max)
+        return tf_fail(c, TLSFLOW_E_CONFIG, "no cipher suite for the configured versions");
     memset(&o, 0, sizeof(o));
-    if (tf_random(c, c->hs->client_random, 32))
+    if (!second && tf_random(c, hs->client_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
-    memcpy(o.random, c->hs->client_random, 32);
-    o.suites = cfg->suites;
-    o.n_suites = cfg->n_suites;
+    memcpy(o.random, hs->client_random, 32);
+    o.suites = suites;
+    o.n_suites = suites_to_offer(cfg, min, max, suites);
     o.sni = is_ip_literal(cfg->server_name) ? NULL : cfg->server_name;
-    o.ems = cfg->offer_ems;
+    o.ems = cfg->offer_ems && min <= TF_TLS12;
     if (cfg->alpn_len) {
         o.alpn = cfg->alpn;
         o.alpn_len = cfg->alpn_len;
     }
     o.sig_algs = cfg->sig_schemes;
     o.n_sig_algs = cfg->n_sig_schemes;
-    for (size_t i = 0; i < cfg->n_suites; i++) {
-        const tf_suite *s = tf_suite_find(cfg->suites[i]);
-        if (s && tf_kx_find(s->kx)->ephemeral)
-            c->hs->offered_ecdhe = 1;
+    o.record_size_limit = cfg->record_size_limit;
+    for (size_t i = 0; i < o.n_suites; i++) {
+        const tf_suite *s = tf_suite_find(suites[i]);
+        if (tf_kx_find(s->kx)->ephemeral || TF_SUITE_IS_TLS13(s))
+            hs->offered_ecdhe = 1;
     }
-    if (c->hs->offered_ecdhe) { /* RFC 8422 §4: groups only alongside ECC suites */
+    if (hs->offered_ecdhe) { /* RFC 8422 §4: groups only alongside ECC suites */
         o.groups = cfg->groups;
         o.n_groups = cfg->n_groups;
+        o.point_formats = min <= TF_TLS12;
     }
+    if (max >= TF_TLS13 && tf13_client_offer(c, &o, min))
+        return c->error;
     size_t at = c->hs_out_len;
     if (tf_queue_handshake(c, TF_HS_CLIENT_HELLO, fill_client_hello, &o))
         return c->error;
@@ -63,8 +86,11 @@ int tf_client_write_hello(tlsflow_conn *c)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "our own ClientHello does not parse");
     tf_hello_info_record(c, &sent);
     tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_SENT,
-              "ClientHello: TLS 1.2, %zu suites, SNI \"%s\", EMS %s", cfg->n_suites,
-              c->info.server_name, o.ems ? "offered" : "not offered");
+              "ClientHello%s: TLS %s, %zu suites, SNI \"%s\"%s%s%s", second ? " (again)" : "",
+              max >= TF_TLS13 ? (min <= TF_TLS12 ? "1.3 and 1.2" : "1.3") : "1.2", o.n_suites,
+              c->info.server_name, o.share_group ? ", key share for " : "",
+              o.share_group ? tlsflow_group_name(o.share_group) : "",
+              o.share_group ? " (step 3: our public value)" : "");
     return 0;
 }
 
@@ -90,6 +116,8 @@ static int offered_extension(const tlsflow_conn *c, uint16_t type)
         return c->cfg->alpn_len != 0;
     case TF_EXT_EC_POINT_FORMATS:
         return c->hs->offered_ecdhe;
+    case TF_EXT_RECORD_SIZE_LIMIT:
+        return c->cfg->record_size_limit != 0;
     default:
         return 0;
     }
@@ -102,11 +130,20 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     int err = tf_server_hello_parse(body, len, &sh, &why);
     if (err)
         return tf_fail(c, err, why);
-    if (sh.version != TF_TLS12)
+    /* RFC 8446 §4.2.1: supported_versions in a ServerHello is the choice (TLS 1.3). */
+    if (sh.ext.versions || sh.hrr || c->hs->version == TF_TLS13)
+        return tf13_client_read_server_hello(c, &sh, body, len);
+    uint16_t min, max;
+    tf_config_versions(c->cfg, &min, &max);
+    if (sh.version != TF_TLS12 || min > TF_TLS12)
         return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,
-                        "server chose version 0x%04x; only TLS 1.2 is supported", sh.version);
+                        "server chose version 0x%04x, which we do not take", sh.version);
+    /* RFC 8446 §4.1.3: a TLS 1.3 server pushed down to TLS 1.2 says so in its random. */
+    if (max >= TF_TLS13 && memcmp(sh.random + 24, TF_DOWNGRADE_TLS12, 8) == 0)
+        return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
+                       "the server's random says TLS 1.3 was downgraded to TLS 1.2");
     const tf_suite *suite = tf_suite_find(sh.suite);
-    if (!suite || !offered_suite(c->cfg, sh.suite))
+    if (!suite || TF_SUITE_IS_TLS13(suite) || !offered_suite(c->cfg, sh.suite))
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,
                         "server chose cipher suite 0x%04x, which we did not offer", sh.suite);
     if (sh.compression != 0)
@@ -133,6 +170,10 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         memcpy(c->info.alpn, name.p, name.len);
         c->info.alpn[name.len] = 0;
     }
+    if (sh.ext.rsl) { /* RFC 8449: in TLS 1.2 the limit is the plaintext's */
+        c->peer_record_limit = sh.ext.record_size_limit;
+        c->own_record_limit = c->cfg->record_size_limit;
+    }
     memcpy(c->hs->server_random, sh.random, 32);
     c->hs->ems = sh.ext.ems;
     c->hs->suite = suite;
@@ -141,6 +182,8 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     tf_transcript_select(c);
     c->version_fixed = 1;
     c->info.version = TF_TLS12;
+    c->version = c->hs->version = TF_TLS12;
+    c->suite = suite;
     c->info.cipher_suite = suite->id;
     c->info.ems = sh.ext.ems;
     c->info.secure_renegotiation = sh.ext.ri;
@@ -151,6 +194,42 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     return 0;
 }
 
+int tf_client_check_server_chain(tlsflow_conn *c, const tf_view *certs, size_t n)
+{
+    if (n == 0)
+        return tf_fail(c, TLSFLOW_E_CERT_MISSING, "the server sent an empty certificate list");
+    const uint8_t *ders[TF_CERT_LIST_MAX];
+    size_t lens[TF_CERT_LIST_MAX];
+    for (size_t i = 0; i < n; i++) {
+        ders[i] = certs[i].p;
+        lens[i] = certs[i].len;
+    }
+    const char *why = NULL;
+    tlsflow_cert_info *ci = &c->info.cert;
+    tf_x509_chain chain = {ders, lens, n, c->cfg->time(c->cfg->time_ctx), c->cfg->server_name};
+    tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, TF_KEY_NONE, 0};
+    int err = tf_x509_check(c->cfg->trust, &chain, &leaf, &why);
+    if (!leaf.described)
+        return err == TLSFLOW_E_INTERNAL
+                   ? tf_fail(c, err, why)
+                   : tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
+    c->hs->peer_spki_len = leaf.spki_len;
+    tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
+              "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key", n,
+              ci->subject, ci->issuer, ci->key_type, ci->key_bits);
+    tf_peer_chain_set(c, ders, lens, n);
+    if (tf_peer_verdict(c, err, why))
+        return c->error;
+    tf_peer_chain_keep(c);
+    c->hs->peer_key_type = leaf.key_type;
+    if (err) /* the caller's hook accepted what the engine refused: traced there */
+        return 0;
+    tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_VERIFIED,
+              "certificate verified: chain to a trusted root, valid now, names \"%s\"",
+              c->cfg->server_name);
+    return 0;
+}
+
 int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
     tf_certificate cert;
@@ -158,39 +237,12 @@ int tf_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
     int err = tf_certificate_parse(body, len, &cert, &why);
     if (err)
         return tf_fail(c, err, why);
-    if (cert.n_certs == 0)
-        return tf_fail(c, TLSFLOW_E_CERT_MISSING, "the server sent an empty certificate list");
-    const uint8_t *ders[TF_CERT_LIST_MAX];
-    size_t lens[TF_CERT_LIST_MAX];
-    for (size_t i = 0; i < cert.n_certs; i++) {
-        ders[i] = cert.certs[i].p;
-        lens[i] = cert.certs[i].len;
-    }
-    tlsflow_cert_info *ci = &c->info.cert;
-    tf_x509_chain chain = {ders, lens, cert.n_certs, c->cfg->time(c->cfg->time_ctx),
-                           c->cfg->server_name};
-    tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, TF_KEY_NONE, 0};
-    err = tf_x509_check(c->cfg->trust, &chain, &leaf, &why);
-    if (!leaf.described)
-        return err == TLSFLOW_E_INTERNAL
-                   ? tf_fail(c, err, why)
-                   : tf_fail(c, TLSFLOW_E_CERT_BAD, "the server's certificate cannot be parsed");
-    c->hs->peer_spki_len = leaf.spki_len;
-    tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_RECEIVED,
-              "Certificate: %zu certificate(s); leaf %s issued by %s, %s-%d public key",
-              cert.n_certs, ci->subject, ci->issuer, ci->key_type, ci->key_bits);
-    tf_peer_chain_set(c, ders, lens, cert.n_certs);
-    if (tf_peer_verdict(c, err, why))
+    if (tf_client_check_server_chain(c, cert.certs, cert.n_certs))
         return c->error;
-    tf_peer_chain_keep(c);
-    c->hs->peer_key_type = leaf.key_type;
     if (c->hs->peer_key_type != c->hs->suite->auth)
         return tf_failf(c, TLSFLOW_E_CERT_UNSUPPORTED, "%s needs an %s certificate, got %s",
                         c->hs->suite->name, c->hs->suite->auth == TF_KEY_EC ? "EC" : "RSA",
-                        ci->key_type);
-    tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_VERIFIED,
-              "certificate verified: chain to a trusted root, valid now, names \"%s\"",
-              c->cfg->server_name);
+                        c->info.cert.key_type);
     return 0;
 }
 

@@ -24,6 +24,8 @@ tlsflow_config *tlsflow_config_new(tlsflow_role role)
     cfg->max_handshake = TLSFLOW_DEFAULT_MAX_HANDSHAKE;
     cfg->peer_chain_cap = role == TLSFLOW_CLIENT ? TF_PEER_CHAIN_CAP : 0;
     cfg->offer_ems = 1;
+    cfg->min_version = TF_TLS12;
+    cfg->max_version = TF_TLS13;
     cfg->random = tf_default_random;
     cfg->time = tf_default_time;
     return cfg;
@@ -188,6 +190,31 @@ int tlsflow_config_add_credential_key_handle(tlsflow_config *cfg, const uint8_t 
                                              const char *sni_name)
 {
     return add_credential(cfg, chain, chain_len, NULL, 0, 1, key_handle, sni_name);
+}
+
+int tlsflow_config_set_versions(tlsflow_config *cfg, uint16_t min, uint16_t max)
+{
+    if (!cfg || min > max || min < TF_TLS12 || max > TF_TLS13)
+        return TLSFLOW_E_USAGE;
+    cfg->min_version = min;
+    cfg->max_version = max;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_record_size_limit(tlsflow_config *cfg, size_t limit)
+{
+    if (!cfg || (limit && (limit < 64 || limit > TLSFLOW_MAX_PLAINTEXT)))
+        return TLSFLOW_E_USAGE;
+    cfg->record_size_limit = (uint16_t)limit;
+    return TLSFLOW_OK;
+}
+
+void tlsflow_config_set_ticket_callback(tlsflow_config *cfg, tlsflow_ticket_fn fn, void *ctx)
+{
+    if (!cfg)
+        return;
+    cfg->ticket = fn;
+    cfg->ticket_ctx = ctx;
 }
 
 void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload)
@@ -357,4 +384,22 @@ void tlsflow_config_set_keylog(tlsflow_config *cfg, tlsflow_keylog_fn fn, void *
         return;
     cfg->keylog = fn;
     cfg->keylog_ctx = ctx;
+}
+
+/* The versions a configuration can really do: TLS 1.3 needs one of its suites, TLS 1.2
+ * one of the others. *min > *max when none is left. */
+void tf_config_versions(const tlsflow_config *cfg, uint16_t *min, uint16_t *max)
+{
+    int has13 = 0, has12 = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++) {
+        const tf_suite *s = tf_suite_find(cfg->suites[i]);
+        if (s && TF_SUITE_IS_TLS13(s))
+            has13 = 1;
+        else if (s)
+            has12 = 1;
+    }
+    *min = cfg->min_version <= TF_TLS12 && has12 ? TF_TLS12 : TF_TLS13;
+    *max = cfg->max_version >= TF_TLS13 && has13 ? TF_TLS13 : TF_TLS12;
+    if (*min == TF_TLS13 && !has13)
+        *min = 0xffff;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "keys13.h"
 #include "keyop.h"
 #include "msg.h"
 #include "keys.h"
@@ -82,12 +83,12 @@ static tlsflow_conn *setup(tlsflow_conn *c, void *ws, const tlsflow_config *cfg)
     c->cfg = cfg;
     c->role = cfg->role;
     attach_workspace(c, ws);
-    c->ccs_at = SIZE_MAX;
     c->pending_alert = -1;
     c->peer_alert = -1;
     c->sent_alert = -1;
     c->error_text = "no error";
-    c->hs->flow = tf_flow_for(TF_KX_RSA); /* every sequence starts with the two hellos */
+    c->key_update_after = (uint64_t)1 << 24; /* RFC 8446 §5.5: AES-GCM's margin */
+    c->hs->flow = tf_flow_for(TF_KX_RSA);    /* every sequence starts with the two hellos */
     if (tf_hash_init(&c->hs->transcript256, TF_HASH_SHA256) ||
         tf_hash_init(&c->hs->transcript384, TF_HASH_SHA384))
         return NULL;
@@ -194,7 +195,7 @@ int tlsflow_conn_release_buffers(tlsflow_conn *c)
 {
     int idle = c && c->owns_workspace && c->workspace && c->established && !c->error &&
                !c->close_queued && c->in_len == c->in_off && !c->app_len && !c->out_len &&
-               !c->hs_out_len && c->ccs_at == SIZE_MAX && c->pending_alert < 0 && !c->hs_in_len;
+               !c->hs_out_len && !c->n_marks && c->pending_alert < 0 && !c->hs_in_len;
     if (!idle)
         return 0;
     wipe_workspace(c);
@@ -318,8 +319,8 @@ static size_t in_room(tlsflow_conn *c);
 
 static int can_app_write(const tlsflow_conn *c)
 {
-    return c->established && !c->error && !c->close_queued && !c->hs_out_len &&
-           c->ccs_at == SIZE_MAX && c->pending_alert < 0 && c->wr.active;
+    return c->established && !c->error && !c->close_queued && !c->hs_out_len && !c->n_marks &&
+           c->pending_alert < 0 && c->wr.active;
 }
 
 unsigned tlsflow_ready(tlsflow_conn *c)
@@ -444,6 +445,10 @@ size_t tlsflow_app_write(tlsflow_conn *c, const void *data, size_t len)
 {
     if (!c || len == 0 || !data || !c->established || need_workspace(c))
         return 0;
+    /* RFC 8446 §5.5: new keys before the AEAD's usage limit. */
+    if (c->version == TF_TLS13 && c->wr.seq >= c->key_update_after && !c->key_update_pending &&
+        tf13_send_key_update(c, 0))
+        return 0;
     tf_record_flush(c); /* queued handshake or alert bytes go first */
     if (!can_app_write(c))
         return 0;
@@ -468,7 +473,7 @@ void tlsflow_close(tlsflow_conn *c)
     c->pending_alert = TLSFLOW_ALERT_CLOSE_NOTIFY;
     c->pending_alert_fatal = 0;
     c->hs_out_len = c->hs_out_off = 0;
-    c->ccs_at = SIZE_MAX;
+    c->n_marks = 0;
 }
 
 /* ---- what happened ----------------------------------------------------------------------------

@@ -45,6 +45,18 @@ size_t tf_hash_digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t o
 int tf_prf(tf_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
            const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
 
+/* TLS 1.3 key derivation (crypto_kdf.c). HKDF-Extract (RFC 5869) into prk (hash length);
+ * an empty ikm counts as Hash.length zero bytes, as RFC 8446 §7.1 uses it. */
+int tf_hkdf_extract(tf_hash_alg alg, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                    size_t ikm_len, uint8_t *prk);
+/* HKDF-Expand-Label(secret, "tls13 " + label, context, len), RFC 8446 §7.1; the secret is
+ * as long as the hash. */
+int tf_hkdf_expand_label(tf_hash_alg alg, const uint8_t *secret, const char *label,
+                         const uint8_t *context, size_t context_len, uint8_t *out, size_t len);
+/* HMAC of msg under key into out (hash length). */
+int tf_hmac(tf_hash_alg alg, const uint8_t *key, size_t key_len, const uint8_t *msg, size_t len,
+            uint8_t *out);
+
 /* Key one direction: AES-GCM takes 16 or 32 bytes, ChaCha20-Poly1305 exactly 32. Every
  * nonce is 12 bytes and every tag 16. */
 int tf_aead_setup(tf_aead *a, tf_aead_alg alg, const uint8_t *key, size_t key_len);

@@ -73,6 +73,8 @@ static const tf_error_row ERRORS[] = {
      "the peer sent no certificate"},
     {TLSFLOW_E_CERT_REJECTED, "TLSFLOW_E_CERT_REJECTED", TLSFLOW_ALERT_BAD_CERTIFICATE,
      "the verification hook refused the certificate"},
+    {TLSFLOW_E_MISSING_EXTENSION, "TLSFLOW_E_MISSING_EXTENSION", TLSFLOW_ALERT_MISSING_EXTENSION,
+     "a mandatory extension is missing"},
 };
 
 static const tf_error_row *find_error(int code)
@@ -173,7 +175,7 @@ int tf_fail(tlsflow_conn *c, int err, const char *text)
     c->error_text = text ? text : (row ? row->text : "unknown error");
     /* Nothing more of the handshake goes out: only the alert. */
     c->hs_out_len = c->hs_out_off = 0;
-    c->ccs_at = SIZE_MAX;
+    c->n_marks = 0;
     int alert = tf_alert_for(err);
     if (alert >= 0 && !c->in_eof) {
         c->pending_alert = alert;

@@ -44,6 +44,29 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
     [TF_MSG_SERVER_CCS] = {"ChangeCipherSpec", TF_CT_CCS, 0, SERVER, tf_write_ccs, tf_read_ccs},
     [TF_MSG_SERVER_FINISHED] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, SERVER,
                                 tf_write_finished, tf_read_finished},
+    [TF_MSG_HELLO_RETRY_REQUEST] = {"HelloRetryRequest", TF_CT_HANDSHAKE, TF_HS_SERVER_HELLO,
+                                    SERVER, tf13_server_write_hrr, tf_client_read_server_hello},
+    [TF_MSG_CLIENT_HELLO2] = {"ClientHello", TF_CT_HANDSHAKE, TF_HS_CLIENT_HELLO, CLIENT,
+                              tf_client_write_hello, tf13_server_read_client_hello2},
+    [TF_MSG_ENCRYPTED_EXTENSIONS] = {"EncryptedExtensions", TF_CT_HANDSHAKE,
+                                     TF_HS_ENCRYPTED_EXTENSIONS, SERVER,
+                                     tf13_server_write_encrypted_extensions,
+                                     tf13_client_read_encrypted_extensions},
+    [TF_MSG_CERTIFICATE_REQUEST13] = {"CertificateRequest", TF_CT_HANDSHAKE,
+                                      TF_HS_CERTIFICATE_REQUEST, SERVER, NULL,
+                                      tf13_client_read_certificate_request},
+    [TF_MSG_SERVER_CERTIFICATE13] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, SERVER,
+                                     tf13_server_write_certificate, tf13_client_read_certificate},
+    [TF_MSG_SERVER_CERTIFICATE_VERIFY] = {"CertificateVerify", TF_CT_HANDSHAKE,
+                                          TF_HS_CERTIFICATE_VERIFY, SERVER,
+                                          tf13_server_write_certificate_verify,
+                                          tf13_client_read_certificate_verify},
+    [TF_MSG_SERVER_FINISHED13] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, SERVER,
+                                  tf13_write_finished, tf13_read_finished},
+    [TF_MSG_CLIENT_CERTIFICATE13] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, CLIENT,
+                                     tf13_client_write_certificate, NULL},
+    [TF_MSG_CLIENT_FINISHED13] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, CLIENT,
+                                  tf13_write_finished, tf13_read_finished},
     [TF_MSG_APPLICATION_DATA] = {"application data", TF_CT_APPDATA, 0, 0, NULL, NULL},
 };
 
@@ -83,9 +106,54 @@ static const uint8_t FLOW_ECDHE_CLIENT_AUTH[] = {
     TF_MSG_APPLICATION_DATA,
 };
 
+/* RFC 8446 §2: the 1-RTT handshake. After ServerHello everything is encrypted; the
+ * server's signature is CertificateVerify, over the whole transcript. */
+static const uint8_t FLOW_13[] = {
+    TF_MSG_CLIENT_HELLO,
+    TF_MSG_SERVER_HELLO,
+    TF_MSG_ENCRYPTED_EXTENSIONS,
+    TF_MSG_SERVER_CERTIFICATE13,
+    TF_MSG_SERVER_CERTIFICATE_VERIFY,
+    TF_MSG_SERVER_FINISHED13,
+    TF_MSG_CLIENT_FINISHED13,
+    TF_MSG_APPLICATION_DATA,
+};
+
+/* RFC 8446 §4.3.2: a server may ask for a certificate right after EncryptedExtensions; a
+ * client without one answers with an empty Certificate and no CertificateVerify. */
+static const uint8_t FLOW_13_CLIENT_AUTH[] = {
+    TF_MSG_CLIENT_HELLO,          TF_MSG_SERVER_HELLO,         TF_MSG_ENCRYPTED_EXTENSIONS,
+    TF_MSG_CERTIFICATE_REQUEST13, TF_MSG_SERVER_CERTIFICATE13, TF_MSG_SERVER_CERTIFICATE_VERIFY,
+    TF_MSG_SERVER_FINISHED13,     TF_MSG_CLIENT_CERTIFICATE13, TF_MSG_CLIENT_FINISHED13,
+    TF_MSG_APPLICATION_DATA,
+};
+
+/* RFC 8446 §2.1: the client's share was of no use; the server names a group and the
+ * client starts again with a second ClientHello. */
+static const uint8_t FLOW_13_HRR[] = {
+    TF_MSG_CLIENT_HELLO,
+    TF_MSG_HELLO_RETRY_REQUEST,
+    TF_MSG_CLIENT_HELLO2,
+    TF_MSG_SERVER_HELLO,
+    TF_MSG_ENCRYPTED_EXTENSIONS,
+    TF_MSG_SERVER_CERTIFICATE13,
+    TF_MSG_SERVER_CERTIFICATE_VERIFY,
+    TF_MSG_SERVER_FINISHED13,
+    TF_MSG_CLIENT_FINISHED13,
+    TF_MSG_APPLICATION_DATA,
+};
+
+static const uint8_t FLOW_13_HRR_CLIENT_AUTH[] = {
+    TF_MSG_CLIENT_HELLO,         TF_MSG_HELLO_RETRY_REQUEST,       TF_MSG_CLIENT_HELLO2,
+    TF_MSG_SERVER_HELLO,         TF_MSG_ENCRYPTED_EXTENSIONS,      TF_MSG_CERTIFICATE_REQUEST13,
+    TF_MSG_SERVER_CERTIFICATE13, TF_MSG_SERVER_CERTIFICATE_VERIFY, TF_MSG_SERVER_FINISHED13,
+    TF_MSG_CLIENT_CERTIFICATE13, TF_MSG_CLIENT_FINISHED13,         TF_MSG_APPLICATION_DATA,
+};
+
 static const tf_kx_def KX[] = {
-    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0},
-    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, FLOW_ECDHE_CLIENT_AUTH, 1},
+    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0, NULL, NULL},
+    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, FLOW_ECDHE_CLIENT_AUTH, 1, NULL, NULL},
+    {TF_KX_TLS13, "ECDHE", FLOW_13, FLOW_13_CLIENT_AUTH, 0, FLOW_13_HRR, FLOW_13_HRR_CLIENT_AUTH},
 };
 
 const tf_msg_def *tf_msg_table(tf_msg_id id)
@@ -143,12 +211,17 @@ static const char *hs_type_name(uint8_t t)
 static void finish_handshake(tlsflow_conn *c)
 {
     c->established = 1;
-    /* Exporters (RFC 5705) outlive the handshake state: the master secret and randoms. */
-    c->export_hash = c->hs->suite->prf_hash;
-    memcpy(c->export_secret, c->hs->master, 48);
-    memcpy(c->export_randoms, c->hs->client_random, 32);
-    memcpy(c->export_randoms + 32, c->hs->server_random, 32);
+    if (c->version != TF_TLS13) {
+        /* Exporters (RFC 5705) outlive the handshake state: the master secret and randoms. */
+        c->export_hash = c->hs->suite->prf_hash;
+        memcpy(c->export_secret, c->hs->master, 48);
+        memcpy(c->export_randoms, c->hs->client_random, 32);
+        memcpy(c->export_randoms + 32, c->hs->server_random, 32);
+    }
     tf_wipe(c->hs->master, sizeof(c->hs->master));
+    tf_wipe(c->hs->secret13, sizeof(c->hs->secret13));
+    tf_wipe(c->hs->c_hs, sizeof(c->hs->c_hs));
+    tf_wipe(c->hs->s_hs, sizeof(c->hs->s_hs));
     tf_wipe(c->hs->premaster, sizeof(c->hs->premaster));
     tf_wipe(c->hs->kx_priv, sizeof(c->hs->kx_priv));
     tf_hash_free(&c->hs->transcript256);
@@ -191,10 +264,16 @@ static void switch_variant(tlsflow_conn *c, uint8_t type)
     if (!c->hs->suite || expects(c->hs->flow, c->hs->step, c->role, type))
         return;
     const tf_kx_def *kx = tf_kx_find(c->hs->suite->kx);
-    const uint8_t *alt = kx->flow_client_auth;
-    if (alt && alt != c->hs->flow && memcmp(alt, c->hs->flow, c->hs->step) == 0 &&
-        expects(alt, c->hs->step, c->role, type))
-        c->hs->flow = alt;
+    const uint8_t *alts[] = {kx->flow, kx->flow_client_auth, kx->flow_hrr,
+                             kx->flow_hrr_client_auth};
+    for (size_t i = 0; i < sizeof(alts) / sizeof(alts[0]); i++) {
+        const uint8_t *alt = alts[i];
+        if (alt && alt != c->hs->flow && memcmp(alt, c->hs->flow, c->hs->step) == 0 &&
+            expects(alt, c->hs->step, c->role, type)) {
+            c->hs->flow = alt;
+            return;
+        }
+    }
 }
 
 /* A whole handshake message (header included) from the peer. */
@@ -219,6 +298,8 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
         }
         return 0;
     }
+    if (c->established && c->version == TF_TLS13)
+        return tf13_post_handshake(c, type, body, body_len);
     if (c->established) {
         if (type == TF_HS_CLIENT_HELLO && c->role == TLSFLOW_SERVER) {
             if (tf_record_idle(c, "a renegotiating ClientHello"))
@@ -239,7 +320,7 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
         !def->read)
         return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "received %s while expecting %s%s",
                         hs_type_name(type), def->sender == c->role ? "to send " : "", def->name);
-    if (c->hs->suite && !tf_transcript_hash(c, c->hs->hash_before))
+    if (!tf_transcript_hash_before(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     if (tf_transcript_add(c, msg, len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
@@ -289,6 +370,13 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
         if (c->hs_in_len == need) {
             c->hs_in_len = 0;
             handle_message(c, c->hs_in, need);
+            /* RFC 8446 §5.1: a message before a key change ends its record. */
+            if (c->hs && c->hs->read_keys_changed && !c->error) {
+                c->hs->read_keys_changed = 0;
+                if (len)
+                    return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                                   "handshake data after a key change in the same record");
+            }
             if (len && tf_key_op_waiting(c)) {
                 /* The rest of this record waits in place for the key operation. */
                 c->rest = data;
@@ -302,6 +390,15 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
 
 int tf_handshake_ccs(tlsflow_conn *c, const uint8_t *data, size_t len)
 {
+    /* RFC 8446 §5: TLS 1.3 drops a dummy ChangeCipherSpec (middlebox compatibility) between
+     * the first ClientHello and the peer's Finished; anything else is unexpected. */
+    if (c->version == TF_TLS13 || (c->hs && c->hs->version == TF_TLS13)) {
+        if (c->established || c->hs->peer_finished || len != 1 || data[0] != 1)
+            return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                           "ChangeCipherSpec where TLS 1.3 allows none");
+        c->hs->ccs_seen++;
+        return tf_record_idle(c, "a dummy ChangeCipherSpec");
+    }
     tf_msg_id id = c->established ? TF_MSG_APPLICATION_DATA : tf_handshake_next(c);
     const tf_msg_def *def = &MSGS[id];
     if (def->content_type != TF_CT_CCS || def->sender == c->role)
@@ -335,7 +432,10 @@ int tf_handshake_alert(tlsflow_conn *c, const uint8_t *data, size_t len)
         }
         return 0;
     }
-    if (level == 2) {
+    /* RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is fatal,
+     * whatever its level says. */
+    int tls13 = c->version == TF_TLS13 || (c->hs && c->hs->version == TF_TLS13);
+    if (level == 2 || (tls13 && desc != TLSFLOW_ALERT_USER_CANCELED)) {
         c->error = TLSFLOW_E_PEER_ALERT;
         snprintf(c->error_buf, sizeof(c->error_buf), "the peer sent a fatal %s alert (%u)",
                  tlsflow_alert_name(desc), desc);
@@ -345,8 +445,8 @@ int tf_handshake_alert(tlsflow_conn *c, const uint8_t *data, size_t len)
     return tf_record_idle(c, "a warning alert"); /* other warnings change nothing */
 }
 
-int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
-                       void *arg)
+static int queue_message(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
+                         void *arg, int transcript)
 {
     uint8_t *start = c->hs_out + c->hs_out_len;
     tf_writer w = tf_writer_init(start, c->hs_out_cap - c->hs_out_len);
@@ -355,18 +455,30 @@ int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, 
     if (!tf_writer_ok(&w) || fill(&w, arg) || !tf_put_vector_end(&w, body))
         return tf_failf(c, TLSFLOW_E_INTERNAL, "%s does not fit the output queue",
                         hs_type_name(type));
-    if (tf_transcript_add(c, start, w.len))
+    if (transcript && tf_transcript_add(c, start, w.len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     c->hs_out_len += w.len;
     tf_note_high_water(&c->hs_out_hw, c->hs_out_len);
     return 0;
 }
 
+int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
+                       void *arg)
+{
+    return queue_message(c, type, fill, arg, 1);
+}
+
+int tf_queue_post_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
+                            void *arg)
+{
+    return queue_message(c, type, fill, arg, 0);
+}
+
 /* ---- ChangeCipherSpec and Finished: the same for both roles ------------------------------ */
 
 int tf_write_ccs(tlsflow_conn *c)
 {
-    c->ccs_at = c->hs_out_len; /* the record layer switches keys when it gets there */
+    tf_record_mark(c, TF_MARK_CCS_KEYS); /* the record layer switches keys when it gets there */
     tf_trace(c, TLSFLOW_STEP_CHANGE_CIPHER_SPEC_SENT,
              "ChangeCipherSpec: our records switch to "
              "the new keys");

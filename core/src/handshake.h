@@ -7,6 +7,7 @@
 
 #include "cursor.h"
 #include "internal.h"
+#include "msg.h"
 
 typedef enum {
     TF_MSG_CLIENT_HELLO,
@@ -22,6 +23,16 @@ typedef enum {
     TF_MSG_CLIENT_FINISHED,
     TF_MSG_SERVER_CCS,
     TF_MSG_SERVER_FINISHED,
+    /* TLS 1.3 (RFC 8446 §2) */
+    TF_MSG_HELLO_RETRY_REQUEST,       /* a ServerHello asking for another key share */
+    TF_MSG_CLIENT_HELLO2,             /* the ClientHello that answers it */
+    TF_MSG_ENCRYPTED_EXTENSIONS,      /* the first message under the handshake keys */
+    TF_MSG_CERTIFICATE_REQUEST13,     /* the server asks for a client certificate */
+    TF_MSG_SERVER_CERTIFICATE13,      /* with the TLS 1.3 layout */
+    TF_MSG_SERVER_CERTIFICATE_VERIFY, /* the server's signature over the transcript */
+    TF_MSG_SERVER_FINISHED13,
+    TF_MSG_CLIENT_CERTIFICATE13, /* our answer to a request: an empty list */
+    TF_MSG_CLIENT_FINISHED13,
     TF_MSG_APPLICATION_DATA, /* end of every sequence: the handshake is done */
     TF_MSG_COUNT
 } tf_msg_id;
@@ -45,6 +56,8 @@ typedef struct {
     const uint8_t *flow;             /* the message sequence (tf_msg_id values) */
     const uint8_t *flow_client_auth; /* the same when the server asks for a certificate */
     int ephemeral;                   /* a named group and a signed ServerKeyExchange are needed */
+    const uint8_t *flow_hrr;         /* TLS 1.3: after a HelloRetryRequest */
+    const uint8_t *flow_hrr_client_auth;
 } tf_kx_def;
 
 const tf_kx_def *tf_kx_find(tf_kx kx);
@@ -64,6 +77,9 @@ int tf_handshake_alert(tlsflow_conn *c, const uint8_t *data, size_t len);
  * The body is written by `fill` into the writer it is given. */
 int tf_queue_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
                        void *arg);
+/* The same after the handshake (TLS 1.3 KeyUpdate): no transcript any more. */
+int tf_queue_post_handshake(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w, void *arg),
+                            void *arg);
 
 /* Role handlers (client.c, server.c, and the shared ChangeCipherSpec/Finished). */
 int tf_client_write_hello(tlsflow_conn *c);
@@ -83,6 +99,45 @@ int tf_server_write_ecdhe_params(tlsflow_conn *c);
 int tf_client_read_ecdhe_params(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c);
 int tf_server_read_ecdhe_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len);
+/* TLS 1.3 (server13.c, client13.c, handshake13.c). */
+int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello);
+/* Does the ClientHello (a tf_client_hello) offer a TLS 1.3 suite we have? */
+int tf13_common_suite(const tlsflow_config *cfg, const void *client_hello);
+int tf13_server_write_hrr(tlsflow_conn *c);
+int tf13_server_read_client_hello2(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_server_write_hello(tlsflow_conn *c);
+int tf13_server_write_encrypted_extensions(tlsflow_conn *c);
+int tf13_server_write_certificate(tlsflow_conn *c);
+int tf13_server_write_certificate_verify(tlsflow_conn *c);
+int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, const uint8_t *body,
+                                  size_t len);
+/* The TLS 1.3 part of our ClientHello (a tf_client_offer): versions (down to min), key
+ * share, session id, the cookie of a HelloRetryRequest. */
+int tf13_client_offer(tlsflow_conn *c, void *offer, uint16_t min);
+int tf13_client_read_encrypted_extensions(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_client_read_certificate_verify(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_client_write_certificate(tlsflow_conn *c);
+int tf13_write_finished(tlsflow_conn *c);
+int tf13_read_finished(tlsflow_conn *c, const uint8_t *body, size_t len);
+/* What CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context string of the
+ * server's or the client's, a zero byte, the transcript hash. Returns its length. */
+#define TF13_MAX_CV_CONTENT (64 + 34 + 1 + TF_MAX_HASH)
+size_t tf13_cv_content(const tlsflow_conn *c, int server, const uint8_t *hash, uint8_t *out);
+/* After the handshake: KeyUpdate (both roles), NewSessionTicket (client). */
+int tf13_post_handshake(tlsflow_conn *c, uint8_t type, const uint8_t *body, size_t len);
+/* Queue a KeyUpdate of ours and the switch to the next write keys after it. */
+int tf13_send_key_update(tlsflow_conn *c, int update_requested);
+/* Server choices both versions share (server.c): the credentials that may answer a
+ * ClientHello's SNI, our ALPN pick (sets info.alpn; fails when none is common), whether a
+ * cipher_suites list holds a suite. */
+size_t tf_server_candidates(const tlsflow_config *cfg, const tf_view *sni,
+                            const tf_credential **out);
+int tf_server_pick_alpn(tlsflow_conn *c, const tf_view *offered);
+int tf_offers_suite(const tf_view *suites, uint16_t id);
+/* The server chain check both versions share (client.c). */
+int tf_client_check_server_chain(tlsflow_conn *c, const tf_view *certs, size_t n);
 int tf_write_ccs(tlsflow_conn *c);
 int tf_read_ccs(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf_write_finished(tlsflow_conn *c);

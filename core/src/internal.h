@@ -35,10 +35,15 @@ enum {
     TF_HS_SERVER_HELLO_DONE = 14,
     TF_HS_CERTIFICATE_VERIFY = 15,
     TF_HS_CLIENT_KEY_EXCHANGE = 16,
-    TF_HS_FINISHED = 20
+    TF_HS_FINISHED = 20,
+    TF_HS_NEW_SESSION_TICKET = 4,
+    TF_HS_ENCRYPTED_EXTENSIONS = 8,
+    TF_HS_KEY_UPDATE = 24,
+    TF_HS_MESSAGE_HASH = 254
 };
 
 #define TF_TLS12 0x0303
+#define TF_TLS13 0x0304
 
 /* A server certificate chain with its key. */
 typedef struct {
@@ -88,7 +93,11 @@ struct tlsflow_config {
     void *keylog_ctx;
     tlsflow_verify_fn verify;
     void *verify_ctx;
-    int key_offload;       /* every private-key operation goes to the caller */
+    int key_offload; /* every private-key operation goes to the caller */
+    uint16_t min_version, max_version;
+    uint16_t record_size_limit; /* RFC 8449, ours; 0: not sent */
+    tlsflow_ticket_fn ticket;
+    void *ticket_ctx;
     size_t peer_chain_cap; /* workspace bytes that keep the peer's certificates */
 };
 
@@ -98,8 +107,24 @@ typedef struct {
     const tf_suite *suite; /* nonce layout and overhead */
     uint8_t fixed_iv[12];  /* suite->fixed_iv_len bytes used */
     uint64_t seq;
-    int active; /* records in this direction are protected */
+    int active;                  /* records in this direction are protected */
+    int tls13;                   /* RFC 8446 records: inner content type, header as AAD */
+    uint8_t secret[TF_MAX_HASH]; /* TLS 1.3: the traffic secret in use (for KeyUpdate) */
 } tf_direction;
+
+/* Something the record layer does when the output queue reaches a point of it. */
+enum {
+    TF_MARK_CCS_KEYS = 1, /* TLS 1.2: ChangeCipherSpec, then our new write keys */
+    TF_MARK_CCS,          /* TLS 1.3: a dummy ChangeCipherSpec (middlebox compatibility) */
+    TF_MARK_KEYS_HS,      /* TLS 1.3: write with our handshake traffic secret */
+    TF_MARK_KEYS_AP,      /* TLS 1.3: write with our application traffic secret */
+    TF_MARK_KEYS_UPDATE   /* TLS 1.3: write with the next secret (after our KeyUpdate) */
+};
+typedef struct {
+    size_t at; /* offset in the handshake output queue */
+    uint8_t kind;
+} tf_mark;
+#define TF_MAX_MARKS 4
 
 /* A private-key operation the handshake waits for (keyop.c). `finish` continues the
  * handshake with the result (NULL: the operation failed). */
@@ -152,8 +177,29 @@ typedef struct {
     uint8_t peer_pub[TF_MAX_KX_PUBLIC];
     size_t peer_pub_len;
     uint8_t hash_before[TF_MAX_HASH]; /* transcript up to the current message */
-    tf_key_op op;                     /* the private-key operation in progress */
-    tf_peer_chain peer;               /* what tlsflow_peer_cert() shows */
+
+    /* TLS 1.3 */
+    uint16_t version;       /* what was negotiated (0 until known) */
+    uint8_t session_id[32]; /* ours (client, compatibility mode) or the echo */
+    size_t session_id_len;
+    uint8_t secret13[TF_MAX_HASH];                /* handshake secret, then the master secret */
+    uint8_t c_hs[TF_MAX_HASH], s_hs[TF_MAX_HASH]; /* handshake traffic secrets */
+    uint8_t c_ap[TF_MAX_HASH];                    /* client application traffic secret 0 */
+    int hrr;                                      /* a HelloRetryRequest happened */
+    int ccs_seen;                                 /* dummy ChangeCipherSpecs received */
+    int compat;              /* send a dummy ChangeCipherSpec (middlebox compatibility) */
+    int ccs_sent;            /* ... and it went out */
+    int read_keys_changed;   /* a message just changed the read keys */
+    int peer_finished;       /* TLS 1.3: the peer's Finished arrived */
+    uint16_t peer_key_group; /* client: the server key's curve (ECDSA) */
+    uint8_t cr_context[255]; /* client: the CertificateRequest's context */
+    size_t cr_context_len;
+    uint8_t hash_before384[TF_MAX_HASH]; /* before the suite is known: the SHA-384 one too */
+    uint8_t cookie[512];                 /* client: the HelloRetryRequest's cookie to echo */
+    size_t cookie_len;
+    uint8_t hrr_hash[TF_MAX_HASH]; /* Hash(ClientHello1) for the message_hash */
+    tf_key_op op;                  /* the private-key operation in progress */
+    tf_peer_chain peer;            /* what tlsflow_peer_cert() shows */
 } tf_handshake;
 
 struct tlsflow_conn {
@@ -181,7 +227,8 @@ struct tlsflow_conn {
     /* handshake messages to send, and where our ChangeCipherSpec goes among them */
     uint8_t *hs_out;
     size_t hs_out_cap, hs_out_len, hs_out_off;
-    size_t ccs_at; /* SIZE_MAX: none pending */
+    tf_mark marks[TF_MAX_MARKS]; /* what happens where in hs_out (CCS, key changes) */
+    size_t n_marks;
 
     /* incoming handshake message being reassembled */
     uint8_t *hs_in;
@@ -189,9 +236,16 @@ struct tlsflow_conn {
     uint8_t *peer_chain; /* the peer's certificates, kept (cfg->peer_chain_cap bytes) */
 
     tf_direction rd, wr;
-    tf_drbg drbg;      /* the default random source and blinding, per connection */
-    tf_handshake *hs;  /* handshake state: in the workspace, gone once released */
-    int version_fixed; /* records must now carry 0x0303 */
+    const tf_suite *suite;     /* the negotiated suite, once known */
+    uint16_t version;          /* the negotiated version, once known */
+    uint8_t s_ap[TF_MAX_HASH]; /* TLS 1.3 server application secret 0, until installed */
+    size_t peer_record_limit;  /* largest plaintext the peer takes (RFC 8449) */
+    size_t own_record_limit;   /* largest plaintext we take, once the peer agreed */
+    uint64_t key_update_after; /* TLS 1.3: write records before our own KeyUpdate (§5.5) */
+    int key_update_pending;    /* TLS 1.3: a KeyUpdate of ours is queued */
+    tf_drbg drbg;              /* the default random source and blinding, per connection */
+    tf_handshake *hs;          /* handshake state: in the workspace, gone once released */
+    int version_fixed;         /* records must now carry 0x0303 */
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */
 
     unsigned idle_records; /* records in a row that carried nothing */
@@ -216,6 +270,10 @@ struct tlsflow_conn {
 
     tlsflow_info info;
 };
+
+/* config.c: the versions the configuration can do (its range, narrowed to those it has
+ * suites for); *min > *max when none. */
+void tf_config_versions(const tlsflow_config *cfg, uint16_t *min, uint16_t *max);
 
 /* conn.c: the connection's random bytes: the configured source, or its own DRBG when the
  * configuration keeps the default. tf_random_cb has the callback shape (ctx = conn). */

@@ -27,6 +27,25 @@ size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH])
     return tf_hash_peek(h, out) == 0 ? tf_hash_len(h->alg) : 0;
 }
 
+int tf_transcript_hash_before(tlsflow_conn *c)
+{
+    if (c->hs->suite)
+        return tf_transcript_hash(c, c->hs->hash_before) != 0;
+    return tf_hash_peek(&c->hs->transcript256, c->hs->hash_before) == 0 &&
+           tf_hash_peek(&c->hs->transcript384, c->hs->hash_before384) == 0;
+}
+
+int tf_transcript_restart(tlsflow_conn *c, const uint8_t *ch1_hash)
+{
+    tf_hash_alg alg = c->hs->suite->prf_hash;
+    tf_hash *h = alg == TF_HASH_SHA384 ? &c->hs->transcript384 : &c->hs->transcript256;
+    size_t n = tf_hash_len(alg);
+    uint8_t msg[4 + TF_MAX_HASH] = {TF_HS_MESSAGE_HASH, 0, 0, (uint8_t)n};
+    memcpy(msg + 4, ch1_hash, n);
+    tf_hash_free(h);
+    return tf_hash_init(h, alg) || tf_hash_update(h, msg, 4 + n) ? -1 : 0;
+}
+
 static void hex(char *dst, const uint8_t *src, size_t n)
 {
     static const char digits[] = "0123456789abcdef";

@@ -12,6 +12,14 @@ void tf_transcript_select(tlsflow_conn *c);
 /* Digest of the transcript so far (suite hash); returns its length or 0. */
 size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH]);
 
+/* In handle_message, before a message is added: the digest of the transcript so far into
+ * hs->hash_before (and, while the suite is unknown, the SHA-384 one into hash_before384).
+ * Returns 0 on failure. */
+int tf_transcript_hash_before(tlsflow_conn *c);
+/* TLS 1.3 HelloRetryRequest (RFC 8446 §4.4.1): the transcript starts again from
+ * message_hash(Hash(ClientHello1)), given that digest (the suite's hash). */
+int tf_transcript_restart(tlsflow_conn *c, const uint8_t *ch1_hash);
+
 /* premaster → master secret (extended if negotiated) → key block; emits the key log
  * line. Wipes the premaster. */
 int tf_keys_derive(tlsflow_conn *c);

@@ -15,10 +15,19 @@ enum {
     TF_EXT_SIGNATURE_ALGORITHMS = 13,
     TF_EXT_ALPN = 16,
     TF_EXT_EXTENDED_MASTER_SECRET = 23,
+    TF_EXT_RECORD_SIZE_LIMIT = 28,
     TF_EXT_SESSION_TICKET = 35,
+    TF_EXT_PRE_SHARED_KEY = 41,
+    TF_EXT_EARLY_DATA = 42,
     TF_EXT_SUPPORTED_VERSIONS = 43,
+    TF_EXT_COOKIE = 44,
+    TF_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+    TF_EXT_KEY_SHARE = 51,
     TF_EXT_RENEGOTIATION_INFO = 0xff01
 };
+
+/* Which message an extensions block belongs to (what tf_ext_parse accepts varies). */
+enum { TF_EXT_CTX_CH = 0, TF_EXT_CTX_SH = 1, TF_EXT_CTX_HRR = 2, TF_EXT_CTX_EE = 3 };
 
 #define TF_SCSV_RENEGOTIATION 0x00FF
 #define TF_MAX_EXTENSIONS     256 /* types kept per hello (n_types counts them all) */
@@ -49,6 +58,21 @@ typedef struct {
     tf_view groups_list; /* u16 values */
     int point_formats;
     tf_view point_formats_list; /* u8 values */
+    /* TLS 1.3 and RFC 8449 */
+    int versions;
+    tf_view versions_list;     /* ClientHello: u16 values */
+    uint16_t selected_version; /* ServerHello, HelloRetryRequest */
+    int key_share;
+    tf_view key_share_list; /* ClientHello: the KeyShareEntry list, validated */
+    uint16_t share_group;   /* ServerHello: its share's group; HelloRetryRequest: selected */
+    tf_view share_key;      /* ServerHello: its share */
+    int cookie;
+    tf_view cookie_data;
+    int psk_modes;
+    tf_view psk_modes_list;
+    int rsl;
+    uint16_t record_size_limit;
+    int psk, early_data;
 } tf_hello_exts;
 
 typedef struct {
@@ -66,6 +90,7 @@ typedef struct {
     tf_view session_id;
     uint16_t suite;
     uint8_t compression;
+    int hrr; /* the random is HelloRetryRequest's (RFC 8446 §4.1.3) */
     tf_hello_exts ext;
 } tf_server_hello;
 
@@ -88,7 +113,9 @@ typedef struct {
 } tf_certificate;
 
 /* Parsers return TLSFLOW_OK or an error code, with a static sentence in *why. */
-int tf_ext_parse(tf_reader *block, int in_server_hello, tf_hello_exts *out, const char **why);
+int tf_ext_parse(tf_reader *block, int ctx, tf_hello_exts *out, const char **why);
+/* The key_exchange of the ClientHello share for `group` (a validated key_share_list). */
+int tf_key_share_find(const tf_view *list, uint16_t group, tf_view *key);
 int tf_client_hello_parse(const uint8_t *body, size_t len, tf_client_hello *out, const char **why);
 int tf_server_hello_parse(const uint8_t *body, size_t len, tf_server_hello *out, const char **why);
 int tf_certificate_parse(const uint8_t *body, size_t len, tf_certificate *out, const char **why);
@@ -101,6 +128,49 @@ int tf_server_key_exchange_parse(const uint8_t *body, size_t len, tf_server_key_
 int tf_finished_parse(const uint8_t *body, size_t len, tf_view *verify_data, const char **why);
 int tf_empty_parse(const uint8_t *body, size_t len, const char **why);
 int tf_certificate_request_parse(const uint8_t *body, size_t len, const char **why);
+
+/* TLS 1.3 messages (RFC 8446 §4). */
+#define TF_HRR_RANDOM                                                                              \
+    "\xCF\x21\xAD\x74\xE5\x9A\x61\x11\xBE\x1D\x8C\x02\x1E\x65\xB8\x91"                             \
+    "\xC2\xA2\x11\x16\x7A\xBB\x8C\x5E\x07\x9E\x09\xE2\xC8\xA8\x33\x9C"
+
+/* The last 8 bytes of a TLS 1.2 ServerHello.random from a server that supports TLS 1.3. */
+#define TF_DOWNGRADE_TLS12 "DOWNGRD\x01"
+
+typedef struct {
+    tf_view context; /* certificate_request_context */
+    tf_view certs[TF_CERT_LIST_MAX];
+    size_t n_certs;
+} tf_certificate13;
+
+typedef struct {
+    uint16_t scheme;
+    tf_view signature;
+} tf_certificate_verify;
+
+typedef struct {
+    uint32_t lifetime, age_add;
+    tf_view nonce, ticket, extensions;
+} tf_new_session_ticket;
+
+typedef struct {
+    tf_view context;
+    tf_hello_exts ext; /* signature_algorithms among them */
+} tf_certificate_request13;
+
+int tf_encrypted_extensions_parse(const uint8_t *body, size_t len, tf_hello_exts *out,
+                                  const char **why);
+int tf_certificate13_parse(const uint8_t *body, size_t len, tf_certificate13 *out,
+                           const char **why);
+int tf_certificate_verify_parse(const uint8_t *body, size_t len, tf_certificate_verify *out,
+                                const char **why);
+int tf_finished13_parse(const uint8_t *body, size_t len, size_t hash_len, tf_view *verify_data,
+                        const char **why);
+int tf_key_update_parse(const uint8_t *body, size_t len, int *update_requested, const char **why);
+int tf_new_session_ticket_parse(const uint8_t *body, size_t len, tf_new_session_ticket *out,
+                                const char **why);
+int tf_certificate_request13_parse(const uint8_t *body, size_t len, tf_certificate_request13 *out,
+                                   const char **why);
 
 /* What a client offers, for writing a ClientHello. */
 typedef struct {
@@ -115,6 +185,18 @@ typedef struct {
     size_t n_sig_algs;
     const uint16_t *groups; /* NULL: no supported_groups nor ec_point_formats (no ECC) */
     size_t n_groups;
+    int point_formats; /* ec_point_formats beside groups (only when TLS 1.2 is offered) */
+    /* TLS 1.3 */
+    const uint16_t *versions; /* supported_versions, NULL: none (TLS 1.2 only) */
+    size_t n_versions;
+    uint16_t share_group; /* key_share with one entry; 0: none */
+    const uint8_t *share;
+    size_t share_len;
+    const uint8_t *session_id; /* legacy_session_id (compatibility mode), NULL: empty */
+    size_t session_id_len;
+    const uint8_t *cookie; /* echoed from a HelloRetryRequest, NULL: none */
+    size_t cookie_len;
+    uint16_t record_size_limit; /* RFC 8449; 0: not sent */
 } tf_client_offer;
 
 /* What a server answers, for writing a ServerHello. */
@@ -125,8 +207,25 @@ typedef struct {
     int ri;
     const uint8_t *alpn; /* the chosen name, NULL: none */
     size_t alpn_len;
-    int point_formats; /* answer ec_point_formats (uncompressed only) */
+    int point_formats;          /* answer ec_point_formats (uncompressed only) */
+    uint16_t record_size_limit; /* RFC 8449; 0: not sent */
+    const uint8_t *session_id;  /* echoed (TLS 1.3); NULL: empty */
+    size_t session_id_len;
+    /* TLS 1.3 ServerHello / HelloRetryRequest */
+    int tls13;
+    int hrr;              /* HelloRetryRequest: random is the fixed value, share_group names */
+    uint16_t share_group; /* the group of our share, or the one an HRR asks for */
+    const uint8_t *share;
+    size_t share_len;
 } tf_server_answer;
+
+/* What a TLS 1.3 server puts in EncryptedExtensions. */
+typedef struct {
+    int sni_ack;
+    const uint8_t *alpn; /* the chosen name, NULL: none */
+    size_t alpn_len;
+    uint16_t record_size_limit;
+} tf_encrypted_extensions;
 
 /* Writers append the message BODY (no handshake header). */
 int tf_client_hello_write(tf_writer *w, const tf_client_offer *o);
@@ -139,6 +238,10 @@ int tf_ecdh_params_write(tf_writer *w, uint16_t group, const uint8_t *point, siz
 int tf_server_key_exchange_write(tf_writer *w, const uint8_t *params, size_t params_len,
                                  uint16_t sig_scheme, const uint8_t *sig, size_t sig_len);
 int tf_finished_write(tf_writer *w, const uint8_t *verify_data, size_t len);
+int tf_encrypted_extensions_write(tf_writer *w, const tf_encrypted_extensions *e);
+int tf_certificate13_write(tf_writer *w, const uint8_t *const *certs, const size_t *lens, size_t n);
+int tf_certificate_verify_write(tf_writer *w, uint16_t scheme, const uint8_t *sig, size_t len);
+int tf_key_update_write(tf_writer *w, int update_requested);
 
 /* Is this a GREASE value (RFC 8701)? */
 int tf_is_grease(uint16_t v);

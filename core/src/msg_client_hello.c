@@ -35,9 +35,12 @@ static void write_ext_header(tf_writer *w, uint16_t type, tf_vec *v)
 int tf_client_hello_write(tf_writer *w, const tf_client_offer *o)
 {
     tf_vec v, exts, ext, inner;
-    tf_put_u16(w, 0x0303);
+    tf_put_u16(w, 0x0303); /* legacy_version; TLS 1.3 goes in supported_versions */
     tf_put_bytes(w, o->random, 32);
-    tf_put_u8(w, 0); /* no session to resume */
+    v = tf_put_vector_begin(w, 1); /* no session to resume, or a compatibility id */
+    if (o->session_id)
+        tf_put_bytes(w, o->session_id, o->session_id_len);
+    tf_put_vector_end(w, v);
     v = tf_put_vector_begin(w, 2);
     for (size_t i = 0; i < o->n_suites; i++)
         tf_put_u16(w, o->suites[i]);
@@ -79,10 +82,42 @@ int tf_client_hello_write(tf_writer *w, const tf_client_offer *o)
             tf_put_u16(w, o->groups[i]);
         tf_put_vector_end(w, inner);
         tf_put_vector_end(w, ext);
-        write_ext_header(w, TF_EXT_EC_POINT_FORMATS, &ext);
+        if (o->point_formats) {
+            write_ext_header(w, TF_EXT_EC_POINT_FORMATS, &ext);
+            inner = tf_put_vector_begin(w, 1);
+            tf_put_u8(w, TF_POINT_UNCOMPRESSED);
+            tf_put_vector_end(w, inner);
+            tf_put_vector_end(w, ext);
+        }
+    }
+    if (o->versions) {
+        write_ext_header(w, TF_EXT_SUPPORTED_VERSIONS, &ext);
         inner = tf_put_vector_begin(w, 1);
-        tf_put_u8(w, TF_POINT_UNCOMPRESSED);
+        for (size_t i = 0; i < o->n_versions; i++)
+            tf_put_u16(w, o->versions[i]);
         tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+    }
+    if (o->share_group) {
+        write_ext_header(w, TF_EXT_KEY_SHARE, &ext);
+        inner = tf_put_vector_begin(w, 2);
+        tf_put_u16(w, o->share_group);
+        tf_vec key = tf_put_vector_begin(w, 2);
+        tf_put_bytes(w, o->share, o->share_len);
+        tf_put_vector_end(w, key);
+        tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+    }
+    if (o->cookie) {
+        write_ext_header(w, TF_EXT_COOKIE, &ext);
+        inner = tf_put_vector_begin(w, 2);
+        tf_put_bytes(w, o->cookie, o->cookie_len);
+        tf_put_vector_end(w, inner);
+        tf_put_vector_end(w, ext);
+    }
+    if (o->record_size_limit) {
+        write_ext_header(w, TF_EXT_RECORD_SIZE_LIMIT, &ext);
+        tf_put_u16(w, o->record_size_limit);
         tf_put_vector_end(w, ext);
     }
     if (o->alpn) {

@@ -23,3 +23,13 @@ int tf_empty_parse(const uint8_t *body, size_t len, const char **why)
         return *why = "handshake message must have an empty body", TLSFLOW_E_DECODE;
     return TLSFLOW_OK;
 }
+
+/* TLS 1.3: verify_data is as long as the suite's hash (RFC 8446 §4.4.4). */
+int tf_finished13_parse(const uint8_t *body, size_t len, size_t hash_len, tf_view *verify_data,
+                        const char **why)
+{
+    if (len != hash_len)
+        return *why = "Finished: verify_data must be as long as the hash", TLSFLOW_E_DECODE;
+    *verify_data = (tf_view){body, len};
+    return TLSFLOW_OK;
+}

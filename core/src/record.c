@@ -1,12 +1,15 @@
-/* The record layer (RFC 5246 §6.2): framing, size limits, AEAD protection with sequence
- * numbers, and the output queue. The suite row says how a nonce is made: AES-GCM (RFC
- * 5288) sends the low 8 bytes of it in each record, ChaCha20-Poly1305 (RFC 7905) none. */
+/* The record layer (RFC 5246 §6.2, RFC 8446 §5): framing, size limits, AEAD protection
+ * with sequence numbers, and the output queue. The suite row says how a nonce is made:
+ * AES-GCM in TLS 1.2 (RFC 5288) sends the low 8 bytes of it in each record; ChaCha20-
+ * Poly1305 (RFC 7905) and every TLS 1.3 suite send none. A direction in TLS 1.3 mode adds
+ * the inner content type and authenticates the record header (RFC 8446 §5.2). */
 #include "record.h"
 
 #include <string.h>
 
 #include "handshake.h"
 #include "keys.h"
+#include "keys13.h"
 
 static void put_header(uint8_t *h, uint8_t type, size_t len)
 {
@@ -24,11 +27,12 @@ static void put_u64(uint8_t *p, uint64_t v)
 }
 
 /* nonce = fixed_iv, left-aligned over 12 zero bytes, XOR the sequence number in the low
- * 8 bytes: fixed_iv(4) || seq for AES-GCM (whose low 8 bytes are then sent, and on
- * receipt taken from the record), fixed_iv(12) XOR seq for ChaCha20-Poly1305.
- * aad = seq || type || version || plaintext length (both AEADs). */
-static void nonce_and_aad(const tf_direction *d, uint8_t type, size_t len, uint8_t nonce[12],
-                          uint8_t aad[13])
+ * 8 bytes: fixed_iv(4) || seq for TLS 1.2 AES-GCM (whose low 8 bytes are then sent, and
+ * on receipt taken from the record), iv(12) XOR seq otherwise (RFC 7905, RFC 8446 §5.3).
+ * aad = TLS 1.2: seq || type || version || plaintext length (13 bytes);
+ *       TLS 1.3: the record header itself (5 bytes). */
+static size_t nonce_and_aad(const tf_direction *d, uint8_t type, size_t len, uint8_t nonce[12],
+                            uint8_t aad[13])
 {
     uint8_t seq[8];
     put_u64(seq, d->seq);
@@ -36,17 +40,28 @@ static void nonce_and_aad(const tf_direction *d, uint8_t type, size_t len, uint8
     memcpy(nonce, d->fixed_iv, d->suite->fixed_iv_len);
     for (int i = 0; i < 8; i++)
         nonce[4 + i] ^= seq[i];
+    if (d->tls13) {
+        put_header(aad, TF_CT_APPDATA, len + 1 + TF_AEAD_TAG); /* len: content only */
+        return 5;
+    }
     memcpy(aad, seq, 8);
     aad[8] = type;
     aad[9] = 3;
     aad[10] = 3;
     aad[11] = (uint8_t)(len >> 8);
     aad[12] = (uint8_t)len;
+    return 13;
 }
 
 size_t tf_record_align_pad(const tf_direction *d)
 {
     return d->active ? (16 - ((5 + d->suite->explicit_nonce_len) & 15)) & 15 : 0;
+}
+
+/* Bytes a protected record adds: explicit nonce and tag, and in TLS 1.3 the inner type. */
+static size_t overhead(const tf_direction *d)
+{
+    return d->active ? tf_suite_record_overhead(d->suite) + (d->tls13 ? 1 : 0) : 0;
 }
 
 size_t tf_record_room(tlsflow_conn *c)
@@ -57,11 +72,14 @@ size_t tf_record_room(tlsflow_conn *c)
         c->out_off = 0;
     }
     size_t used = c->out_off + c->out_len;
-    size_t overhead = 5 + (c->wr.active ? tf_suite_record_overhead(c->wr.suite) : 0);
-    if (used + overhead >= TF_OUT_CAP)
+    size_t extra = 5 + overhead(&c->wr);
+    if (used + extra >= TF_OUT_CAP)
         return 0;
-    size_t room = TF_OUT_CAP - used - overhead;
-    return room > TLSFLOW_MAX_PLAINTEXT ? TLSFLOW_MAX_PLAINTEXT : room;
+    size_t room = TF_OUT_CAP - used - extra;
+    size_t max = TLSFLOW_MAX_PLAINTEXT;
+    if (c->peer_record_limit && c->wr.active && c->peer_record_limit < max)
+        max = c->peer_record_limit; /* RFC 8449: what the peer can take */
+    return room > max ? max : room;
 }
 
 int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t len)
@@ -69,7 +87,8 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
     if (len > tf_record_room(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "record does not fit the output buffer");
     uint8_t *h = c->out + c->out_off + c->out_len;
-    if (!c->wr.active) {
+    /* TLS 1.3 sends ChangeCipherSpec in the clear, whatever the keys. */
+    if (!c->wr.active || (c->wr.tls13 && type == TF_CT_CCS)) {
         put_header(h, type, len);
         memmove(h + 5, data, len);
         c->out_len += 5 + len;
@@ -85,19 +104,65 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
     }
     uint8_t nonce[12], aad[13];
     size_t ex = d->suite->explicit_nonce_len;
-    nonce_and_aad(d, type, len, nonce, aad);
-    put_header(h, type, ex + len + TF_AEAD_TAG);
+    size_t aad_len = nonce_and_aad(d, type, len, nonce, aad);
+    uint8_t *body = h + 5 + ex;
+    size_t n = len;
+    if (d->tls13) { /* TLSInnerPlaintext: content || type, no padding */
+        memmove(body, data, len);
+        body[n++] = type;
+        data = body;
+        type = TF_CT_APPDATA;
+    }
+    put_header(h, type, ex + n + TF_AEAD_TAG);
     memcpy(h + 5, nonce + 12 - ex, ex);
-    if (tf_aead_seal(&d->aead, nonce, aad, sizeof(aad), data, len, h + 5 + ex, h + 5 + ex + len))
+    if (tf_aead_seal(&d->aead, nonce, aad, aad_len, data, n, body, body + n))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "record encryption failed");
     d->seq++;
-    c->out_len += 5 + ex + len + TF_AEAD_TAG;
+    c->out_len += 5 + ex + n + TF_AEAD_TAG;
     tf_note_high_water(&c->out_hw, c->out_off + c->out_len);
     return 0;
 }
 
-/* Queue what is pending, in order: an alert, then handshake bytes with our
- * ChangeCipherSpec at its place among them. Stops when the output buffer is full. */
+int tf_record_mark(tlsflow_conn *c, int kind)
+{
+    if (c->n_marks == TF_MAX_MARKS)
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "too many key changes queued");
+    c->marks[c->n_marks].at = c->hs_out_len;
+    c->marks[c->n_marks++].kind = (uint8_t)kind;
+    return 0;
+}
+
+/* Carry out the first mark: a ChangeCipherSpec record, new write keys, or both. Returns 0,
+ * 1 when the output has no room yet, or the error. */
+static int do_mark(tlsflow_conn *c)
+{
+    static const uint8_t ccs = 1;
+    int kind = c->marks[0].kind, err = 0;
+    if ((kind == TF_MARK_CCS_KEYS || kind == TF_MARK_CCS) && tf_record_room(c) < 1)
+        return 1;
+    if (kind == TF_MARK_CCS_KEYS || kind == TF_MARK_CCS)
+        err = tf_record_write(c, TF_CT_CCS, &ccs, 1);
+    if (!err && kind == TF_MARK_CCS_KEYS && tf_keys_activate(c, 1))
+        err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the write keys");
+    if (!err && kind == TF_MARK_KEYS_HS &&
+        tf13_install(c, 1, c->role == TLSFLOW_CLIENT ? c->hs->c_hs : c->hs->s_hs))
+        err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the handshake write keys");
+    if (!err && kind == TF_MARK_KEYS_AP &&
+        tf13_install(c, 1, c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->s_ap))
+        err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the application write keys");
+    if (!err && kind == TF_MARK_KEYS_UPDATE) {
+        c->key_update_pending = 0;
+        if (tf13_update(c, 1))
+            err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not update the write keys");
+    }
+    if (kind == TF_MARK_KEYS_AP) /* installed: the copy is spent */
+        tf_wipe(c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->s_ap, TF_MAX_HASH);
+    memmove(c->marks, c->marks + 1, --c->n_marks * sizeof(c->marks[0]));
+    return err;
+}
+
+/* Queue what is pending, in order: an alert, then handshake bytes with our marks at their
+ * places among them. Stops when the output buffer is full. */
 void tf_record_flush(tlsflow_conn *c)
 {
     if (c->pending_alert >= 0) {
@@ -110,23 +175,18 @@ void tf_record_flush(tlsflow_conn *c)
         tf_tracef(c, TLSFLOW_STEP_ALERT_SENT, "sent %s alert %s (%d)",
                   alert[0] == 2 ? "fatal" : "warning", tlsflow_alert_name(alert[1]), alert[1]);
     }
-    while (!c->error && (c->hs_out_off < c->hs_out_len || c->ccs_at == c->hs_out_off)) {
-        if (c->ccs_at == c->hs_out_off) {
-            static const uint8_t ccs = 1;
-            if (tf_record_room(c) < 1)
+    while (!c->error && (c->hs_out_off < c->hs_out_len || c->n_marks)) {
+        if (c->n_marks && c->marks[0].at == c->hs_out_off) {
+            if (do_mark(c))
                 return;
-            tf_record_write(c, TF_CT_CCS, &ccs, 1);
-            c->ccs_at = SIZE_MAX;
-            if (tf_keys_activate(c, 1)) {
-                tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the write keys");
-                return;
-            }
             continue;
         }
-        size_t end = c->ccs_at != SIZE_MAX ? c->ccs_at : c->hs_out_len;
+        size_t end = c->n_marks ? c->marks[0].at : c->hs_out_len;
         size_t want = end - c->hs_out_off, room = tf_record_room(c);
         if (want > TLSFLOW_MAX_PLAINTEXT)
             want = TLSFLOW_MAX_PLAINTEXT;
+        if (c->peer_record_limit && c->wr.active && want > c->peer_record_limit)
+            want = c->peer_record_limit;
         /* Wait for a drain rather than cut a flight into slivers. */
         if (room < want && (c->out_len || room == 0))
             return;
@@ -136,34 +196,46 @@ void tf_record_flush(tlsflow_conn *c)
             return;
         c->hs_out_off += want;
     }
-    if (c->hs_out_off == c->hs_out_len && c->ccs_at == SIZE_MAX)
+    if (c->hs_out_off == c->hs_out_len && !c->n_marks)
         c->hs_out_off = c->hs_out_len = 0;
 }
 
-/* Remove protection in place; on success *plain points at the plaintext. */
-static int unprotect(tlsflow_conn *c, uint8_t type, uint8_t *payload, size_t len, uint8_t **plain,
+/* Remove protection in place; on success *plain points at the plaintext and *type holds
+ * the content type (TLS 1.3: the inner one). */
+static int unprotect(tlsflow_conn *c, uint8_t *type, uint8_t *payload, size_t len, uint8_t **plain,
                      size_t *plain_len)
 {
     tf_direction *d = &c->rd;
-    /* Before the handshake ends, the only protected record is the peer's Finished: a
-     * wrong premaster shows up here, and must look exactly like a wrong Finished. */
-    int err = c->established ? TLSFLOW_E_BAD_RECORD_MAC : TLSFLOW_E_BAD_FINISHED;
+    /* TLS 1.2: before the handshake ends, the only protected record is the peer's Finished:
+     * a wrong premaster shows up here, and must look exactly like a wrong Finished. */
+    int err = c->established || d->tls13 ? TLSFLOW_E_BAD_RECORD_MAC : TLSFLOW_E_BAD_FINISHED;
     size_t ex = d->suite->explicit_nonce_len;
-    if (len < ex + TF_AEAD_TAG)
+    if (d->tls13 && *type != TF_CT_APPDATA)
+        return tf_failf(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                        "a record of type %u where only protected records may come", *type);
+    if (len < ex + TF_AEAD_TAG + (d->tls13 ? 1 : 0))
         return tf_fail(c, err, "protected record shorter than nonce and tag");
     if (d->seq == UINT64_MAX)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "read sequence number exhausted");
     size_t n = len - ex - TF_AEAD_TAG;
     uint8_t nonce[12], aad[13];
-    nonce_and_aad(d, type, n, nonce, aad);
+    size_t aad_len = nonce_and_aad(d, *type, d->tls13 ? n - 1 : n, nonce, aad);
     memcpy(nonce + 12 - ex, payload, ex); /* the sender's explicit nonce, if any */
     uint8_t *ct = payload + ex;
-    if (tf_aead_open(&d->aead, nonce, aad, sizeof(aad), ct, n, ct + n, ct))
+    if (tf_aead_open(&d->aead, nonce, aad, aad_len, ct, n, ct + n, ct))
         return tf_fail(c, err,
                        err == TLSFLOW_E_BAD_FINISHED
                            ? "the peer's Finished record did not decrypt (wrong keys)"
                            : "record failed authentication (bad_record_mac)");
     d->seq++;
+    if (d->tls13) { /* strip the zero padding; the last non-zero byte is the type */
+        while (n && ct[n - 1] == 0)
+            n--;
+        if (n == 0)
+            return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                           "protected record without a content type (all padding)");
+        *type = ct[--n];
+    }
     *plain = ct;
     *plain_len = n;
     return 0;
@@ -197,7 +269,12 @@ int tf_record_process(tlsflow_conn *c)
     if (h[1] != 3 || (c->version_fixed && h[2] != 3))
         return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION, "record version %u.%u is not TLS 1.2", h[1],
                         h[2]);
-    if (len > TLSFLOW_MAX_PLAINTEXT + 2048 || (!c->rd.active && len > TLSFLOW_MAX_PLAINTEXT))
+    /* TLS 1.3 lets a ChangeCipherSpec and (before the handshake ends) an alert come in the
+     * clear after the keys changed: a peer may fail before it has ours. */
+    int clear = !c->rd.active ||
+                (c->rd.tls13 && (type == TF_CT_CCS || (type == TF_CT_ALERT && !c->established)));
+    size_t max = clear ? TLSFLOW_MAX_PLAINTEXT : TLSFLOW_MAX_PLAINTEXT + (c->rd.tls13 ? 256 : 2048);
+    if (len > max)
         return tf_failf(c, TLSFLOW_E_RECORD_OVERFLOW, "record length %zu exceeds the limit", len);
     if (avail < 5 + len)
         return 0;
@@ -205,10 +282,13 @@ int tf_record_process(tlsflow_conn *c)
 
     uint8_t *p = h + 5;
     size_t n = len;
-    if (c->rd.active && unprotect(c, type, h + 5, len, &p, &n))
+    if (!clear && unprotect(c, &type, h + 5, len, &p, &n))
         return c->error;
     if (n > TLSFLOW_MAX_PLAINTEXT)
         return tf_fail(c, TLSFLOW_E_RECORD_OVERFLOW, "plaintext longer than 2^14 bytes");
+    if (!clear && c->own_record_limit && n > c->own_record_limit)
+        return tf_failf(c, TLSFLOW_E_RECORD_OVERFLOW,
+                        "plaintext of %zu bytes over our record_size_limit", n);
 
     int err;
     switch (type) {
@@ -225,6 +305,9 @@ int tf_record_process(tlsflow_conn *c)
         if (!c->established)
             return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
                            "application data before the handshake finished");
+        if (c->hs && c->hs_in_len)
+            return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE,
+                           "application data inside a fragmented handshake message");
         c->info.records_in++;
         if (n == 0) {
             err = tf_record_idle(c, "an empty application data record");

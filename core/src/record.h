@@ -19,6 +19,8 @@ size_t tf_record_align_pad(const tf_direction *d);
 int tf_record_idle(tlsflow_conn *c, const char *what);
 /* A record that carried something: the count starts again. */
 void tf_record_progress(tlsflow_conn *c);
+/* Put a mark (TF_MARK_*) at the end of the handshake output queued so far. */
+int tf_record_mark(tlsflow_conn *c, int kind);
 /* Move pending alert and handshake bytes into records as space allows. */
 void tf_record_flush(tlsflow_conn *c);
 

@@ -12,7 +12,7 @@
 #include "msg.h"
 #include "sigalg.h"
 
-static int offers_suite(const tf_view *suites, uint16_t id)
+int tf_offers_suite(const tf_view *suites, uint16_t id)
 {
     for (size_t i = 0; i + 1 < suites->len; i += 2)
         if (((suites->p[i] << 8) | suites->p[i + 1]) == id)
@@ -39,7 +39,8 @@ static int name_equal(const char *a, const uint8_t *b, size_t len)
 /* The credentials that may answer: those SNI names, else the defaults (the unnamed ones,
  * or when every credential is named, those named like the first). Several may share a
  * name, an RSA and an ECDSA one typically; the suite decides between them. */
-static size_t candidates(const tlsflow_config *cfg, const tf_view *sni, const tf_credential **out)
+size_t tf_server_candidates(const tlsflow_config *cfg, const tf_view *sni,
+                            const tf_credential **out)
 {
     size_t n = 0;
     for (size_t i = 0; sni->p && i < cfg->n_creds; i++)
@@ -92,7 +93,7 @@ static int choose(const tlsflow_config *cfg, const tf_client_hello *ch,
                                      e->groups ? e->groups_list.p : NULL, e->groups_list.len);
     for (size_t i = 0; i < n; i++) {
         const tf_suite *s = tf_suite_find(order[i]);
-        if (!s || !offers_suite(&ch->suites, s->id))
+        if (!s || TF_SUITE_IS_TLS13(s) || !tf_offers_suite(&ch->suites, s->id))
             continue;
         int ephemeral = tf_kx_find(s->kx)->ephemeral;
         if (ephemeral && !group)
@@ -110,7 +111,7 @@ static int choose(const tlsflow_config *cfg, const tf_client_hello *ch,
 }
 
 /* RFC 7301 §3.2: our first protocol that the client also offers. */
-static int pick_alpn(tlsflow_conn *c, const tf_view *offered)
+int tf_server_pick_alpn(tlsflow_conn *c, const tf_view *offered)
 {
     const tlsflow_config *cfg = c->cfg;
     tf_reader r = tf_reader_init(cfg->alpn, cfg->alpn_len), name;
@@ -125,6 +126,41 @@ static int pick_alpn(tlsflow_conn *c, const tf_view *offered)
                     "none of the client's protocols (%s) is configured", c->info.client_hello.alpn);
 }
 
+/* The highest version the client offers (supported_versions, else legacy_version). */
+static uint16_t client_max(const tf_client_hello *ch)
+{
+    if (!ch->ext.versions)
+        return ch->version;
+    uint16_t best = 0;
+    for (size_t i = 0; i + 1 < ch->ext.versions_list.len; i += 2) {
+        uint16_t v = (uint16_t)(ch->ext.versions_list.p[i] << 8 | ch->ext.versions_list.p[i + 1]);
+        if (v > best && v <= TF_TLS13)
+            best = v;
+    }
+    return best;
+}
+
+/* RFC 8446 §4.2.1: supported_versions, when present, is the whole offer (legacy_version
+ * is then ignored); without it the client offers everything up to legacy_version. Our
+ * highest version in that offer, or 0. */
+static uint16_t choose_version(const tlsflow_config *cfg, const tf_client_hello *ch)
+{
+    uint16_t min, max;
+    tf_config_versions(cfg, &min, &max);
+    for (uint16_t v = max; v >= min && v >= TF_TLS12; v--) {
+        int offered = 0;
+        if (ch->ext.versions)
+            for (size_t i = 0; i + 1 < ch->ext.versions_list.len; i += 2)
+                offered |= (ch->ext.versions_list.p[i] << 8 | ch->ext.versions_list.p[i + 1]) == v;
+        else
+            offered = v <= ch->version && v == TF_TLS12;
+        /* TLS 1.3 only with a TLS 1.3 suite in common; else the next version down. */
+        if (offered && (v != TF_TLS13 || tf13_common_suite(cfg, ch)))
+            return v;
+    }
+    return 0;
+}
+
 int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
     tf_client_hello ch;
@@ -133,9 +169,14 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     if (err)
         return tf_fail(c, err, why);
     tf_hello_info_record(c, &ch);
-    if (ch.version < TF_TLS12)
+    uint16_t version = choose_version(c->cfg, &ch);
+    if (!version)
         return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,
-                        "client offers at most version 0x%04x; TLS 1.2 is required", ch.version);
+                        "no version in common: the client offers %s0x%04x, we take 0x%04x-0x%04x",
+                        ch.ext.versions ? "supported_versions up to " : "", client_max(&ch),
+                        c->cfg->min_version, c->cfg->max_version);
+    if (version == TF_TLS13)
+        return tf13_server_read_client_hello(c, &ch);
     if (!memchr(ch.compressions.p, 0, ch.compressions.len))
         return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
                        "ClientHello does not offer null compression");
@@ -143,7 +184,7 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     if (ch.ext.ri && ch.ext.ri_data.len)
         return tf_fail(c, TLSFLOW_E_INSECURE_RENEGOTIATION,
                        "renegotiation_info is not empty on an initial handshake");
-    int secure_reneg = ch.ext.ri || offers_suite(&ch.suites, TF_SCSV_RENEGOTIATION);
+    int secure_reneg = ch.ext.ri || tf_offers_suite(&ch.suites, TF_SCSV_RENEGOTIATION);
 
     /* RFC 8422 §5.1.2: a client naming curves must accept uncompressed points. */
     if (ch.ext.point_formats && ch.ext.groups &&
@@ -152,7 +193,7 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
                        "ec_point_formats does not include the uncompressed format");
 
     const tf_credential *creds[TF_MAX_CREDENTIALS];
-    size_t n_creds = candidates(c->cfg, &ch.ext.sni_host, creds);
+    size_t n_creds = tf_server_candidates(c->cfg, &ch.ext.sni_host, creds);
     choice pick;
     if (!n_creds)
         return tf_fail(c, TLSFLOW_E_CONFIG, "server has no certificate configured");
@@ -162,7 +203,7 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
                         "suites, %zu groups, %zu signature schemes)",
                         c->info.client_hello.n_suites, c->info.client_hello.n_groups,
                         c->info.client_hello.n_sig_algs);
-    if (c->cfg->alpn_len && ch.ext.alpn && pick_alpn(c, &ch.ext.alpn_list))
+    if (c->cfg->alpn_len && ch.ext.alpn && tf_server_pick_alpn(c, &ch.ext.alpn_list))
         return c->error;
 
     const tf_suite *suite = pick.suite;
@@ -170,6 +211,10 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     c->hs->group = pick.group;
     c->hs->sig_scheme = pick.scheme;
     c->hs->client_point_formats = ch.ext.point_formats;
+    if (ch.ext.rsl) { /* RFC 8449: in TLS 1.2 the limit is the plaintext's */
+        c->peer_record_limit = ch.ext.record_size_limit;
+        c->own_record_limit = c->cfg->record_size_limit;
+    }
     c->hs->client_version = ch.version;
     memcpy(c->hs->client_random, ch.random, 32);
     c->hs->ems = ch.ext.ems;
@@ -177,6 +222,8 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     c->hs->flow = tf_flow_for(suite->kx);
     tf_transcript_select(c);
     c->info.version = TF_TLS12;
+    c->version = c->hs->version = TF_TLS12;
+    c->suite = suite;
     c->info.cipher_suite = suite->id;
     c->info.ems = ch.ext.ems;
     c->info.secure_renegotiation = secure_reneg;
@@ -198,15 +245,26 @@ static int fill_server_hello(tf_writer *w, void *arg)
 
 int tf_server_write_hello(tlsflow_conn *c)
 {
+    if (c->hs->version == TF_TLS13)
+        return tf13_server_write_hello(c);
     tf_server_answer a;
     memset(&a, 0, sizeof(a));
     if (tf_random(c, c->hs->server_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
+    /* RFC 8446 §4.1.3: a server that could do TLS 1.3 marks a TLS 1.2 answer, so a 1.3
+     * client sees a downgrade forced on it. */
+    uint16_t min, max;
+    tf_config_versions(c->cfg, &min, &max);
+    if (max >= TF_TLS13)
+        memcpy(c->hs->server_random + 24, TF_DOWNGRADE_TLS12, 8);
     memcpy(a.random, c->hs->server_random, 32);
     a.suite = c->hs->suite->id;
     a.ems = c->hs->ems;
     a.ri = c->info.secure_renegotiation;
     a.point_formats = c->hs->client_point_formats && tf_kx_find(c->hs->suite->kx)->ephemeral;
+    if (c->peer_record_limit) /* answer a client that sent its own */
+        a.record_size_limit =
+            c->cfg->record_size_limit ? c->cfg->record_size_limit : TLSFLOW_MAX_PLAINTEXT;
     if (c->info.alpn[0]) {
         a.alpn = (const uint8_t *)c->info.alpn;
         a.alpn_len = strlen(c->info.alpn);

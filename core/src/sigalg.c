@@ -77,3 +77,21 @@ uint16_t tf_sig_scheme_choose(const uint16_t *ours, size_t n, const uint8_t *off
     }
     return 0;
 }
+
+int tf_sig_scheme_usable13(const tf_sig_scheme *s, tf_key_type key, uint16_t key_group)
+{
+    if (!s || s->key != key || s->alg == TF_SIG_RSA_PKCS1)
+        return 0;
+    return s->alg != TF_SIG_ECDSA || s->curve == key_group;
+}
+
+uint16_t tf_sig_scheme_choose13(const uint16_t *ours, size_t n, const uint8_t *offered,
+                                size_t offered_len, tf_key_type key, uint16_t key_group)
+{
+    for (size_t i = 0; offered && i < n; i++) {
+        const tf_sig_scheme *s = tf_sig_scheme_find(ours[i]);
+        if (tf_sig_scheme_usable13(s, key, key_group) && offers(offered, offered_len, s->id))
+            return s->id;
+    }
+    return 0;
+}

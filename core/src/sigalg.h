@@ -30,4 +30,11 @@ size_t tf_sig_scheme_count(void);
 uint16_t tf_sig_scheme_choose(const uint16_t *ours, size_t n, const uint8_t *offered,
                               size_t offered_len, tf_key_type key, uint16_t key_group);
 
+/* TLS 1.3 (RFC 8446 §4.2.3, §4.4.3): can a key of this type and curve sign a
+ * CertificateVerify with this scheme? Never PKCS#1 v1.5; ECDSA only on its named curve. */
+int tf_sig_scheme_usable13(const tf_sig_scheme *s, tf_key_type key, uint16_t key_group);
+/* TLS 1.3 server: our first scheme the client offers that the key can use, 0 if none. */
+uint16_t tf_sig_scheme_choose13(const uint16_t *ours, size_t n, const uint8_t *offered,
+                                size_t offered_len, tf_key_type key, uint16_t key_group);
+
 #endif

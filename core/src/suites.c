@@ -10,12 +10,20 @@
 #define KX_RSA  TF_KX_RSA
 #define KEY_EC  TF_KEY_EC
 #define KEY_RSA TF_KEY_RSA
+#define KEY_ANY TF_KEY_NONE
+#define TLS13   TF_KX_TLS13
 
-/* Default preference: first row first. Forward secrecy first, ECDSA before RSA (smaller,
+/* Default preference: first row first. TLS 1.3 (its suites serve only TLS 1.3, the others
+ * only TLS 1.2), then forward secrecy first, ECDSA before RSA (smaller,
  * faster handshakes), AES-GCM before ChaCha20-Poly1305. AES-GCM records carry an 8-byte
  * explicit nonce after a 4-byte implicit one (RFC 5288); ChaCha20-Poly1305 records carry
  * none: the 12-byte IV is XORed with the sequence number (RFC 7905). */
 static const tf_suite SUITES[] = {
+    /* TLS 1.3 (RFC 8446 §B.4): the record nonce is the 12-byte IV XOR the sequence. */
+    {TLSFLOW_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", TLS13, KEY_ANY, SHA256, GCM, 16, 12, 0},
+    {TLSFLOW_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", TLS13, KEY_ANY, SHA384, GCM, 32, 12, 0},
+    {TLSFLOW_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", TLS13, KEY_ANY, SHA256,
+     CHACHA, 32, 12, 0},
     {TLSFLOW_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", ECDHE,
      KEY_EC, SHA256, GCM, 16, 4, 8},
     {TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", ECDHE,

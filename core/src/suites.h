@@ -8,7 +8,9 @@
 
 #include "crypto.h"
 
-typedef enum { TF_KX_RSA = 1, TF_KX_ECDHE = 2 } tf_kx;
+/* TF_KX_TLS13: (EC)DHE key_share with a CertificateVerify signature (RFC 8446); the
+ * certificate's key type is then free. */
+typedef enum { TF_KX_RSA = 1, TF_KX_ECDHE = 2, TF_KX_TLS13 = 3 } tf_kx;
 
 typedef struct {
     uint16_t id;
@@ -21,6 +23,9 @@ typedef struct {
     size_t fixed_iv_len;       /* implicit nonce from the key block: 4 (RFC 5288), 12 (7905) */
     size_t explicit_nonce_len; /* nonce bytes carried in each record: 8 (RFC 5288), 0 (7905) */
 } tf_suite;
+
+/* Is this a TLS 1.3 suite? */
+#define TF_SUITE_IS_TLS13(s) ((s)->kx == TF_KX_TLS13)
 
 /* The suite with this id, or NULL. */
 const tf_suite *tf_suite_find(uint16_t id);

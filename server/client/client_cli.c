@@ -11,7 +11,7 @@
 static const char usage[] =
     "Usage: tlsflow-client HOST:PORT [options]\n"
     "\n"
-    "Connects with TLS 1.2, prints the handshake as five steps on stderr, verifies the\n"
+    "Connects with TLS 1.3 or 1.2, prints the handshake as five steps on stderr, verifies the\n"
     "server, then sends GET PATH (or stdin) and prints the reply. Sending and receiving run\n"
     "at once (a non-blocking socket), so a server that answers while it reads never stalls.\n"
     "\n"
@@ -20,6 +20,8 @@ static const char usage[] =
     " if it exists)\n"
     "  --servername NAME  name for SNI and for verifying the certificate (default HOST)\n"
     "  --alpn LIST        offer these protocols, comma separated (e.g. http/1.1)\n"
+    "  --min-version V, --max-version V\n"
+    "                     the TLS versions to offer: 1.2 or 1.3 (default both)\n"
     "  --get PATH         send an HTTP/1.1 GET for PATH instead of stdin\n"
     "  --keylog FILE      append NSS key log lines (also SSLKEYLOGFILE)\n"
     "  --timeout SECS     give up waiting for the server after this (default 10)\n"
@@ -88,9 +90,9 @@ static int parse_timeout(const char *v, int *ms)
 
 static int takes_value(const char *a)
 {
-    static const char *const names[] = {"--ca",     "--servername", "--alpn", "--get",
-                                        "--keylog", "--timeout",    "--send", "--send-bytes",
-                                        "--pin",    "--export"};
+    static const char *const names[] = {
+        "--ca",   "--servername", "--alpn", "--get",    "--keylog",      "--timeout",
+        "--send", "--send-bytes", "--pin",  "--export", "--min-version", "--max-version"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(a, names[i]))
             return 1;
@@ -114,6 +116,16 @@ static int take_value(client_opts *o, const char *a, const char *v)
     }
     if (!strcmp(a, "--timeout"))
         return parse_timeout(v, &o->timeout_ms);
+    if (!strcmp(a, "--min-version") || !strcmp(a, "--max-version")) {
+        uint16_t *ver = a[2] == 'm' && a[3] == 'i' ? &o->min_version : &o->max_version;
+        *ver = !strcmp(v, "1.2")   ? TLSFLOW_VERSION_TLS12
+               : !strcmp(v, "1.3") ? TLSFLOW_VERSION_TLS13
+                                   : 0;
+        if (*ver)
+            return 0;
+        errorf("%s wants 1.2 or 1.3, not '%s'", a, v);
+        return -1;
+    }
     if (!strcmp(a, "--pin"))
         return pins_add(&o->pins, v);
     if (!strcmp(a, "--send-bytes")) {

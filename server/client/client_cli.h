@@ -14,8 +14,9 @@
 typedef struct {
     hostport target;
     const char *ca, *servername, *alpn, *get, *keylog;
-    int timeout_ms; /* waiting for the server at any one point */
-    int linger_ms;  /* after stdin ends, how long to wait for the rest of the reply */
+    int timeout_ms;                    /* waiting for the server at any one point */
+    uint16_t min_version, max_version; /* 0: the engine's default */
+    int linger_ms; /* after stdin ends, how long to wait for the rest of the reply */
     /* Echo stream mode: send this many bytes (or send_file) while reading them back. */
     const char *send_file;
     uint64_t send_bytes;

@@ -77,6 +77,12 @@ tlsflow_config *client_make_config(client_opts *o, FILE *keylog)
     }
     if (o->alpn && set_alpn(cfg, o->alpn) != 0)
         goto fail;
+    uint16_t min = o->min_version ? o->min_version : TLSFLOW_VERSION_TLS12;
+    uint16_t max = o->max_version ? o->max_version : TLSFLOW_VERSION_TLS13;
+    if (tlsflow_config_set_versions(cfg, min, max) != 0) {
+        errorf("--min-version is above --max-version");
+        goto fail;
+    }
     tlsflow_config_set_trace(cfg, report_trace, NULL);
     if (keylog)
         tlsflow_config_set_keylog(cfg, report_keylog, keylog);

@@ -546,16 +546,40 @@ static void test_no_common_suite_our_client(void **state)
     assert_int_equal(tlsflow_peer_alert(f->conn), TLSFLOW_ALERT_HANDSHAKE_FAILURE);
 }
 
-/* A TLS 1.3-capable OpenSSL (supported_versions, key_share, TLS 1.3 suites, and as a
- * server the downgrade sentinel in its random) must still settle on TLS 1.2. */
+/* A TLS 1.3-capable OpenSSL (supported_versions, key_share, TLS 1.3 suites): with our
+ * defaults both settle on TLS 1.3; with ours pinned to TLS 1.2 (OpenSSL's server then
+ * puts the downgrade sentinel in its random, which a 1.2-only client ignores), on 1.2. */
 static void run_tls13_capable_peer(fixture *f)
 {
     assert_int_equal(SSL_CTX_set_max_proto_version(f->ctx, 0), 1);
+    assert_int_equal(
+        tlsflow_config_set_versions(f->cfg, TLSFLOW_VERSION_TLS12, TLSFLOW_VERSION_TLS12), 0);
     start(f);
     handshake(f);
     assert_int_equal(SSL_version(f->ssl), TLS1_2_VERSION);
     assert_int_equal(tlsflow_get_info(f->conn)->version, 0x0303);
     exchange(f, 100, 100, 13);
+}
+
+static void run_tls13_peer(fixture *f)
+{
+    assert_int_equal(SSL_CTX_set_max_proto_version(f->ctx, 0), 1);
+    start(f);
+    handshake(f);
+    assert_int_equal(SSL_version(f->ssl), TLS1_3_VERSION);
+    assert_int_equal(tlsflow_get_info(f->conn)->version, TLSFLOW_VERSION_TLS13);
+    assert_int_equal(tlsflow_get_info(f->conn)->cipher_suite, TLSFLOW_AES_128_GCM_SHA256);
+    exchange(f, 100, 100, 13);
+}
+
+static void test_tls13_with_openssl_client(void **state)
+{
+    run_tls13_peer(*state);
+}
+
+static void test_tls13_with_openssl_server(void **state)
+{
+    run_tls13_peer(*state);
 }
 
 static void test_tls13_capable_openssl_client(void **state)
@@ -1435,6 +1459,8 @@ int main(void)
         AS_CLIENT(test_no_common_suite_our_client),
         AS_SERVER(test_tls13_capable_openssl_client),
         AS_CLIENT(test_tls13_capable_openssl_server),
+        AS_SERVER(test_tls13_with_openssl_client),
+        AS_CLIENT(test_tls13_with_openssl_server),
         AS_SERVER(test_hello_info_our_server),
         AS_CLIENT(test_hello_info_our_client),
         AS_SERVER(test_ems_our_server_on),

@@ -54,6 +54,12 @@ p, port = peer(["gnutls-serv", "--port", "PORT", "--x509certfile", CERT, "--x509
 try:
     r = run([CLIENT, f"localhost:{port}", "--ca", CA, "--get", "/"])
     err = text(r.stderr)
+    check(r.returncode == 0 and "handshake done: TLS 1.3" in err, "client vs gnutls-serv: TLS 1.3",
+          err[-800:])
+    check("200 OK" in text(r.stdout), "client vs gnutls-serv, TLS 1.3: reply",
+          text(r.stdout)[:300])
+    r = run([CLIENT, f"localhost:{port}", "--ca", CA, "--get", "/", "--max-version", "1.2"])
+    err = text(r.stderr)
     check(r.returncode == 0 and "handshake done: TLS 1.2" in err, "client vs gnutls-serv",
           err[-800:])
     check("CertificateRequest" in err, "gnutls-serv asked for a client certificate", err[-800:])

@@ -50,6 +50,7 @@ static const row TABLE[] = {
     {TLSFLOW_E_CERT_UNSUPPORTED, A(UNSUPPORTED_CERTIFICATE), "RFC 5246 §7.2.2"},
     {TLSFLOW_E_CERT_MISSING, A(DECODE_ERROR), "RFC 8446 §4.4.2.4"},
     {TLSFLOW_E_CERT_REJECTED, A(BAD_CERTIFICATE), "the caller's hook may name another"},
+    {TLSFLOW_E_MISSING_EXTENSION, A(MISSING_EXTENSION), "RFC 8446 §4.2, §9.2"},
 };
 
 static void test_every_error_has_its_rfc_alert(void **state)

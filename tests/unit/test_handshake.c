@@ -72,9 +72,9 @@ static void test_aes256_no_ems(void **state)
 }
 
 /* SHA-256 over both directions of a handshake, via the engine's own hash adapter. */
-static void transcript_digest(size_t chunk, uint8_t out[32])
+static void transcript_digest(uint16_t suite, size_t chunk, uint8_t out[32])
 {
-    pair *p = pair_new(TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 1);
+    pair *p = pair_new(suite, 1);
     tft_log c2s = {0}, s2c = {0};
     tft_pump_opts o = {chunk, &c2s, &s2c, 0};
     assert_true(tft_handshake(p->client, p->server, &o));
@@ -94,27 +94,41 @@ static void test_one_byte_feeding_same_transcript(void **state)
 {
     (void)state;
     uint8_t whole[32], bytewise[32], odd[32];
-    transcript_digest(0, whole);
-    transcript_digest(1, bytewise);
-    transcript_digest(7, odd);
-    assert_memory_equal(whole, bytewise, 32);
-    assert_memory_equal(whole, odd, 32);
+    static const uint16_t suites[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256, 0 /* TLS 1.3 */};
+    for (size_t i = 0; i < 2; i++) {
+        transcript_digest(suites[i], 0, whole);
+        transcript_digest(suites[i], 1, bytewise);
+        transcript_digest(suites[i], 7, odd);
+        assert_memory_equal(whole, bytewise, 32);
+        assert_memory_equal(whole, odd, 32);
+    }
 }
 
-/* With fixed randomness, time and fixtures, the handshake is byte-for-byte pinned.
- * If the fixtures are regenerated (tests/fixtures/make.sh), update GOLDEN. */
+/* With fixed randomness, time and fixtures, the handshake is byte-for-byte pinned, in
+ * TLS 1.2 (RSA key transport; the server's random carries the TLS 1.3 downgrade sentinel)
+ * and in TLS 1.3 (the defaults). If the fixtures are regenerated (tests/fixtures/make.sh),
+ * update GOLDEN. */
 static void test_golden_transcript(void **state)
 {
     (void)state;
-    static const char GOLDEN[] = "d31c73c1f97e40c82ecc952fd56318eaadef59a8759b66d22827283d86781789";
-    uint8_t d[32];
-    char hex[65];
-    transcript_digest(0, d);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
-    if (strcmp(hex, GOLDEN) != 0)
-        print_error("transcript digest %s, pinned %s\n", hex, GOLDEN);
-    assert_string_equal(hex, GOLDEN);
+    static const struct {
+        uint16_t suite;
+        const char *golden;
+    } CASES[] = {
+        {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
+         "8c5076b4d2973096244817f150f9d7a69628bcf85416eb929febd6de697ecd2b"},
+        {0, "824c1387e3e56cd056fbfed1815ea181405668a3110090504a1f9b7b1b60c5cb"},
+    };
+    for (size_t c = 0; c < sizeof(CASES) / sizeof(CASES[0]); c++) {
+        uint8_t d[32];
+        char hex[65];
+        transcript_digest(CASES[c].suite, 0, d);
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", d[i]);
+        if (strcmp(hex, CASES[c].golden) != 0)
+            print_error("transcript digest %s, pinned %s\n", hex, CASES[c].golden);
+        assert_string_equal(hex, CASES[c].golden);
+    }
 }
 
 /* Exchange `total` bytes each way through records, then close from the client. */

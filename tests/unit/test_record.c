@@ -12,6 +12,7 @@
 #include "cursor.h"
 #include "internal.h"
 #include "msg.h"
+#include "handshake.h"
 #include "record.h"
 #include "tf_test.h"
 
@@ -306,23 +307,38 @@ static void test_largest_client_hello(void **state)
 }
 
 /* Records that carry nothing are counted: TLSFLOW_MAX_IDLE_RECORDS in a row pass, one more
- * is unexpected_message; a record with data starts the count again. */
+ * is unexpected_message; a record with data starts the count again. TLS 1.2: warning
+ * alerts, empty data records, refused renegotiations. TLS 1.3: user_canceled, empty data
+ * records, KeyUpdates (each really moving the keys on). */
 static void test_idle_records(void **state)
 {
     (void)state;
-    for (int kind = 0; kind < 3; kind++) {
+    for (int kind = 0; kind < 6; kind++) {
+        int tls13 = kind >= 3;
         tft_pair *p = tft_pair_new();
+        if (!tls13)
+            assert_int_equal(
+                tlsflow_config_set_versions(p->ccfg, TLSFLOW_VERSION_TLS12, TLSFLOW_VERSION_TLS12),
+                0);
         tft_pair_start(p);
         assert_true(tft_handshake(p->client, p->server, NULL));
+        assert_int_equal(tlsflow_get_info(p->server)->version,
+                         tls13 ? TLSFLOW_VERSION_TLS13 : TLSFLOW_VERSION_TLS12);
         for (int round = 0; round < 2; round++) {
             int n = round == 0 ? TLSFLOW_MAX_IDLE_RECORDS : TLSFLOW_MAX_IDLE_RECORDS + 1;
             for (int i = 0; i < n; i++) {
                 if (kind == 0)
-                    tf_record_write(p->client, 21, (const uint8_t *)"d", 2); /* warning */
-                else if (kind == 1)
+                    tf_record_write(p->client, 21, (const uint8_t *)"\x01\x64", 2); /* warning */
+                else if (kind == 1 || kind == 4)
                     tf_record_write(p->client, 23, (const uint8_t *)"", 0);
-                else /* a renegotiating ClientHello each time: refused with a warning */
+                else if (kind == 2) /* a renegotiating ClientHello each time: refused */
                     tf_record_write(p->client, 22, hello, hello_len);
+                else if (kind == 3)
+                    tf_record_write(p->client, 21, (const uint8_t *)"\x01\x5a", 2); /* canceled */
+                else { /* a real KeyUpdate, our write keys moving on after it */
+                    assert_int_equal(tf13_send_key_update(p->client, 0), 0);
+                    tf_record_flush(p->client);
+                }
                 size_t len;
                 const uint8_t *out = tlsflow_out_buf(p->client, &len);
                 feed(p->server, out, len);
@@ -333,7 +349,8 @@ static void test_idle_records(void **state)
                 }
             }
             if (round == 0) {
-                assert_int_equal(tlsflow_last_error(p->server), 0);
+                if (tlsflow_last_error(p->server))
+                    fail_msg("kind %d: %s", kind, tlsflow_last_error_text(p->server));
                 assert_int_equal(tlsflow_app_write(p->client, "data", 4), 4); /* resets */
                 size_t len;
                 const uint8_t *out = tlsflow_out_buf(p->client, &len);
@@ -341,6 +358,7 @@ static void test_idle_records(void **state)
                 tlsflow_out_ack(p->client, len);
                 assert_int_equal(tlsflow_poll(p->server), TLSFLOW_APP_DATA);
                 tlsflow_app_peek(p->server, &len);
+                assert_int_equal(len, 4);
                 tlsflow_app_consume(p->server, len);
             }
         }

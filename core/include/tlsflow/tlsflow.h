@@ -55,6 +55,10 @@ extern "C" {
 
 /* ---- Cipher suites --------------------------------------------------------------- */
 
+/* TLS 1.3 (RFC 8446 §B.4): key exchange and signature are negotiated apart. */
+#define TLSFLOW_AES_128_GCM_SHA256       0x1301
+#define TLSFLOW_AES_256_GCM_SHA384       0x1302
+#define TLSFLOW_CHACHA20_POLY1305_SHA256 0x1303
 /* RSA key transport (RFC 5246, RFC 5288): no forward secrecy. */
 #define TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 0x009C
 #define TLSFLOW_RSA_WITH_AES_256_GCM_SHA384 0x009D
@@ -67,6 +71,11 @@ extern "C" {
 #define TLSFLOW_ECDHE_RSA_WITH_AES_256_GCM_SHA384         0xC030
 #define TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   0xCCA8
 #define TLSFLOW_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xCCA9
+
+/* ---- Protocol versions ------------------------------------------------------------- */
+
+#define TLSFLOW_VERSION_TLS12 0x0303
+#define TLSFLOW_VERSION_TLS13 0x0304
 
 /* ---- Named groups for ECDHE (RFC 8422 §5.1.1, RFC 7748) ---------------------------- */
 
@@ -135,7 +144,8 @@ typedef enum {
     TLSFLOW_E_CERT_BAD = -26,                /* certificate unparsable or unusable */
     TLSFLOW_E_CERT_UNSUPPORTED = -27,        /* key type unusable with the suite */
     TLSFLOW_E_CERT_MISSING = -28,            /* the peer sent no certificate */
-    TLSFLOW_E_CERT_REJECTED = -29            /* the caller's verification hook refused it */
+    TLSFLOW_E_CERT_REJECTED = -29,           /* the caller's verification hook refused it */
+    TLSFLOW_E_MISSING_EXTENSION = -30        /* TLS 1.3: a mandatory extension is absent */
 } tlsflow_error;
 
 /** TLS alert descriptions (RFC 5246 §7.2) the engine sends or reports. */
@@ -157,7 +167,9 @@ enum {
     TLSFLOW_ALERT_INTERNAL_ERROR = 80,
     TLSFLOW_ALERT_USER_CANCELED = 90,
     TLSFLOW_ALERT_NO_RENEGOTIATION = 100,
+    TLSFLOW_ALERT_MISSING_EXTENSION = 109,
     TLSFLOW_ALERT_UNSUPPORTED_EXTENSION = 110,
+    TLSFLOW_ALERT_CERTIFICATE_REQUIRED = 116,
     TLSFLOW_ALERT_NO_APPLICATION_PROTOCOL = 120
 };
 
@@ -198,7 +210,17 @@ typedef enum {
     TLSFLOW_STEP_CLIENT_KEY_SHARE_SENT,        /* 3. client: its public value sent, secret made */
     TLSFLOW_STEP_SHARED_SECRET_COMPUTED,       /* 4. server: the same secret from the client's */
     TLSFLOW_STEP_CERTIFICATE_REQUESTED,        /* client: the server asked for a certificate */
-    TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT       /* client: answered with an empty list */
+    TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT,      /* client: answered with an empty list */
+    /* TLS 1.3. Step 3 is the client's key share in its ClientHello, step 4 the server's
+     * share in ServerHello and its signature over the transcript (CertificateVerify). */
+    TLSFLOW_STEP_HELLO_RETRY_REQUEST,         /* the server asked for a share of another group */
+    TLSFLOW_STEP_HANDSHAKE_KEYS,              /* both shares known: the rest is encrypted */
+    TLSFLOW_STEP_ENCRYPTED_EXTENSIONS,        /* sent or received */
+    TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT,     /* server: its signature over the transcript */
+    TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED, /* client: that signature checked */
+    TLSFLOW_STEP_KEY_UPDATE_SENT,
+    TLSFLOW_STEP_KEY_UPDATE_RECEIVED,
+    TLSFLOW_STEP_SESSION_TICKET_RECEIVED
 } tlsflow_step;
 
 /** One trace event: the step and a short human description with the real values. */
@@ -268,6 +290,17 @@ int tlsflow_config_set_groups(tlsflow_config *cfg, const uint16_t *groups, size_
  *  client without signature_algorithms (whose default is SHA-1) gets no ECDHE suite. */
 int tlsflow_config_set_signature_schemes(tlsflow_config *cfg, const uint16_t *schemes,
                                          size_t count);
+/** The protocol versions to offer or accept (TLSFLOW_VERSION_*; default TLS 1.2 to TLS 1.3).
+ *  Returns 0, or E_USAGE for an unknown version or min > max. */
+int tlsflow_config_set_versions(tlsflow_config *cfg, uint16_t min, uint16_t max);
+/** RFC 8449: the largest record plaintext we take (64..16384; 0, the default: not sent, so
+ *  2^14). Sent in the ClientHello (client) or in answer to one (server); records over it
+ *  are record_overflow. The peer's limit, when it sends one, bounds what we send. */
+int tlsflow_config_set_record_size_limit(tlsflow_config *cfg, size_t limit);
+/** TLS 1.3 client: receives each NewSessionTicket message body the server sends, as bytes
+ *  (resumption is not implemented yet; a server may send any number of them). */
+typedef void (*tlsflow_ticket_fn)(void *ctx, tlsflow_conn *conn, const uint8_t *ticket, size_t len);
+void tlsflow_config_set_ticket_callback(tlsflow_config *cfg, tlsflow_ticket_fn fn, void *ctx);
 /** Cap for one incoming handshake message (default TLSFLOW_DEFAULT_MAX_HANDSHAKE). */
 int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes);
 /** Client: offer the extended master secret extension (default 1). Off only for tests. */
@@ -330,13 +363,13 @@ tlsflow_event tlsflow_poll(tlsflow_conn *conn);
 
 /** Bits of tlsflow_ready(): every direction that can move now; several hold at once. */
 enum {
-    TLSFLOW_READY_SEND = 1,        /* tlsflow_out_buf() holds bytes for the peer */
-    TLSFLOW_READY_RECV = 2,        /* tlsflow_in_buf() has room and the engine wants bytes */
-    TLSFLOW_READY_APP_READ = 4,    /* decrypted data waits in tlsflow_app_peek() */
-    TLSFLOW_READY_APP_WRITE = 8,   /* tlsflow_app_write() accepts bytes now */
-    TLSFLOW_READY_KEY_OP = 16,     /* a private-key operation waits: tlsflow_key_op() */
+    TLSFLOW_READY_SEND = 1,         /* tlsflow_out_buf() holds bytes for the peer */
+    TLSFLOW_READY_RECV = 2,         /* tlsflow_in_buf() has room and the engine wants bytes */
+    TLSFLOW_READY_APP_READ = 4,     /* decrypted data waits in tlsflow_app_peek() */
+    TLSFLOW_READY_APP_WRITE = 8,    /* tlsflow_app_write() accepts bytes now */
+    TLSFLOW_READY_KEY_OP = 16,      /* a private-key operation waits: tlsflow_key_op() */
     TLSFLOW_READY_ESTABLISHED = 32, /* the handshake is done (stays set until closed) */
-    TLSFLOW_READY_CLOSED = 64      /* nothing more will happen: tlsflow_last_error() */
+    TLSFLOW_READY_CLOSED = 64       /* nothing more will happen: tlsflow_last_error() */
 };
 /** Advance like tlsflow_poll() and report every direction as TLSFLOW_READY_* bits, for
  *  non-blocking loops: wait for writability while SEND is set and for readability while
@@ -379,15 +412,15 @@ typedef enum {
 /** One pending operation, valid until it is completed or the connection is freed. */
 typedef struct {
     tlsflow_key_op_type type;
-    uint16_t scheme;       /* SIGN: TLSFLOW_SIG_*; 0 for RSA_DECRYPT */
-    const uint8_t *input;  /* RSA_DECRYPT: the ciphertext; SIGN: the message to sign */
+    uint16_t scheme;      /* SIGN: TLSFLOW_SIG_*; 0 for RSA_DECRYPT */
+    const uint8_t *input; /* RSA_DECRYPT: the ciphertext; SIGN: the message to sign */
     size_t input_len;
     const uint8_t *digest; /* SIGN: input hashed with the scheme's hash (for HSMs that sign
                               digests); NULL for RSA_DECRYPT */
     size_t digest_len;
-    void *key_handle;      /* from tlsflow_config_add_credential_key_handle; NULL for a key
-                              the configuration holds */
-    int key_bits;          /* the key's size (RSA modulus or EC field bits) */
+    void *key_handle; /* from tlsflow_config_add_credential_key_handle; NULL for a key
+                         the configuration holds */
+    int key_bits;     /* the key's size (RSA modulus or EC field bits) */
 } tlsflow_key_operation;
 
 /** The pending private-key operation, or NULL when none waits (an error or
@@ -475,16 +508,18 @@ typedef struct {
 } tlsflow_hello_info;
 
 typedef struct {
-    uint16_t version;      /* 0x0303 once negotiated */
+    uint16_t version;      /* TLSFLOW_VERSION_* once negotiated, else 0 */
     uint16_t cipher_suite; /* 0 until ServerHello */
     int ems;               /* extended master secret in use */
     int secure_renegotiation;
     char server_name[256];          /* SNI (server: as received; client: as sent) */
     char alpn[256];                 /* the protocol chosen, "" if none */
     size_t encrypted_premaster_len; /* RSA key exchange: size of the encrypted premaster */
-    char key_exchange[8];           /* "RSA" or "ECDHE" once the suite is known, else "" */
-    /* ECDHE only (zero and "" otherwise). Server side known after ClientHello (group,
-     * scheme) or when sent/received (sizes); client side once each message arrives. */
+    char key_exchange[8];           /* "RSA" or "ECDHE" (TLS 1.3 too) once known, else "" */
+    int hello_retry;                /* TLS 1.3: a HelloRetryRequest happened */
+    /* ECDHE and TLS 1.3 only (zero and "" otherwise). Server side known after ClientHello
+     * (group, scheme) or when sent/received (sizes); client side as each message arrives.
+     * In TLS 1.3 the public values are the key shares and the signature is CertificateVerify. */
     uint16_t group;                 /* the named group, TLSFLOW_GROUP_* */
     char group_name[16];            /* its IANA name: "x25519", "secp256r1", "secp384r1" */
     size_t server_public_len;       /* bytes of the server's public value (32, 65, 97) */
