@@ -63,7 +63,9 @@ int tf_client_write_hello(tlsflow_conn *c)
     }
     o.sig_algs = cfg->sig_schemes;
     o.n_sig_algs = cfg->n_sig_schemes;
-    o.record_size_limit = cfg->record_size_limit;
+    /* RFC 8449 §4: in TLS 1.3 the limit counts the content type; ours counts content. */
+    if (cfg->record_size_limit)
+        o.record_size_limit = (uint16_t)(cfg->record_size_limit + (max >= TF_TLS13));
     for (size_t i = 0; i < o.n_suites; i++) {
         const tf_suite *s = tf_suite_find(suites[i]);
         if (tf_kx_find(s->kx)->ephemeral || TF_SUITE_IS_TLS13(s))
@@ -172,7 +174,7 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     }
     if (sh.ext.rsl) { /* RFC 8449: in TLS 1.2 the limit is the plaintext's */
         c->peer_record_limit = sh.ext.record_size_limit;
-        c->own_record_limit = c->cfg->record_size_limit;
+        c->own_record_limit = c->cfg->record_size_limit + (max >= TF_TLS13); /* as sent */
     }
     memcpy(c->hs->server_random, sh.random, 32);
     c->hs->ems = sh.ext.ems;

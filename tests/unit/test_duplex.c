@@ -1,5 +1,6 @@
 /* Full duplex: our client and our server joined by bounded in-memory pipes, both writing
- * 8 MiB at once in random sizes while reading in random sizes, every suite. Before the
+ * 8 MiB at once in random sizes while reading in random sizes, every suite (in TLS 1.3 with
+ * KeyUpdates both ways while the data flows). Before the
  * engine took input in while output waited, both ends stopped for good: each had output
  * pending, each input buffer full, nobody reading. */
 #include <setjmp.h>
@@ -12,12 +13,16 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "tf_duplex.h"
 #include "tf_test.h"
 
 #define STREAM (8u << 20) /* bytes each way */
 
 static const uint16_t SUITES[] = {
+    TLSFLOW_AES_128_GCM_SHA256,
+    TLSFLOW_AES_256_GCM_SHA384,
+    TLSFLOW_CHACHA20_POLY1305_SHA256,
     TLSFLOW_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     TLSFLOW_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -36,6 +41,10 @@ static void duplex_run(uint16_t suite, size_t cap, tft_drive drive, uint64_t see
     tlsflow_config_set_key_offload(p->scfg, offload);
     assert_int_equal(tlsflow_config_set_cipher_suites(p->ccfg, &suite, 1), 0);
     tft_pair_start(p);
+    if (suite >> 8 == 0x13) { /* TLS 1.3: KeyUpdates every 97 records, both ways, mid-stream */
+        p->client->key_update_after = 97;
+        p->server->key_update_after = 97;
+    }
     tft_pipe c2s, s2c;
     tft_pipe_init(&c2s, cap);
     tft_pipe_init(&s2c, cap);

@@ -293,9 +293,10 @@ int tlsflow_config_set_signature_schemes(tlsflow_config *cfg, const uint16_t *sc
 /** The protocol versions to offer or accept (TLSFLOW_VERSION_*; default TLS 1.2 to TLS 1.3).
  *  Returns 0, or E_USAGE for an unknown version or min > max. */
 int tlsflow_config_set_versions(tlsflow_config *cfg, uint16_t min, uint16_t max);
-/** RFC 8449: the largest record plaintext we take (64..16384; 0, the default: not sent, so
- *  2^14). Sent in the ClientHello (client) or in answer to one (server); records over it
- *  are record_overflow. The peer's limit, when it sends one, bounds what we send. */
+/** RFC 8449: the most content bytes we take in one record (64..16384; 0, the default: not
+ *  sent, so 2^14). Sent in the ClientHello (client; one more when TLS 1.3 is offered, whose
+ *  limit counts the content type) or in answer to one (server); records over it are
+ *  record_overflow. The peer's limit, when it sends one, bounds what we send. */
 int tlsflow_config_set_record_size_limit(tlsflow_config *cfg, size_t limit);
 /** TLS 1.3 client: receives each NewSessionTicket message body the server sends, as bytes
  *  (resumption is not implemented yet; a server may send any number of them). */
