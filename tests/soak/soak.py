@@ -29,6 +29,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import ssl
@@ -62,10 +63,10 @@ class Anomaly(Exception):
 # ---- the servers --------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, binary, workdir, name, args):
+    def __init__(self, binary, workdir, logdir, name, args):
         self.name = name
-        self.out = os.path.join(workdir, f"{name}.stdout")
-        self.err = os.path.join(workdir, f"{name}.stderr")
+        self.out = os.path.join(logdir, f"{name}.stdout")
+        self.err = os.path.join(logdir, f"{name}.stderr")
         # No --pki-dir: the default ./tlsflow-pki of the temp dir, created on first start.
         self.proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *args], cwd=workdir,
                                      stdout=open(self.out, "w"), stderr=open(self.err, "w"),
@@ -573,7 +574,7 @@ def main():
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--server", required=True)
     ap.add_argument("--client", required=True)
-    ap.add_argument("--out", required=True, help="directory for the CSV and server logs")
+    ap.add_argument("--out", required=True, help="directory for the CSV and the server logs")
     ap.add_argument("--fast-workers", type=int, default=8)
     ap.add_argument("--slow-workers", type=int, default=3)
     ap.add_argument("--handshake-timeout", type=int, default=5)
@@ -587,8 +588,8 @@ def main():
     work = tempfile.mkdtemp(prefix="tfsoak-")
     opts = ["--handshake-timeout", str(a.handshake_timeout),
             "--idle-timeout", str(a.idle_timeout)]
-    http = Server(a.server, work, "http", opts)
-    echo = Server(a.server, work, "echo", opts + ["--echo"])
+    http = Server(a.server, work, a.out, "http", opts)
+    echo = Server(a.server, work, a.out, "echo", opts + ["--echo"])
     ca = os.path.join(work, "tlsflow-pki", "ca.pem")
     env = Env(http, echo, ca, a.client, a.handshake_timeout, a.idle_timeout)
     print(f"soak: {a.minutes:g} min; servers {a.server} (HTTP port {http.port}, "
@@ -663,6 +664,7 @@ def main():
         time.sleep(0.2)
     end_fds = {s.name: (s.sample() or (0, -1))[1] for s in (http, echo)}
     codes = {s.name: s.stop() for s in (http, echo)}
+    shutil.rmtree(work, ignore_errors=True)  # the temp PKI; server logs stay in --out
 
     # ---- summary ----
     failed = []
@@ -708,7 +710,9 @@ def main():
             failed.append(f"{n}: {end_fds[n]} descriptors after the run, {idle_fds[n]} idle")
         if codes[n] != 0:
             failed.append(f"{n}: exit status {codes[n]} on SIGTERM")
-        err = open(s.err).read()
+        err = "\n".join(l for l in open(s.err).read().splitlines()
+                        if l not in ("tlsflow-server: SIGTERM, closing connections and stopping",
+                                     "tlsflow-server: stopped"))
         if err.strip():
             print(f"        {n} stderr (last 300 bytes): {err[-300:]!r}")
     if failed:
