@@ -10,7 +10,7 @@
  * the server, TFF_SERVER_* when we are the client). Then calls until the input runs out
  * (at most MAX_OPS), each an opcode byte (mod OP_COUNT) and its arguments, u16 and u32
  * big-endian:
- *   0 add_trust_anchors      [u16 n][n bytes]
+ *   0 add_trust_anchors      [u16 n][n bytes] (a server's: roots for client certificates)
  *   1 add_credential         [u16 n][chain][u16 m][key][u8 s][s bytes of SNI name; 0: NULL]
  *   2 set_server_name        [u16 n][n bytes] (n mod 512; 511: NULL)
  *   3 set_alpn               [u8 c][c x ([u8 n][n bytes]; n 0: a NULL entry)]
@@ -165,11 +165,11 @@ static void op_credential(tlsflow_config *cfg, tff_input *in, accepted *a)
     uint8_t s = tff_u8(in);
     const char *name = s ? take_name(in, s, sni, sizeof(sni)) : NULL;
     int rc = check_rc(tlsflow_config_add_credential(cfg, chain, chain_len, key, key_len, name));
-    if (a->role != TLSFLOW_SERVER)
+    if (a->role != TLSFLOW_SERVER && name) /* a client's (mutual TLS) answers no SNI name */
         TFF_CHECK(rc == TLSFLOW_E_USAGE);
     if (chain_len == 0 || key_len == 0)
         TFF_CHECK(rc != 0);
-    if (rc == 0)
+    if (rc == 0 && a->role == TLSFLOW_SERVER)
         a->creds++;
 }
 
@@ -183,11 +183,9 @@ static void apply(tlsflow_config *cfg, tff_input *in, accepted *a)
     case OP_ANCHORS:
         n = tff_take(in, tff_u16(in), &p);
         rc = check_rc(tlsflow_config_add_trust_anchors(cfg, p, n));
-        if (a->role != TLSFLOW_CLIENT)
-            TFF_CHECK(rc == TLSFLOW_E_USAGE);
         if (n == 0)
             TFF_CHECK(rc != 0);
-        a->anchors |= rc == 0;
+        a->anchors |= rc == 0 && a->role == TLSFLOW_CLIENT; /* a server's: client roots */
         break;
     case OP_CREDENTIAL:
         op_credential(cfg, in, a);

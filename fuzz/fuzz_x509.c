@@ -189,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * describe the leaf, and the leaf's summary is describe's. */
     tlsflow_cert_info info, alone;
     uint8_t spki[TF_MAX_SPKI];
-    tf_x509_chain chain = {certs, lens, n, now, expect};
+    tf_x509_chain chain = {certs, lens, n, now, expect, 0};
     tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, TF_KEY_NONE, 0};
     int rc2 = tf_x509_check(cfg->trust, &chain, &leaf, &detail);
     if (leaf.described) {

@@ -134,7 +134,7 @@ static int ossl_host(const char *host, const uint8_t *ip, int ip_len, X509 *leaf
 /* ---- facts the allowlist asks about ------------------------------------------------ */
 
 /* How many of x's extensions OpenSSL knows but cannot decode; *other set if one of them
- * is not a key identifier or a subjectAltName. */
+ * is none of those lenient_extension names. */
 static int undecodable_extensions(X509 *x, int *other)
 {
     int bad = 0;
@@ -154,7 +154,7 @@ static int undecodable_extensions(X509 *x, int *other)
         int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
         bad++;
         *other |= nid != NID_authority_key_identifier && nid != NID_subject_key_identifier &&
-                  nid != NID_subject_alt_name;
+                  nid != NID_subject_alt_name && nid != NID_basic_constraints;
     }
     ERR_clear_error();
     return bad;
@@ -270,12 +270,16 @@ static int any_extended_key_usage(const diff_case *d)
 }
 
 /* CHAIN_WE_ACCEPT. FINDING (wolfCrypt; not fixable in x509.c without hand-written
- * ASN.1): an authorityKeyIdentifier, subjectKeyIdentifier or subjectAltName that is not
- * DER (a keyIdentifier [0] encoded constructed; a subjectAltName whose last entries do
- * not parse) still decodes in wolfCrypt, which keeps what it could read (the issuer
- * lookup hint; the names before the bad entry, matched against the host); OpenSSL
- * finds the certificate invalid (RFC 5280 4.1: certificates are DER). Reproducers in
- * corpus/x509_diff (SOURCES: finding-wolfcrypt-lenient-extension). */
+ * ASN.1): an authorityKeyIdentifier, subjectKeyIdentifier, subjectAltName or
+ * basicConstraints that is not DER still decodes in wolfCrypt, which keeps what it could
+ * read: a constructed [0] keyIdentifier (the issuer lookup hint); the names before a
+ * subjectAltName entry that does not parse (matched against the host); a
+ * basicConstraints SEQUENCE whose length leaves its pathLenConstraint outside (read as
+ * CA:TRUE with no path length limit). OpenSSL finds such a certificate invalid (RFC 5280
+ * 4.1: certificates are DER). A CA must have signed the bytes, but a reader laxer than
+ * the CA's is how name and constraint confusions start: the lead decides (upstream
+ * report, or a stricter wolfSSL build). Reproducers: corpus/SOURCES
+ * finding-wolfcrypt-lenient-extension-*. */
 static int lenient_extension(const diff_case *d)
 {
     int bad = 0, other = 0;
@@ -460,7 +464,7 @@ static const allowance ALLOWLIST[] = {
     {CHAIN_WE_ACCEPT, "the path ends at an anchor OpenSSL does not take as a CA", anchor_not_a_ca},
     {CHAIN_WE_ACCEPT, "leaf extendedKeyUsage anyExtendedKeyUsage without serverAuth",
      any_extended_key_usage},
-    {CHAIN_WE_ACCEPT, "FINDING: key identifier or subjectAltName not DER (wolfCrypt reads it)",
+    {CHAIN_WE_ACCEPT, "FINDING: key id, subjectAltName or basicConstraints not DER (wolfCrypt)",
      lenient_extension},
     {HOST_WE_ACCEPT, "FINDING: the leaf's subjectAltName is not DER (wolfCrypt reads it)",
      leaf_san_not_der},
@@ -619,7 +623,7 @@ static void ours(diff_case *d, const tf_trust *trust)
     const char *detail = NULL;
     for (int with_host = 0; with_host < 2; with_host++) {
         const char *host = with_host ? d->host : NULL;
-        tf_x509_chain chain = {d->der, d->len, d->n_chain, d->now, host};
+        tf_x509_chain chain = {d->der, d->len, d->n_chain, d->now, host, 0};
         tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, TF_KEY_NONE, 0};
         int rc = tf_x509_check(trust, &chain, &leaf, &d->ours_detail);
         int plain = tf_x509_verify(trust, d->der, d->len, d->n_chain, d->now, host, &detail);

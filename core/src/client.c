@@ -208,7 +208,7 @@ int tf_client_check_server_chain(tlsflow_conn *c, const tf_view *certs, size_t n
     }
     const char *why = NULL;
     tlsflow_cert_info *ci = &c->info.cert;
-    tf_x509_chain chain = {ders, lens, n, c->cfg->time(c->cfg->time_ctx), c->cfg->server_name};
+    tf_x509_chain chain = {ders, lens, n, c->cfg->time(c->cfg->time_ctx), c->cfg->server_name, 0};
     tf_x509_leaf leaf = {ci, c->hs->peer_spki, sizeof(c->hs->peer_spki), 0, TF_KEY_NONE, 0};
     int err = tf_x509_check(c->cfg->trust, &chain, &leaf, &why);
     if (!leaf.described)
@@ -255,32 +255,6 @@ int tf_client_read_hello_done(tlsflow_conn *c, const uint8_t *body, size_t len)
     if (err)
         return tf_fail(c, err, why);
     tf_trace(c, TLSFLOW_STEP_SERVER_HELLO_DONE_RECEIVED, "ServerHelloDone: our turn");
-    return 0;
-}
-
-int tf_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, size_t len)
-{
-    const char *why = NULL;
-    int err = tf_certificate_request_parse(body, len, &why);
-    if (err)
-        return tf_fail(c, err, why);
-    tf_trace(c, TLSFLOW_STEP_CERTIFICATE_REQUESTED,
-             "CertificateRequest: the server asks for a client certificate; we have none");
-    return 0;
-}
-
-static int fill_empty_certificate(tf_writer *w, void *arg)
-{
-    (void)arg;
-    return tf_certificate_write(w, NULL, NULL, 0);
-}
-
-int tf_client_write_certificate(tlsflow_conn *c)
-{
-    if (tf_queue_handshake(c, TF_HS_CERTIFICATE, fill_empty_certificate, NULL))
-        return c->error;
-    tf_trace(c, TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT,
-             "Certificate: empty (RFC 5246 §7.4.6), the server decides whether that is enough");
     return 0;
 }
 

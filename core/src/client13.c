@@ -102,7 +102,7 @@ static int hello_retry(tlsflow_conn *c, const tf_server_hello *sh, const uint8_t
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     hs->hrr = 1;
     c->info.hello_retry = 1;
-    hs->flow = tf_kx_find(TF_KX_TLS13)->flow_hrr;
+    hs->flow = tf_flow_select(TF_KX_TLS13, 1, 0);
     tf_tracef(c, TLSFLOW_STEP_HELLO_RETRY_REQUEST,
               "HelloRetryRequest: the server asks for a share of %s",
               tlsflow_group_name(hs->group));
@@ -166,7 +166,7 @@ int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, con
                         "the server's %s share gives no usable shared secret",
                         tlsflow_group_name(hs->group));
     memcpy(hs->server_random, sh->random, 32);
-    hs->flow = hs->hrr ? tf_kx_find(TF_KX_TLS13)->flow_hrr : tf_kx_find(TF_KX_TLS13)->flow;
+    hs->flow = tf_flow_select(TF_KX_TLS13, hs->hrr, 0);
     c->info.server_public_len = sh->ext.share_key.len;
     tf_ecdhe_info(c, hs->group, 0, 0);
     tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_RECEIVED,
@@ -252,20 +252,6 @@ int tf13_client_read_encrypted_extensions(tlsflow_conn *c, const uint8_t *body, 
     return 0;
 }
 
-int tf13_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, size_t len)
-{
-    tf_certificate_request13 cr;
-    const char *why = NULL;
-    int err = tf_certificate_request13_parse(body, len, &cr, &why);
-    if (err)
-        return tf_fail(c, err, why);
-    memcpy(c->hs->cr_context, cr.context.p, cr.context.len);
-    c->hs->cr_context_len = cr.context.len;
-    tf_trace(c, TLSFLOW_STEP_CERTIFICATE_REQUESTED,
-             "CertificateRequest: the server asks for a client certificate; we have none");
-    return 0;
-}
-
 int tf13_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
     tf_certificate13 cert;
@@ -307,24 +293,5 @@ int tf13_client_read_certificate_verify(tlsflow_conn *c, const uint8_t *body, si
     tf_tracef(c, TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED,
               "CertificateVerify: %s signature over the transcript verified with the %s-%d key",
               s->name, c->info.cert.key_type, c->info.cert.key_bits);
-    return 0;
-}
-
-static int fill_empty_certificate(tf_writer *w, void *arg)
-{
-    const tf_handshake *hs = arg;
-    tf_vec ctx = tf_put_vector_begin(w, 1);
-    tf_put_bytes(w, hs->cr_context, hs->cr_context_len);
-    tf_put_vector_end(w, ctx);
-    tf_put_u24(w, 0);
-    return tf_writer_ok(w) ? 0 : -1;
-}
-
-int tf13_client_write_certificate(tlsflow_conn *c)
-{
-    if (tf_queue_handshake(c, TF_HS_CERTIFICATE, fill_empty_certificate, c->hs))
-        return c->error;
-    tf_trace(c, TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT,
-             "Certificate: empty (RFC 8446 §4.4.2), the server decides whether that is enough");
     return 0;
 }

@@ -160,7 +160,8 @@ static int add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chai
                           const uint8_t *key, size_t key_len, int external, void *key_handle,
                           const char *sni_name)
 {
-    if (!cfg || cfg->role != TLSFLOW_SERVER || cfg->n_creds == TF_MAX_CREDENTIALS)
+    /* A client's credentials (client authentication) answer no SNI name. */
+    if (!cfg || cfg->n_creds == TF_MAX_CREDENTIALS || (cfg->role == TLSFLOW_CLIENT && sni_name))
         return TLSFLOW_E_USAGE;
     tf_credential cr;
     memset(&cr, 0, sizeof(cr));
@@ -217,6 +218,16 @@ void tlsflow_config_set_ticket_callback(tlsflow_config *cfg, tlsflow_ticket_fn f
     cfg->ticket_ctx = ctx;
 }
 
+int tlsflow_config_set_client_auth(tlsflow_config *cfg, tlsflow_client_auth mode)
+{
+    if (!cfg || cfg->role != TLSFLOW_SERVER || (unsigned)mode > TLSFLOW_CLIENT_AUTH_REQUIRED)
+        return TLSFLOW_E_USAGE;
+    cfg->client_auth = mode;
+    /* The client's chain is kept for tlsflow_peer_cert as a server's is by clients. */
+    cfg->peer_chain_cap = mode ? TF_PEER_CHAIN_CAP : 0;
+    return TLSFLOW_OK;
+}
+
 void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload)
 {
     if (cfg)
@@ -233,7 +244,7 @@ void tlsflow_config_set_verify(tlsflow_config *cfg, tlsflow_verify_fn fn, void *
 
 int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len)
 {
-    if (!cfg || cfg->role != TLSFLOW_CLIENT)
+    if (!cfg)
         return TLSFLOW_E_USAGE;
     size_t n;
     size_t room = TF_MAX_ANCHORS - cfg->n_anchors;

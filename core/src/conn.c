@@ -70,8 +70,8 @@ static void attach_workspace(tlsflow_conn *c, void *ws)
 
 static int config_ready(const tlsflow_config *cfg)
 {
-    if (cfg->role == TLSFLOW_SERVER)
-        return cfg->n_creds > 0;
+    if (cfg->role == TLSFLOW_SERVER) /* client certificates need roots to chain to */
+        return cfg->n_creds > 0 && (!cfg->client_auth || cfg->trust);
     return cfg->trust != NULL && cfg->server_name[0] != 0;
 }
 

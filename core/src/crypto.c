@@ -742,8 +742,16 @@ int tf_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uin
 {
     uint8_t mhash[TF_MAX_HASH];
     size_t h = digest(hash, msg, len, mhash);
+    return h ? tf_sign_digest(k, alg, hash, mhash, sig, cap, sig_len, rnd, rnd_ctx, blind) : -1;
+}
+
+int tf_sign_digest(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uint8_t *mhash,
+                   uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd, void *rnd_ctx,
+                   tf_drbg *blind)
+{
+    size_t h = tf_hash_len(hash);
     WC_RNG *rng = drbg_rng(blind);
-    if (!h || !rng)
+    if (!rng)
         return -1;
     if (alg == TF_SIG_ECDSA)
         return k->type == TF_KEY_EC ? ecdsa_sign(k, mhash, h, sig, cap, sig_len, rng) : -1;
@@ -807,7 +815,14 @@ int tf_verify(const uint8_t *spki, size_t spki_len, tf_sig_alg alg, tf_hash_alg 
 {
     uint8_t mhash[TF_MAX_HASH];
     size_t h = digest(hash, msg, len, mhash);
-    if (!h || sig_len == 0)
+    return h ? tf_verify_digest(spki, spki_len, alg, hash, mhash, sig, sig_len) : -1;
+}
+
+int tf_verify_digest(const uint8_t *spki, size_t spki_len, tf_sig_alg alg, tf_hash_alg hash,
+                     const uint8_t *mhash, const uint8_t *sig, size_t sig_len)
+{
+    size_t h = tf_hash_len(hash);
+    if (sig_len == 0)
         return -1;
     if (alg == TF_SIG_ECDSA)
         return ecdsa_verify(spki, spki_len, mhash, h, sig, sig_len);

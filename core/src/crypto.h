@@ -113,6 +113,14 @@ typedef enum { TF_SIG_RSA_PKCS1 = 1, TF_SIG_RSA_PSS = 2, TF_SIG_ECDSA = 3 } tf_s
 int tf_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uint8_t *msg,
             size_t len, uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd,
             void *rnd_ctx, tf_drbg *blind);
+/* tf_sign of a message whose digest (hash's length) is all we have: TLS 1.2's
+ * CertificateVerify signs the running transcript. */
+int tf_sign_digest(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, const uint8_t *mhash,
+                   uint8_t *sig, size_t cap, size_t *sig_len, tlsflow_random_fn rnd, void *rnd_ctx,
+                   tf_drbg *blind);
+/* tf_verify given the message's digest. */
+int tf_verify_digest(const uint8_t *spki, size_t spki_len, tf_sig_alg alg, tf_hash_alg hash,
+                     const uint8_t *mhash, const uint8_t *sig, size_t sig_len);
 /* Check a signature over msg with the SubjectPublicKeyInfo's key; 0 only if it verifies
  * (PSS: salt as long as the hash, as RFC 8446 requires of the rsa_pss_rsae schemes). */
 int tf_verify(const uint8_t *spki, size_t spki_len, tf_sig_alg alg, tf_hash_alg hash,

@@ -75,6 +75,9 @@ static const tf_error_row ERRORS[] = {
      "the verification hook refused the certificate"},
     {TLSFLOW_E_MISSING_EXTENSION, "TLSFLOW_E_MISSING_EXTENSION", TLSFLOW_ALERT_MISSING_EXTENSION,
      "a mandatory extension is missing"},
+    /* RFC 8446 §4.4.2.4; TLS 1.2 (RFC 5246 §7.4.6) sends handshake_failure instead. */
+    {TLSFLOW_E_CERT_REQUIRED, "TLSFLOW_E_CERT_REQUIRED", TLSFLOW_ALERT_CERTIFICATE_REQUIRED,
+     "a required client certificate is missing"},
 };
 
 static const tf_error_row *find_error(int code)

@@ -268,10 +268,28 @@ static int parse_early_data(tf_reader *body, int ctx, tf_hello_exts *out, const 
     return TLSFLOW_OK;
 }
 
+/* RFC 8446 §4.2.4: a non-empty list of non-empty DistinguishedNames. */
+static int parse_cas(tf_reader *body, int ctx, tf_hello_exts *out, const char **why)
+{
+    (void)ctx;
+    tf_reader list;
+    if (!tf_get_vector_bounded(body, 2, 3, 0xffff, &list) || !tf_reader_done(body))
+        return *why = "certificate_authorities: malformed", TLSFLOW_E_DECODE;
+    out->cas_list = (tf_view){list.p, list.len};
+    while (list.len) {
+        tf_reader dn;
+        if (!tf_get_vector_bounded(&list, 2, 1, 0xffff, &dn))
+            return *why = "certificate_authorities: malformed name", TLSFLOW_E_DECODE;
+    }
+    out->cas = 1;
+    return TLSFLOW_OK;
+}
+
 static const struct {
     uint16_t type;
     ext_parser parse;
 } EXT_PARSERS[] = {
+    {TF_EXT_CERTIFICATE_AUTHORITIES, parse_cas},
     {TF_EXT_SUPPORTED_VERSIONS, parse_versions},
     {TF_EXT_KEY_SHARE, parse_key_share},
     {TF_EXT_COOKIE, parse_cookie},

@@ -23,12 +23,16 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
     [TF_MSG_SERVER_KEY_EXCHANGE] = {"ServerKeyExchange", TF_CT_HANDSHAKE, TF_HS_SERVER_KEY_EXCHANGE,
                                     SERVER, tf_server_write_ecdhe_params,
                                     tf_client_read_ecdhe_params},
-    /* Our server never asks for client certificates: no writer, no reader. */
     [TF_MSG_CERTIFICATE_REQUEST] = {"CertificateRequest", TF_CT_HANDSHAKE,
-                                    TF_HS_CERTIFICATE_REQUEST, SERVER, NULL,
+                                    TF_HS_CERTIFICATE_REQUEST, SERVER,
+                                    tf_server_write_certificate_request,
                                     tf_client_read_certificate_request},
     [TF_MSG_CLIENT_CERTIFICATE] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, CLIENT,
-                                   tf_client_write_certificate, NULL},
+                                   tf_client_write_certificate, tf_server_read_client_certificate},
+    [TF_MSG_CLIENT_CERTIFICATE_VERIFY] = {"CertificateVerify", TF_CT_HANDSHAKE,
+                                          TF_HS_CERTIFICATE_VERIFY, CLIENT,
+                                          tf_client_write_certificate_verify,
+                                          tf_server_read_certificate_verify},
     [TF_MSG_SERVER_HELLO_DONE] = {"ServerHelloDone", TF_CT_HANDSHAKE, TF_HS_SERVER_HELLO_DONE,
                                   SERVER, tf_server_write_hello_done, tf_client_read_hello_done},
     [TF_MSG_CLIENT_KEY_EXCHANGE] = {"ClientKeyExchange", TF_CT_HANDSHAKE, TF_HS_CLIENT_KEY_EXCHANGE,
@@ -53,7 +57,8 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
                                      tf13_server_write_encrypted_extensions,
                                      tf13_client_read_encrypted_extensions},
     [TF_MSG_CERTIFICATE_REQUEST13] = {"CertificateRequest", TF_CT_HANDSHAKE,
-                                      TF_HS_CERTIFICATE_REQUEST, SERVER, NULL,
+                                      TF_HS_CERTIFICATE_REQUEST, SERVER,
+                                      tf13_server_write_certificate_request,
                                       tf13_client_read_certificate_request},
     [TF_MSG_SERVER_CERTIFICATE13] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, SERVER,
                                      tf13_server_write_certificate, tf13_client_read_certificate},
@@ -64,7 +69,12 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
     [TF_MSG_SERVER_FINISHED13] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, SERVER,
                                   tf13_write_finished, tf13_read_finished},
     [TF_MSG_CLIENT_CERTIFICATE13] = {"Certificate", TF_CT_HANDSHAKE, TF_HS_CERTIFICATE, CLIENT,
-                                     tf13_client_write_certificate, NULL},
+                                     tf13_client_write_certificate,
+                                     tf13_server_read_client_certificate},
+    [TF_MSG_CLIENT_CERTIFICATE_VERIFY13] = {"CertificateVerify", TF_CT_HANDSHAKE,
+                                            TF_HS_CERTIFICATE_VERIFY, CLIENT,
+                                            tf13_client_write_certificate_verify,
+                                            tf13_server_read_certificate_verify},
     [TF_MSG_CLIENT_FINISHED13] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, CLIENT,
                                   tf13_write_finished, tf13_read_finished},
     [TF_MSG_APPLICATION_DATA] = {"application data", TF_CT_APPDATA, 0, 0, NULL, NULL},
@@ -150,10 +160,57 @@ static const uint8_t FLOW_13_HRR_CLIENT_AUTH[] = {
     TF_MSG_CLIENT_CERTIFICATE13, TF_MSG_CLIENT_FINISHED13,         TF_MSG_APPLICATION_DATA,
 };
 
+/* RFC 5246 §7.3: a client with a certificate sends it, and after ClientKeyExchange its
+ * signature over the handshake so far (CertificateVerify). */
+static const uint8_t FLOW_RSA_CLIENT_CERT[] = {
+    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,  TF_MSG_CERTIFICATE_REQUEST,
+    TF_MSG_SERVER_HELLO_DONE,   TF_MSG_CLIENT_CERTIFICATE,
+    TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CERTIFICATE_VERIFY,
+    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_APPLICATION_DATA,
+};
+
+static const uint8_t FLOW_ECDHE_CLIENT_CERT[] = {
+    TF_MSG_CLIENT_HELLO,
+    TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_SERVER_KEY_EXCHANGE,
+    TF_MSG_CERTIFICATE_REQUEST,
+    TF_MSG_SERVER_HELLO_DONE,
+    TF_MSG_CLIENT_CERTIFICATE,
+    TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE,
+    TF_MSG_CLIENT_CERTIFICATE_VERIFY,
+    TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_CCS,
+    TF_MSG_SERVER_FINISHED,
+    TF_MSG_APPLICATION_DATA,
+};
+
+/* RFC 8446 §4.4: the client's Certificate, CertificateVerify and Finished. */
+static const uint8_t FLOW_13_CLIENT_CERT[] = {
+    TF_MSG_CLIENT_HELLO,          TF_MSG_SERVER_HELLO,         TF_MSG_ENCRYPTED_EXTENSIONS,
+    TF_MSG_CERTIFICATE_REQUEST13, TF_MSG_SERVER_CERTIFICATE13, TF_MSG_SERVER_CERTIFICATE_VERIFY,
+    TF_MSG_SERVER_FINISHED13,     TF_MSG_CLIENT_CERTIFICATE13, TF_MSG_CLIENT_CERTIFICATE_VERIFY13,
+    TF_MSG_CLIENT_FINISHED13,     TF_MSG_APPLICATION_DATA,
+};
+
+static const uint8_t FLOW_13_HRR_CLIENT_CERT[] = {
+    TF_MSG_CLIENT_HELLO,         TF_MSG_HELLO_RETRY_REQUEST,         TF_MSG_CLIENT_HELLO2,
+    TF_MSG_SERVER_HELLO,         TF_MSG_ENCRYPTED_EXTENSIONS,        TF_MSG_CERTIFICATE_REQUEST13,
+    TF_MSG_SERVER_CERTIFICATE13, TF_MSG_SERVER_CERTIFICATE_VERIFY,   TF_MSG_SERVER_FINISHED13,
+    TF_MSG_CLIENT_CERTIFICATE13, TF_MSG_CLIENT_CERTIFICATE_VERIFY13, TF_MSG_CLIENT_FINISHED13,
+    TF_MSG_APPLICATION_DATA,
+};
+
 static const tf_kx_def KX[] = {
-    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0, NULL, NULL},
-    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, FLOW_ECDHE_CLIENT_AUTH, 1, NULL, NULL},
-    {TF_KX_TLS13, "ECDHE", FLOW_13, FLOW_13_CLIENT_AUTH, 0, FLOW_13_HRR, FLOW_13_HRR_CLIENT_AUTH},
+    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0, NULL, NULL, FLOW_RSA_CLIENT_CERT, NULL},
+    {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, FLOW_ECDHE_CLIENT_AUTH, 1, NULL, NULL,
+     FLOW_ECDHE_CLIENT_CERT, NULL},
+    {TF_KX_TLS13, "ECDHE", FLOW_13, FLOW_13_CLIENT_AUTH, 0, FLOW_13_HRR, FLOW_13_HRR_CLIENT_AUTH,
+     FLOW_13_CLIENT_CERT, FLOW_13_HRR_CLIENT_CERT},
 };
 
 const tf_msg_def *tf_msg_table(tf_msg_id id)
@@ -172,6 +229,16 @@ const tf_kx_def *tf_kx_find(tf_kx kx)
 const uint8_t *tf_flow_for(tf_kx kx)
 {
     return tf_kx_find(kx)->flow;
+}
+
+const uint8_t *tf_flow_select(tf_kx kx, int hrr, int client_auth)
+{
+    const tf_kx_def *d = tf_kx_find(kx);
+    if (hrr)
+        return client_auth == 2 ? d->flow_hrr_client_cert
+               : client_auth    ? d->flow_hrr_client_auth
+                                : d->flow_hrr;
+    return client_auth == 2 ? d->flow_client_cert : client_auth ? d->flow_client_auth : d->flow;
 }
 
 tf_msg_id tf_handshake_next(const tlsflow_conn *c)
@@ -264,6 +331,8 @@ static void switch_variant(tlsflow_conn *c, uint8_t type)
     if (!c->hs->suite || expects(c->hs->flow, c->hs->step, c->role, type))
         return;
     const tf_kx_def *kx = tf_kx_find(c->hs->suite->kx);
+    /* Only the variants a peer may choose by what it sends next (a certificate request);
+     * the ones with a client certificate are chosen by the message that carries it. */
     const uint8_t *alts[] = {kx->flow, kx->flow_client_auth, kx->flow_hrr,
                              kx->flow_hrr_client_auth};
     for (size_t i = 0; i < sizeof(alts) / sizeof(alts[0]); i++) {

@@ -16,7 +16,7 @@ typedef enum {
     TF_MSG_SERVER_KEY_EXCHANGE, /* ECDHE: signed ephemeral public value */
     TF_MSG_CERTIFICATE_REQUEST, /* the server asks for a client certificate */
     TF_MSG_SERVER_HELLO_DONE,
-    TF_MSG_CLIENT_CERTIFICATE,        /* our answer: an empty list, we have none */
+    TF_MSG_CLIENT_CERTIFICATE,        /* the client's chain, or an empty list */
     TF_MSG_CLIENT_KEY_EXCHANGE,       /* RSA: encrypted premaster */
     TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE, /* ECDHE: the client's public value */
     TF_MSG_CLIENT_CCS,
@@ -33,7 +33,10 @@ typedef enum {
     TF_MSG_SERVER_FINISHED13,
     TF_MSG_CLIENT_CERTIFICATE13, /* our answer to a request: an empty list */
     TF_MSG_CLIENT_FINISHED13,
-    TF_MSG_APPLICATION_DATA, /* end of every sequence: the handshake is done */
+    /* Client authentication */
+    TF_MSG_CLIENT_CERTIFICATE_VERIFY,   /* TLS 1.2: after ClientKeyExchange */
+    TF_MSG_CLIENT_CERTIFICATE_VERIFY13, /* TLS 1.3: after the client's Certificate */
+    TF_MSG_APPLICATION_DATA,            /* end of every sequence: the handshake is done */
     TF_MSG_COUNT
 } tf_msg_id;
 
@@ -58,7 +61,13 @@ typedef struct {
     int ephemeral;                   /* a named group and a signed ServerKeyExchange are needed */
     const uint8_t *flow_hrr;         /* TLS 1.3: after a HelloRetryRequest */
     const uint8_t *flow_hrr_client_auth;
+    const uint8_t *flow_client_cert; /* the client sends a certificate and CertificateVerify */
+    const uint8_t *flow_hrr_client_cert;
 } tf_kx_def;
+
+/* Which sequence: after a HelloRetryRequest or not; client authentication none (0), asked
+ * for (1), or with the client's certificate and signature (2). */
+const uint8_t *tf_flow_select(tf_kx kx, int hrr, int client_auth);
 
 const tf_kx_def *tf_kx_find(tf_kx kx);
 /* The message sequence for a key exchange. */
@@ -116,6 +125,15 @@ int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, con
 int tf13_client_offer(tlsflow_conn *c, void *offer, uint16_t min);
 int tf13_client_read_encrypted_extensions(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf13_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, size_t len);
+/* Client authentication, both roles and versions (client_auth.c). */
+int tf_server_write_certificate_request(tlsflow_conn *c);
+int tf13_server_write_certificate_request(tlsflow_conn *c);
+int tf_server_read_client_certificate(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_server_read_client_certificate(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf_server_read_certificate_verify(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_server_read_certificate_verify(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf_client_write_certificate_verify(tlsflow_conn *c);
+int tf13_client_write_certificate_verify(tlsflow_conn *c);
 int tf13_client_read_certificate(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf13_client_read_certificate_verify(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf13_client_write_certificate(tlsflow_conn *c);

@@ -94,6 +94,7 @@ struct tlsflow_config {
     tlsflow_verify_fn verify;
     void *verify_ctx;
     int key_offload; /* every private-key operation goes to the caller */
+    int client_auth; /* server: TLSFLOW_CLIENT_AUTH_* */
     uint16_t min_version, max_version;
     uint16_t record_size_limit; /* RFC 8449, ours; 0: not sent */
     tlsflow_ticket_fn ticket;
@@ -195,7 +196,11 @@ typedef struct {
     uint8_t cr_context[255]; /* client: the CertificateRequest's context */
     size_t cr_context_len;
     uint8_t hash_before384[TF_MAX_HASH]; /* before the suite is known: the SHA-384 one too */
-    uint8_t cookie[512];                 /* client: the HelloRetryRequest's cookie to echo */
+
+    /* Client authentication */
+    const tf_credential *client_cred; /* client: the certificate we answer with, or NULL */
+    uint16_t client_scheme;           /* ... and how its CertificateVerify is signed */
+    uint8_t cookie[512];              /* client: the HelloRetryRequest's cookie to echo */
     size_t cookie_len;
     uint8_t hrr_hash[TF_MAX_HASH]; /* Hash(ClientHello1) for the message_hash */
     tf_key_op op;                  /* the private-key operation in progress */

@@ -26,6 +26,9 @@ static int run_local(const tf_key_op *op, uint8_t *out, size_t cap, size_t *len,
     const tf_sig_scheme *s = tf_sig_scheme_find(op->pub.scheme);
     if (!s)
         return -1;
+    if (!op->pub.input) /* only the digest is known (TLS 1.2 CertificateVerify) */
+        return tf_sign_digest(op->cred->key, s->alg, s->hash, op->digest, out, cap, len, rnd,
+                              rnd_ctx, blind);
     return tf_sign(op->cred->key, s->alg, s->hash, op->pub.input, op->pub.input_len, out, cap, len,
                    rnd, rnd_ctx, blind);
 }
@@ -51,29 +54,43 @@ static int finish_with(tlsflow_conn *c, tf_key_op *op, tf_key_op_finish finish,
     return err;
 }
 
-int tf_key_op_start(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_type type,
-                    uint16_t scheme, const uint8_t *input, size_t len, tf_key_op_finish finish)
+/* Describe the operation: a message (input) or, for a signature, only its digest. */
+static int describe(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_type type,
+                    uint16_t scheme, const uint8_t *input, size_t len, const uint8_t *digest,
+                    tf_key_op_finish finish)
 {
     tf_key_op *op = &c->hs->op;
     if (len > sizeof(op->input))
         return tf_fail(c, TLSFLOW_E_DECODE, "key operation input larger than any key");
     memset(&op->pub, 0, sizeof(op->pub));
-    memcpy(op->input, input, len);
+    if (input)
+        memcpy(op->input, input, len);
     op->cred = cred;
     op->finish = finish;
     op->pub.type = type;
     op->pub.scheme = scheme;
-    op->pub.input = op->input;
-    op->pub.input_len = len;
+    op->pub.input = input ? op->input : NULL;
+    op->pub.input_len = input ? len : 0;
     op->pub.key_handle = cred->key_handle;
     op->pub.key_bits = cred->key_bits;
     if (type == TLSFLOW_KEY_OP_SIGN) {
         const tf_sig_scheme *s = tf_sig_scheme_find(scheme);
         op->pub.digest = op->digest;
-        op->pub.digest_len = s ? tf_hash_digest(s->hash, input, len, op->digest) : 0;
+        if (s && digest)
+            memcpy(op->digest, digest, op->pub.digest_len = tf_hash_len(s->hash));
+        else
+            op->pub.digest_len = s ? tf_hash_digest(s->hash, input, len, op->digest) : 0;
         if (!op->pub.digest_len)
             return tf_fail(c, TLSFLOW_E_INTERNAL, "could not hash the message to sign");
     }
+    return 0;
+}
+
+/* Run it here with the configuration's key, or hand it to the caller. */
+static int perform(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_type type,
+                   tf_key_op_finish finish)
+{
+    tf_key_op *op = &c->hs->op;
     if (!cred->key || c->cfg->key_offload) {
         op->waiting = 1; /* the caller's turn: tlsflow_key_op_complete resumes */
         return 0;
@@ -86,6 +103,22 @@ int tf_key_op_start(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_t
     int err = finish_with(c, op, finish, out, n, bad);
     tf_wipe(out, sizeof(out));
     return err;
+}
+
+int tf_key_op_start(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_type type,
+                    uint16_t scheme, const uint8_t *input, size_t len, tf_key_op_finish finish)
+{
+    return describe(c, cred, type, scheme, input, len, NULL, finish)
+               ? c->error
+               : perform(c, cred, type, finish);
+}
+
+int tf_key_op_sign_digest(tlsflow_conn *c, const tf_credential *cred, uint16_t scheme,
+                          const uint8_t *digest, tf_key_op_finish finish)
+{
+    return describe(c, cred, TLSFLOW_KEY_OP_SIGN, scheme, NULL, 0, digest, finish)
+               ? c->error
+               : perform(c, cred, TLSFLOW_KEY_OP_SIGN, finish);
 }
 
 const tlsflow_key_operation *tlsflow_key_op(const tlsflow_conn *c)

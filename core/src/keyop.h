@@ -16,6 +16,10 @@ typedef int (*tf_key_op_finish)(tlsflow_conn *c, const uint8_t *result, size_t l
  * began (the handshake then stops until tlsflow_key_op_complete), or the error. */
 int tf_key_op_start(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_type type,
                     uint16_t scheme, const uint8_t *input, size_t len, tf_key_op_finish finish);
+/* The same for a signature of which only the digest is known (the scheme's hash length):
+ * tlsflow_key_op() then shows no input. */
+int tf_key_op_sign_digest(tlsflow_conn *c, const tf_credential *cred, uint16_t scheme,
+                          const uint8_t *digest, tf_key_op_finish finish);
 /* Does the handshake wait for the caller's key operation? */
 int tf_key_op_waiting(const tlsflow_conn *c);
 

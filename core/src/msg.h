@@ -22,6 +22,7 @@ enum {
     TF_EXT_SUPPORTED_VERSIONS = 43,
     TF_EXT_COOKIE = 44,
     TF_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+    TF_EXT_CERTIFICATE_AUTHORITIES = 47,
     TF_EXT_KEY_SHARE = 51,
     TF_EXT_RENEGOTIATION_INFO = 0xff01
 };
@@ -73,6 +74,8 @@ typedef struct {
     int rsl;
     uint16_t record_size_limit;
     int psk, early_data;
+    int cas;
+    tf_view cas_list; /* certificate_authorities: u16-prefixed DistinguishedNames, checked */
 } tf_hello_exts;
 
 typedef struct {
@@ -127,7 +130,16 @@ int tf_server_key_exchange_parse(const uint8_t *body, size_t len, tf_server_key_
                                  const char **why);
 int tf_finished_parse(const uint8_t *body, size_t len, tf_view *verify_data, const char **why);
 int tf_empty_parse(const uint8_t *body, size_t len, const char **why);
-int tf_certificate_request_parse(const uint8_t *body, size_t len, const char **why);
+/* TLS 1.2 CertificateRequest (RFC 5246 §7.4.4). */
+typedef struct {
+    tf_view types;    /* ClientCertificateType values */
+    tf_view sig_algs; /* u16 values */
+    tf_view cas;      /* u16-prefixed DistinguishedNames, checked */
+} tf_certificate_request;
+int tf_certificate_request_parse(const uint8_t *body, size_t len, tf_certificate_request *out,
+                                 const char **why);
+/* Does a DistinguishedName list (u16-prefixed entries, validated) hold this Name? */
+int tf_names_contain(const tf_view *list, const uint8_t *name, size_t len);
 
 /* TLS 1.3 messages (RFC 8446 §4). */
 #define TF_HRR_RANDOM                                                                              \
@@ -242,6 +254,19 @@ int tf_encrypted_extensions_write(tf_writer *w, const tf_encrypted_extensions *e
 int tf_certificate13_write(tf_writer *w, const uint8_t *const *certs, const size_t *lens, size_t n);
 int tf_certificate_verify_write(tf_writer *w, uint16_t scheme, const uint8_t *sig, size_t len);
 int tf_key_update_write(tf_writer *w, int update_requested);
+/* CertificateRequest: what a server asks for. */
+typedef struct {
+    const uint16_t *schemes; /* signature_algorithms */
+    size_t n_schemes;
+    const uint8_t *const *names; /* certificate_authorities: DER Names */
+    const size_t *name_lens;
+    size_t n_names;
+} tf_cert_request_out;
+int tf_certificate_request_write(tf_writer *w, const tf_cert_request_out *r);
+int tf_certificate_request13_write(tf_writer *w, const tf_cert_request_out *r);
+/* A client Certificate (TLS 1.3): the request's context, then the chain. */
+int tf_certificate13_write_ctx(tf_writer *w, const uint8_t *ctx, size_t ctx_len,
+                               const uint8_t *const *certs, const size_t *lens, size_t n);
 
 /* Is this a GREASE value (RFC 8701)? */
 int tf_is_grease(uint16_t v);

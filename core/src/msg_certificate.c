@@ -58,7 +58,16 @@ int tf_certificate13_parse(const uint8_t *body, size_t len, tf_certificate13 *ou
 
 int tf_certificate13_write(tf_writer *w, const uint8_t *const *certs, const size_t *lens, size_t n)
 {
-    tf_put_u8(w, 0); /* certificate_request_context: empty in the handshake */
+    return tf_certificate13_write_ctx(w, NULL, 0, certs, lens, n);
+}
+
+int tf_certificate13_write_ctx(tf_writer *w, const uint8_t *ctx, size_t ctx_len,
+                               const uint8_t *const *certs, const size_t *lens, size_t n)
+{
+    tf_vec c = tf_put_vector_begin(w, 1); /* certificate_request_context */
+    if (ctx_len)
+        tf_put_bytes(w, ctx, ctx_len);
+    tf_put_vector_end(w, c);
     tf_vec list = tf_put_vector_begin(w, 3);
     for (size_t i = 0; i < n; i++) {
         tf_put_u24(w, (uint32_t)lens[i]);

@@ -219,7 +219,7 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     memcpy(c->hs->client_random, ch.random, 32);
     c->hs->ems = ch.ext.ems;
     c->hs->suite = suite;
-    c->hs->flow = tf_flow_for(suite->kx);
+    c->hs->flow = tf_flow_select(suite->kx, 0, c->cfg->client_auth != 0);
     tf_transcript_select(c);
     c->info.version = TF_TLS12;
     c->version = c->hs->version = TF_TLS12;

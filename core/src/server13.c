@@ -147,11 +147,9 @@ int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello)
               "ClientHello: TLS 1.3, %zu suites, SNI \"%s\", ALPN \"%s\", key share for %s",
               c->info.client_hello.n_suites, c->info.server_name, c->info.client_hello.alpn,
               retry ? "no group we take" : tlsflow_group_name(group));
-    if (retry) {
-        hs->flow = tf_kx_find(TF_KX_TLS13)->flow_hrr;
+    hs->flow = tf_flow_select(TF_KX_TLS13, retry, c->cfg->client_auth != 0);
+    if (retry)
         return 0;
-    }
-    hs->flow = tf_kx_find(TF_KX_TLS13)->flow;
     return take_share(c, ch);
 }
 

@@ -216,8 +216,16 @@ static int weak_signature(const DecodedCert *dc)
  * keyEncipherment for RSA key transport, keyAgreement for static (EC)DH). Which one the
  * suite needs is the handshake's business; a key that allows none of them serves no
  * suite. */
-static const char *leaf_purpose(const DecodedCert *dc)
+static const char *leaf_purpose(const DecodedCert *dc, int client)
 {
+    if (client) { /* the same rules for a client: clientAuth, and a signing key */
+        if (dc->extExtKeyUsageSet &&
+            (dc->extExtKeyUsage & (EXTKEYUSE_CLIENT_AUTH | EXTKEYUSE_ANY)) == 0)
+            return "the certificate's extendedKeyUsage does not include clientAuth";
+        if (dc->extKeyUsageSet && (dc->extKeyUsage & KEYUSE_DIGITAL_SIG) == 0)
+            return "the certificate's keyUsage does not allow digitalSignature";
+        return NULL;
+    }
     if (dc->extExtKeyUsageSet &&
         (dc->extExtKeyUsage & (EXTKEYUSE_SERVER_AUTH | EXTKEYUSE_ANY)) == 0) {
         return "the certificate's extendedKeyUsage does not include serverAuth";
@@ -701,7 +709,7 @@ static int host_check(const DecodedCert *leaf, const char *host, const char **de
 static int leaf_usable(const tf_trust *t, const tf_x509_chain *in, const DecodedCert *leaf,
                        const char **detail)
 {
-    const char *why = leaf_purpose(leaf);
+    const char *why = leaf_purpose(leaf, in->client);
 
     if (weak_signature(leaf) && !is_anchor(t, in->der[0], in->len[0])) {
         return fail(detail, TLSFLOW_E_CERT_BAD, WEAK_SENTENCE);
@@ -784,7 +792,7 @@ static int leaf_decode(const tf_trust *trust, const tf_x509_chain *in, tf_cert *
 int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const size_t *lens, size_t n,
                    int64_t now, const char *host, const char **detail)
 {
-    tf_x509_chain in = {certs, lens, n, now, host};
+    tf_x509_chain in = {certs, lens, n, now, host, 0};
     tf_cert *leaf;
     int rc = chain_shape(trust, &in, detail), fast;
 
@@ -974,6 +982,32 @@ int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uin
     }
     cert_parse(c, der, len, NO_VERIFY, NULL);
     rc = describe_decoded(c, out, spki, cap, spki_len);
+    cert_release(c);
+    free(c);
+    return rc;
+}
+
+int tf_x509_names(const uint8_t *der, size_t len, size_t *subject_off, size_t *subject_len,
+                  size_t *issuer_off, size_t *issuer_len)
+{
+    tf_cert *c = malloc(sizeof(*c));
+    int rc = TLSFLOW_E_CERT_BAD;
+
+    if (c == NULL) {
+        return TLSFLOW_E_INTERNAL;
+    }
+    cert_parse(c, der, len, NO_VERIFY, NULL);
+    /* The raw Names point into der, the decoder's source. */
+    if (c->rc == 0 && c->dc.subjectRaw != NULL && c->dc.issuerRaw != NULL &&
+        c->dc.subjectRaw >= der && c->dc.issuerRaw >= der) {
+        *subject_off = (size_t)(c->dc.subjectRaw - der);
+        *subject_len = (size_t)c->dc.subjectRawLen;
+        *issuer_off = (size_t)(c->dc.issuerRaw - der);
+        *issuer_len = (size_t)c->dc.issuerRawLen;
+        rc = *subject_off + *subject_len <= len && *issuer_off + *issuer_len <= len
+                 ? TLSFLOW_OK
+                 : TLSFLOW_E_CERT_BAD;
+    }
     cert_release(c);
     free(c);
     return rc;

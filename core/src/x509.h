@@ -32,6 +32,7 @@ typedef struct {
     size_t n;
     int64_t now;      /* seconds since the epoch */
     const char *host; /* the name the leaf must carry, or NULL */
+    int client;       /* the leaf is a TLS client's (clientAuth), not a server's */
 } tf_x509_chain;
 
 /* Where tf_x509_check puts what the engine keeps of the leaf. */
@@ -53,6 +54,9 @@ int tf_x509_check(const tf_trust *trust, const tf_x509_chain *in, tf_x509_leaf *
  * with a single parse. 0 on success; TLSFLOW_E_USAGE if spki is too small. */
 int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uint8_t *spki,
                      size_t cap, size_t *spki_len);
+/* Where a DER certificate's subject and issuer Names (DER) lie inside it. 0 on success. */
+int tf_x509_names(const uint8_t *der, size_t len, size_t *subject_off, size_t *subject_len,
+                  size_t *issuer_off, size_t *issuer_len);
 /* Summarise one DER certificate (subject, issuer, validity, key). 0 on success. */
 int tf_x509_summary(const uint8_t *der, size_t len, tlsflow_cert_info *out);
 

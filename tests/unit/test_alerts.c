@@ -51,6 +51,7 @@ static const row TABLE[] = {
     {TLSFLOW_E_CERT_MISSING, A(DECODE_ERROR), "RFC 8446 §4.4.2.4"},
     {TLSFLOW_E_CERT_REJECTED, A(BAD_CERTIFICATE), "the caller's hook may name another"},
     {TLSFLOW_E_MISSING_EXTENSION, A(MISSING_EXTENSION), "RFC 8446 §4.2, §9.2"},
+    {TLSFLOW_E_CERT_REQUIRED, A(CERTIFICATE_REQUIRED), "RFC 8446 §4.4.2.4 (1.2: handshake_failure)"},
 };
 
 static void test_every_error_has_its_rfc_alert(void **state)

@@ -91,10 +91,10 @@ static void test_wrong_role(void **state)
     uint8_t *chain = tft_fixture("server.pem", &cl), *key = tft_fixture("server.key", &kl);
     tlsflow_config *client = tlsflow_config_new(TLSFLOW_CLIENT);
     tlsflow_config *server = tlsflow_config_new(TLSFLOW_SERVER);
-    assert_int_equal(tlsflow_config_add_credential(client, chain, cl, key, kl, NULL), USAGE);
-    assert_int_equal(tlsflow_config_add_credential_key_handle(client, chain, cl, NULL, NULL),
-                     USAGE);
-    assert_int_equal(tlsflow_config_add_trust_anchors(server, chain, cl), USAGE);
+    /* A client's credentials (mutual TLS) answer no SNI name. */
+    assert_int_equal(tlsflow_config_add_credential(client, chain, cl, key, kl, "x"), USAGE);
+    assert_int_equal(tlsflow_config_add_credential_key_handle(client, chain, cl, NULL, "x"), USAGE);
+    assert_int_equal(tlsflow_config_set_client_auth(client, TLSFLOW_CLIENT_AUTH_OPTIONAL), USAGE);
     assert_int_equal(tlsflow_config_set_server_name(server, "localhost"), USAGE);
     /* Incomplete configurations make no connection. */
     assert_null(tlsflow_conn_new(client));

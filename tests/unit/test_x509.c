@@ -789,7 +789,7 @@ static void test_check_describes_and_verifies(void **state)
     tlsflow_cert_info info;
     uint8_t spki[1024], want[1024];
     int want_len = expected_spki(&k_leaf, want, sizeof(want));
-    tf_x509_chain in = {ders, lens, 1, NOW, "www.example.com"};
+    tf_x509_chain in = {ders, lens, 1, NOW, "www.example.com", 0};
     tf_x509_leaf leaf = {&info, spki, sizeof(spki), 0, TF_KEY_NONE, 0};
     tf_trust *trust = tf_trust_new(&anchor, &anchor_len, 1);
     const char *detail = NULL;

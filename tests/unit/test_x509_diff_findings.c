@@ -122,7 +122,7 @@ static int judge(const cert *anchor, const cert *const *chain, size_t n)
     int rc = tf_x509_verify(trust, ders, lens, n, NOW, "localhost", &detail);
     tlsflow_cert_info info;
     uint8_t spki[TF_MAX_SPKI];
-    tf_x509_chain in = {ders, lens, n, NOW, "localhost"};
+    tf_x509_chain in = {ders, lens, n, NOW, "localhost", 0};
     tf_x509_leaf out = {&info, spki, sizeof(spki), 0, TF_KEY_NONE, 0};
     int rc2 = tf_x509_check(trust, &in, &out, &detail);
     if (out.described)

@@ -145,7 +145,8 @@ typedef enum {
     TLSFLOW_E_CERT_UNSUPPORTED = -27,        /* key type unusable with the suite */
     TLSFLOW_E_CERT_MISSING = -28,            /* the peer sent no certificate */
     TLSFLOW_E_CERT_REJECTED = -29,           /* the caller's verification hook refused it */
-    TLSFLOW_E_MISSING_EXTENSION = -30        /* TLS 1.3: a mandatory extension is absent */
+    TLSFLOW_E_MISSING_EXTENSION = -30,       /* TLS 1.3: a mandatory extension is absent */
+    TLSFLOW_E_CERT_REQUIRED = -31            /* a required client certificate is missing */
 } tlsflow_error;
 
 /** TLS alert descriptions (RFC 5246 §7.2) the engine sends or reports. */
@@ -263,7 +264,24 @@ int tlsflow_config_add_credential_key_handle(tlsflow_config *cfg, const uint8_t 
  *  the configuration holds (default 0: those run inline). With 1 the caller runs them
  *  off its event loop with tlsflow_key_op_run() and finishes with tlsflow_key_op_complete(). */
 void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload);
-/** Client: add trusted root certificates (PEM with one or more certificates, or DER). */
+/** Client authentication (mutual TLS), server side: whether to ask for a client
+ *  certificate. */
+typedef enum {
+    TLSFLOW_CLIENT_AUTH_NONE = 0,     /* never ask (the default) */
+    TLSFLOW_CLIENT_AUTH_OPTIONAL = 1, /* ask; a client without one is still served */
+    TLSFLOW_CLIENT_AUTH_REQUIRED = 2  /* ask; no certificate: certificate_required (TLS 1.3)
+                                         or handshake_failure (TLS 1.2) */
+} tlsflow_client_auth;
+/** Server: ask clients for a certificate, verified against the trust anchors added with
+ *  tlsflow_config_add_trust_anchors (their names go out as certificate_authorities), with
+ *  extendedKeyUsage clientAuth when present, at the configured time, no host name. A
+ *  client credential is added like a server's (tlsflow_config_add_credential on a client
+ *  configuration, no SNI name): the client answers with the first one whose chain has an
+ *  issuer the server named (any, if it named none) and whose key can sign with a scheme the
+ *  server accepts; else with an empty list. E_USAGE on a client configuration. */
+int tlsflow_config_set_client_auth(tlsflow_config *cfg, tlsflow_client_auth mode);
+/** Client: add trusted root certificates (PEM with one or more certificates, or DER);
+ *  server: the roots that client certificates must chain to. */
 int tlsflow_config_add_trust_anchors(tlsflow_config *cfg, const uint8_t *certs, size_t len);
 /** Client: the host name to send in SNI and to verify in the certificate (DNS or IP).
  *  Printable ASCII only (internationalised names as A-labels, xn--): else E_USAGE, as for
@@ -414,7 +432,9 @@ typedef enum {
 typedef struct {
     tlsflow_key_op_type type;
     uint16_t scheme;      /* SIGN: TLSFLOW_SIG_*; 0 for RSA_DECRYPT */
-    const uint8_t *input; /* RSA_DECRYPT: the ciphertext; SIGN: the message to sign */
+    const uint8_t *input; /* RSA_DECRYPT: the ciphertext; SIGN: the message to sign, or NULL
+                             when only its digest exists (a TLS 1.2 client's
+                             CertificateVerify signs the running transcript) */
     size_t input_len;
     const uint8_t *digest; /* SIGN: input hashed with the scheme's hash (for HSMs that sign
                               digests); NULL for RSA_DECRYPT */
@@ -529,6 +549,11 @@ typedef struct {
     char signature_scheme_name[32]; /* its IANA name, e.g. "rsa_pss_rsae_sha256" */
     size_t signature_len;           /* bytes of that signature */
     tlsflow_cert_info cert;         /* server's leaf (client: as verified; server: ours) */
+    int client_cert_requested;      /* the server asked for a client certificate */
+    int client_cert_sent;           /* a client certificate was presented (not empty) */
+    tlsflow_cert_info client_cert;  /* the client's leaf (server: as received; client: ours) */
+    int client_cert_verdict;        /* server: 0, or the TLSFLOW_E_CERT_* the engine found
+                                       (a verification hook may have accepted it anyway) */
     tlsflow_hello_info client_hello;
     uint64_t records_in, records_out; /* protected application records */
     uint64_t app_bytes_in, app_bytes_out;
