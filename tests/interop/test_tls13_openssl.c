@@ -613,17 +613,7 @@ static void run_matrix(tlsflow_role role)
     }
 }
 
-static void test_matrix_our_server(void **state)
-{
-    (void)state;
-    run_matrix(TLSFLOW_SERVER);
-}
-
-static void test_matrix_our_client(void **state)
-{
-    (void)state;
-    run_matrix(TLSFLOW_CLIENT);
-}
+TFT_ROLE_TESTS(matrix)
 
 /* ---- HelloRetryRequest ---------------------------------------------------------------- */
 
@@ -814,7 +804,7 @@ static void test_key_update_not_requested_by_openssl_server(void **state)
 /* Our automatic KeyUpdate (RFC 8446 §5.5), lowered from 2^24 to every 8 records: 100
  * records of ours, OpenSSL's data flowing back meanwhile; OpenSSL must have read each of
  * our KeyUpdates (its message callback) and decrypted everything after them. */
-static void run_our_key_update(tlsflow_role role)
+static void run_auto_key_update(tlsflow_role role)
 {
     fx *f = fx_new(role, &CREDS[0]);
     fx_start(f);
@@ -863,17 +853,7 @@ static void run_our_key_update(tlsflow_role role)
     fx_free(f);
 }
 
-static void test_our_key_update_to_openssl_client(void **state)
-{
-    (void)state;
-    run_our_key_update(TLSFLOW_SERVER);
-}
-
-static void test_our_key_update_to_openssl_server(void **state)
-{
-    (void)state;
-    run_our_key_update(TLSFLOW_CLIENT);
-}
+TFT_ROLE_TESTS(auto_key_update)
 
 /* ---- byte-at-a-time feeding, bulk ----------------------------------------------------------- */
 
@@ -893,17 +873,7 @@ static void run_one_byte(tlsflow_role role)
     fx_free(f);
 }
 
-static void test_one_byte_our_server(void **state)
-{
-    (void)state;
-    run_one_byte(TLSFLOW_SERVER);
-}
-
-static void test_one_byte_our_client(void **state)
-{
-    (void)state;
-    run_one_byte(TLSFLOW_CLIENT);
-}
+TFT_ROLE_TESTS(one_byte)
 
 static void run_mib(tlsflow_role role)
 {
@@ -921,20 +891,9 @@ static void run_mib(tlsflow_role role)
     fx_free(f);
 }
 
-static void test_mib_our_server(void **state)
-{
-    (void)state;
-    run_mib(TLSFLOW_SERVER);
-}
+TFT_ROLE_TESTS(mib)
 
-static void test_mib_our_client(void **state)
-{
-    (void)state;
-    run_mib(TLSFLOW_CLIENT);
-}
-
-/* ---- close_notify -----------------------------------------------------------------------------
- */
+/* ---- close_notify ------------------------------------------------------------------------ */
 
 /* We send data then close_notify: OpenSSL reads the data, then a clean end. */
 static void run_we_close(tlsflow_role role)
@@ -992,29 +951,9 @@ static void run_peer_closes(tlsflow_role role)
     fx_free(f);
 }
 
-static void test_close_by_our_server(void **state)
-{
-    (void)state;
-    run_we_close(TLSFLOW_SERVER);
-}
+TFT_ROLE_TESTS(we_close)
 
-static void test_close_by_our_client(void **state)
-{
-    (void)state;
-    run_we_close(TLSFLOW_CLIENT);
-}
-
-static void test_close_by_openssl_client(void **state)
-{
-    (void)state;
-    run_peer_closes(TLSFLOW_SERVER);
-}
-
-static void test_close_by_openssl_server(void **state)
-{
-    (void)state;
-    run_peer_closes(TLSFLOW_CLIENT);
-}
+TFT_ROLE_TESTS(peer_closes)
 
 /* ---- NewSessionTicket --------------------------------------------------------------------- */
 
@@ -1095,24 +1034,14 @@ static void test_keylog_our_client(void **state)
 
 /* ---- exporter ------------------------------------------------------------------------------ */
 
-/* HKDF-Expand-Label (RFC 8446 §7.1) with OpenSSL's HKDF in expand-only mode: the
- * HkdfLabel framing here, the cryptography OpenSSL's. */
+/* HKDF-Expand-Label (RFC 8446 §7.1) with OpenSSL's HKDF in expand-only mode. */
 static void expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
                          const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
                          size_t len)
 {
     uint8_t info[2 + 1 + 255 + 1 + 255];
-    size_t n = 0, label_len = 6 + strlen(label);
-    assert_true(label_len <= 255 && ctx_len <= 255);
-    info[n++] = (uint8_t)(len >> 8);
-    info[n++] = (uint8_t)len;
-    info[n++] = (uint8_t)label_len;
-    memcpy(info + n, "tls13 ", 6);
-    memcpy(info + n + 6, label, strlen(label));
-    n += label_len;
-    info[n++] = (uint8_t)ctx_len;
-    memcpy(info + n, ctx, ctx_len);
-    n += ctx_len;
+    size_t n = tft_hkdf_label(info, len, label, ctx, ctx_len);
+    assert_true(n > 0);
     EVP_PKEY_CTX *k = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
     assert_non_null(k);
     assert_int_equal(EVP_PKEY_derive_init(k), 1);
@@ -1126,28 +1055,18 @@ static void expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_
     EVP_PKEY_CTX_free(k);
 }
 
-/* The exporter computed from the EXPORTER_SECRET key log line (RFC 8446 §7.5):
- * HKDF-Expand-Label(Derive-Secret(secret, label, ""), "exporter", Hash(context), len). */
+/* The exporter computed with OpenSSL from our EXPORTER_SECRET key log line (RFC 8446
+ * §7.5): HKDF-Expand-Label(Derive-Secret(secret, label, ""), "exporter", Hash(context), L). */
 static void exporter_from_keylog(const fx *f, const EVP_MD *md, const char *label,
                                  const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t len)
 {
-    const char *line = NULL;
-    for (size_t i = 0; i < f->n_keylog; i++)
-        if (strncmp(f->keylog[i], "EXPORTER_SECRET ", 16) == 0)
-            line = f->keylog[i];
-    assert_non_null(line);
-    const char *hex = strrchr(line, ' ') + 1;
     uint8_t secret[64], empty_hash[64], ctx_hash[64], derived[64];
-    size_t n = strlen(hex) / 2, h = (size_t)EVP_MD_get_size(md);
-    assert_int_equal(n, h);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        secret[i] = (uint8_t)v;
-    }
+    size_t h = (size_t)EVP_MD_get_size(md);
+    assert_int_equal(
+        tft_keylog_secret(f->keylog, f->n_keylog, "EXPORTER_SECRET", secret, sizeof(secret)), h);
     assert_int_equal(EVP_Digest("", 0, empty_hash, NULL, md, NULL), 1);
     assert_int_equal(EVP_Digest(ctx, ctx_len, ctx_hash, NULL, md, NULL), 1);
-    expand_label(md, secret, n, label, empty_hash, h, derived, h);
+    expand_label(md, secret, h, label, empty_hash, h, derived, h);
     expand_label(md, derived, h, "exporter", ctx_hash, h, out, len);
 }
 
@@ -1426,16 +1345,16 @@ int main(void)
         T(test_key_update_requested_by_openssl_server),
         T(test_key_update_not_requested_by_openssl_client),
         T(test_key_update_not_requested_by_openssl_server),
-        T(test_our_key_update_to_openssl_client),
-        T(test_our_key_update_to_openssl_server),
+        T(test_auto_key_update_our_server),
+        T(test_auto_key_update_our_client),
         T(test_one_byte_our_server),
         T(test_one_byte_our_client),
         T(test_mib_our_server),
         T(test_mib_our_client),
-        T(test_close_by_our_server),
-        T(test_close_by_our_client),
-        T(test_close_by_openssl_client),
-        T(test_close_by_openssl_server),
+        T(test_we_close_our_server),
+        T(test_we_close_our_client),
+        T(test_peer_closes_our_server),
+        T(test_peer_closes_our_client),
         T(test_tickets_from_openssl_server),
         T(test_no_tickets_from_openssl_server),
         T(test_keylog_our_server),

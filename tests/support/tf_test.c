@@ -173,3 +173,43 @@ int tft_handshake(tlsflow_conn *client, tlsflow_conn *server, const tft_pump_opt
     }
     return done_c && done_s;
 }
+
+size_t tft_hkdf_label(uint8_t *out, size_t length, const char *label, const uint8_t *ctx,
+                      size_t ctx_len)
+{
+    size_t label_len = 6 + strlen(label), n = 0;
+    if (label_len > 255 || ctx_len > 255 || length > 0xffff)
+        return 0;
+    out[n++] = (uint8_t)(length >> 8);
+    out[n++] = (uint8_t)length;
+    out[n++] = (uint8_t)label_len;
+    memcpy(out + n, "tls13 ", 6);
+    memcpy(out + n + 6, label, label_len - 6);
+    n += label_len;
+    out[n++] = (uint8_t)ctx_len;
+    if (ctx_len)
+        memcpy(out + n, ctx, ctx_len);
+    return n + ctx_len;
+}
+
+size_t tft_keylog_secret(const char (*lines)[256], size_t n, const char *label, uint8_t *out,
+                         size_t cap)
+{
+    size_t label_len = strlen(label);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(lines[i], label, label_len) != 0 || lines[i][label_len] != ' ')
+            continue;
+        const char *hex = strrchr(lines[i], ' ') + 1;
+        size_t len = strlen(hex) / 2;
+        if (len == 0 || len > cap || strlen(hex) != 2 * len)
+            return 0;
+        for (size_t j = 0; j < len; j++) {
+            unsigned v;
+            if (sscanf(hex + 2 * j, "%2x", &v) != 1)
+                return 0;
+            out[j] = (uint8_t)v;
+        }
+        return len;
+    }
+    return 0;
+}

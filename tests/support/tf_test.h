@@ -63,4 +63,27 @@ int tft_handshake(tlsflow_conn *client, tlsflow_conn *server, const tft_pump_opt
 tlsflow_event tft_step(tlsflow_conn *from, tlsflow_conn *to, const tft_pump_opts *opts,
                        tft_log *log);
 
+/* Two cmocka tests, test_NAME_our_server and test_NAME_our_client, that call
+ * run_NAME(TLSFLOW_SERVER) and run_NAME(TLSFLOW_CLIENT): one case, both of our roles. */
+#define TFT_ROLE_TESTS(name)                                                                       \
+    static void test_##name##_our_server(void **state)                                             \
+    {                                                                                              \
+        (void)state;                                                                               \
+        run_##name(TLSFLOW_SERVER);                                                                \
+    }                                                                                              \
+    static void test_##name##_our_client(void **state)                                             \
+    {                                                                                              \
+        (void)state;                                                                               \
+        run_##name(TLSFLOW_CLIENT);                                                                \
+    }
+
+/* RFC 8446 §7.1's HkdfLabel for HKDF-Expand-Label: u16 length, "tls13 " + label,
+ * context; into out (at least 2 + 1 + 255 + 1 + 255 bytes). Returns its size, 0 if too long. */
+size_t tft_hkdf_label(uint8_t *out, size_t length, const char *label, const uint8_t *ctx,
+                      size_t ctx_len);
+/* The secret of the NSS key log line of `label` among n lines ("LABEL <random> <secret>",
+ * hex), into out (cap bytes). Returns its size, 0 if absent or malformed. */
+size_t tft_keylog_secret(const char (*lines)[256], size_t n, const char *label, uint8_t *out,
+                         size_t cap);
+
 #endif
