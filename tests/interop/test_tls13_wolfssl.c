@@ -917,6 +917,12 @@ static void run_hrr_from_wolfssl(int cookie)
                                  WOLFSSL_SUCCESS);
             handshake(f);
             check_tls13(f, TLSFLOW_AES_128_GCM_SHA256, &GROUPS[want], &CREDS[0], 1);
+            /* wolfSSL's HelloRetryRequest carried a cookie exactly when asked to, and our
+             * second ClientHello echoed it (wolfSSL checked it: the handshake went on). */
+            wire_view srv, cli;
+            read_both(f, &srv, &cli);
+            assert_int_equal(srv.cookie, cookie);
+            assert_int_equal(cli.cookie, cookie);
             exchange(f, 500, first * 3 + want);
             wfx_free(f);
         }
@@ -951,6 +957,9 @@ static void test_hrr_from_our_server(void **state)
             assert_int_equal(wolfSSL_UseKeyShare(f->ssl, GROUPS[first].id), WOLFSSL_SUCCESS);
             handshake(f);
             check_tls13(f, TLSFLOW_AES_128_GCM_SHA256, &GROUPS[want], &CREDS[1], 1);
+            wire_view srv, cli; /* our HelloRetryRequest has no cookie, so none comes back */
+            read_both(f, &srv, &cli);
+            assert_false(srv.cookie || cli.cookie);
             exchange(f, 500, first * 3 + want);
             wfx_free(f);
         }
