@@ -9,6 +9,7 @@
 #include "keys.h"
 #include "msg.h"
 #include "peer_cert.h"
+#include "session.h"
 
 static int fill_client_hello(tf_writer *w, void *arg)
 {
@@ -76,8 +77,25 @@ int tf_client_write_hello(tlsflow_conn *c)
         o.n_groups = cfg->n_groups;
         o.point_formats = min <= TF_TLS12;
     }
+    /* RFC 5077: ask for a ticket, or offer the imported TLS 1.2 session's. */
+    tf_session sess;
+    int have = tf_session_offered(c, &sess) == 0;
+    if (min <= TF_TLS12) {
+        o.session_ticket = 1;
+        if (have && sess.version == TF_TLS12) {
+            o.ticket = sess.ticket.p;
+            o.ticket_len = sess.ticket.len;
+            if (!hs->session_id_len && tf_random(c, hs->session_id, 32))
+                return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
+            hs->session_id_len = 32;
+        }
+    }
     if (max >= TF_TLS13 && tf13_client_offer(c, &o, min))
         return c->error;
+    if (hs->session_id_len) {
+        o.session_id = hs->session_id;
+        o.session_id_len = hs->session_id_len;
+    }
     size_t at = c->hs_out_len;
     if (tf_queue_handshake(c, TF_HS_CLIENT_HELLO, fill_client_hello, &o))
         return c->error;
@@ -120,6 +138,8 @@ static int offered_extension(const tlsflow_conn *c, uint16_t type)
         return c->hs->offered_ecdhe;
     case TF_EXT_RECORD_SIZE_LIMIT:
         return c->cfg->record_size_limit != 0;
+    case TF_EXT_SESSION_TICKET:
+        return 1; /* we always send it when TLS 1.2 is possible */
     default:
         return 0;
     }
@@ -181,6 +201,17 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     c->hs->suite = suite;
     c->hs->flow = tf_flow_for(suite->kx);
     c->hs->client_version = TF_TLS12;
+    int resumed = tf_client_resumed12(c, &sh);
+    if (resumed < 0 || c->error)
+        return c->error;
+    if (resumed) {
+        c->hs->flow = tf_kx_find(suite->kx)->flow_resume;
+        if (tf_keys_from_master(c))
+            return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
+        tf_tracef(c, TLSFLOW_STEP_SESSION_RESUMED,
+                  "ServerHello: the server resumed our session: no certificate, no key "
+                  "exchange");
+    }
     tf_transcript_select(c);
     c->version_fixed = 1;
     c->info.version = TF_TLS12;

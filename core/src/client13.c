@@ -35,8 +35,6 @@ int tf13_client_offer(tlsflow_conn *c, void *offer, uint16_t min)
             return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
         hs->session_id_len = 32;
     }
-    o->session_id = hs->session_id;
-    o->session_id_len = hs->session_id_len;
     if (!hs->hrr)
         hs->group = cfg->groups[0]; /* one share, for our first group */
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
@@ -50,7 +48,7 @@ int tf13_client_offer(tlsflow_conn *c, void *offer, uint16_t min)
         o->cookie_len = hs->cookie_len;
     }
     c->info.client_public_len = hs->kx_pub_len;
-    return 0;
+    return tf13_client_offer_psk(c, o);
 }
 
 /* Extensions a TLS 1.3 ServerHello or HelloRetryRequest may carry (RFC 8446 §4.2). */
@@ -59,7 +57,7 @@ static int check_hello_extensions(tlsflow_conn *c, const tf_server_hello *sh)
     for (size_t i = 0; i < sh->ext.n_types; i++) {
         uint16_t t = sh->ext.types[i];
         if (t == TF_EXT_SUPPORTED_VERSIONS || t == TF_EXT_KEY_SHARE ||
-            (sh->hrr && t == TF_EXT_COOKIE))
+            (sh->hrr && t == TF_EXT_COOKIE) || (!sh->hrr && t == TF_EXT_PRE_SHARED_KEY))
             continue;
         return tf_failf(c, TLSFLOW_E_UNSUPPORTED_EXTENSION, "extension %u in a TLS 1.3 %s", t,
                         sh->hrr ? "HelloRetryRequest" : "ServerHello");
@@ -166,7 +164,14 @@ int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, con
                         "the server's %s share gives no usable shared secret",
                         tlsflow_group_name(hs->group));
     memcpy(hs->server_random, sh->random, 32);
-    hs->flow = tf_flow_select(TF_KX_TLS13, hs->hrr, 0);
+    int resumed = tf13_client_psk_answer(c, sh);
+    if (resumed < 0 || c->error)
+        return c->error;
+    hs->flow =
+        resumed ? tf_kx_find(TF_KX_TLS13)->flow_resume : tf_flow_select(TF_KX_TLS13, hs->hrr, 0);
+    if (resumed)
+        tf_trace(c, TLSFLOW_STEP_SESSION_RESUMED,
+                 "ServerHello: the server took our ticket: resumed, no certificate");
     c->info.server_public_len = sh->ext.share_key.len;
     tf_ecdhe_info(c, hs->group, 0, 0);
     tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_RECEIVED,

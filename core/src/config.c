@@ -24,6 +24,8 @@ tlsflow_config *tlsflow_config_new(tlsflow_role role)
     cfg->max_handshake = TLSFLOW_DEFAULT_MAX_HANDSHAKE;
     cfg->peer_chain_cap = role == TLSFLOW_CLIENT ? TF_PEER_CHAIN_CAP : 0;
     cfg->offer_ems = 1;
+    cfg->ticket_lifetime = 86400;
+    cfg->ticket_count = 2;
     cfg->min_version = TF_TLS12;
     cfg->max_version = TF_TLS13;
     cfg->random = tf_default_random;
@@ -49,6 +51,7 @@ void tlsflow_config_free(tlsflow_config *cfg)
     for (size_t i = 0; i < cfg->n_anchors; i++)
         free(cfg->anchor_der[i]);
     tf_trust_free(cfg->trust);
+    tf_wipe(cfg, sizeof(*cfg));
     free(cfg);
 }
 
@@ -226,6 +229,35 @@ int tlsflow_config_set_client_auth(tlsflow_config *cfg, tlsflow_client_auth mode
     /* The client's chain is kept for tlsflow_peer_cert as a server's is by clients. */
     cfg->peer_chain_cap = mode ? TF_PEER_CHAIN_CAP : 0;
     return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_ticket_keys(tlsflow_config *cfg, const tlsflow_ticket_key *keys, size_t n)
+{
+    if (!cfg || cfg->role != TLSFLOW_SERVER || (n && !keys) ||
+        n > sizeof(cfg->ticket_keys) / sizeof(cfg->ticket_keys[0]))
+        return TLSFLOW_E_USAGE;
+    tf_wipe(cfg->ticket_keys, sizeof(cfg->ticket_keys));
+    if (n)
+        memcpy(cfg->ticket_keys, keys, n * sizeof(*keys));
+    cfg->n_ticket_keys = n;
+    return TLSFLOW_OK;
+}
+
+int tlsflow_config_set_ticket_policy(tlsflow_config *cfg, uint32_t lifetime, unsigned count)
+{
+    if (!cfg || cfg->role != TLSFLOW_SERVER || lifetime == 0 || lifetime > 604800 || count > 8)
+        return TLSFLOW_E_USAGE;
+    cfg->ticket_lifetime = lifetime;
+    cfg->ticket_count = count;
+    return TLSFLOW_OK;
+}
+
+void tlsflow_config_set_session_callback(tlsflow_config *cfg, tlsflow_session_fn fn, void *ctx)
+{
+    if (!cfg)
+        return;
+    cfg->session_cb = fn;
+    cfg->session_ctx = ctx;
 }
 
 void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload)

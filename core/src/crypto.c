@@ -93,24 +93,35 @@ int tf_hash_update(tf_hash *h, const uint8_t *data, size_t len)
 
 int tf_hash_peek(const tf_hash *h, uint8_t *out)
 {
+    return tf_hash_peek_with(h, NULL, 0, out);
+}
+
+int tf_hash_peek_with(const tf_hash *h, const uint8_t *extra, size_t len, uint8_t *out)
+{
     /* wolfCrypt's copy functions take a non-const source but do not modify it. */
     tf_hash copy;
     int ret;
     switch (h->alg) {
     case TF_HASH_SHA512:
         ret = wc_Sha512Copy((wc_Sha512 *)(uintptr_t)h->opaque, (wc_Sha512 *)copy.opaque);
+        if (ret == 0 && len)
+            ret = wc_Sha512Update((wc_Sha512 *)copy.opaque, extra, (word32)len);
         if (ret == 0)
             ret = wc_Sha512Final((wc_Sha512 *)copy.opaque, out);
         wc_Sha512Free((wc_Sha512 *)copy.opaque);
         break;
     case TF_HASH_SHA384:
         ret = wc_Sha384Copy((wc_Sha384 *)(uintptr_t)h->opaque, (wc_Sha384 *)copy.opaque);
+        if (ret == 0 && len)
+            ret = wc_Sha384Update((wc_Sha384 *)copy.opaque, extra, (word32)len);
         if (ret == 0)
             ret = wc_Sha384Final((wc_Sha384 *)copy.opaque, out);
         wc_Sha384Free((wc_Sha384 *)copy.opaque);
         break;
     default:
         ret = wc_Sha256Copy((wc_Sha256 *)(uintptr_t)h->opaque, (wc_Sha256 *)copy.opaque);
+        if (ret == 0 && len)
+            ret = wc_Sha256Update((wc_Sha256 *)copy.opaque, extra, (word32)len);
         if (ret == 0)
             ret = wc_Sha256Final((wc_Sha256 *)copy.opaque, out);
         wc_Sha256Free((wc_Sha256 *)copy.opaque);

@@ -37,6 +37,8 @@ int tf_hash_update(tf_hash *h, const uint8_t *data, size_t len);
 /* The digest of everything so far; the running hash continues unchanged. */
 int tf_hash_peek(const tf_hash *h, uint8_t *out);
 void tf_hash_free(tf_hash *h);
+/* The digest of everything so far followed by `extra`, leaving the running hash as it was. */
+int tf_hash_peek_with(const tf_hash *h, const uint8_t *extra, size_t len, uint8_t *out);
 
 /* One-shot digest of msg; returns its length, 0 on failure. */
 size_t tf_hash_digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t out[TF_MAX_HASH]);

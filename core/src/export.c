@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "keys13.h"
 
 #define MAX_CONTEXT 1024
 #define MAX_EXPORT  16384
@@ -24,6 +25,18 @@ int tlsflow_export_keying_material(const tlsflow_conn *c, const char *label, con
     if (!c || !label || !out || !c->established || c->error || !c->export_hash || len == 0 ||
         len > MAX_EXPORT || context_len > MAX_CONTEXT || reserved(label))
         return TLSFLOW_E_USAGE;
+    if (c->version == TF_TLS13) {
+        /* RFC 8446 §7.5: HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""),
+         * "exporter", Hash(context), len); no context is the empty one. */
+        uint8_t secret[TF_MAX_HASH], hash[TF_MAX_HASH];
+        size_t h = tf_hash_len(c->export_hash);
+        int err = tf13_derive_secret(c->export_hash, c->export_secret, label, NULL, secret) ||
+                  tf_hash_digest(c->export_hash, context ? context : (const uint8_t *)"",
+                                 context ? context_len : 0, hash) != h ||
+                  tf_hkdf_expand_label(c->export_hash, secret, "exporter", hash, h, out, len);
+        tf_wipe(secret, sizeof(secret));
+        return err ? TLSFLOW_E_INTERNAL : TLSFLOW_OK;
+    }
     /* seed = client_random + server_random [+ uint16 context length + context] */
     uint8_t seed[64 + 2 + MAX_CONTEXT];
     size_t n = 64;

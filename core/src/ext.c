@@ -250,12 +250,51 @@ static int parse_record_size_limit(tf_reader *body, int ctx, tf_hello_exts *out,
 
 /* pre_shared_key and early_data: noted (no PSK is accepted yet); the former must be the
  * last extension of a ClientHello (RFC 8446 §4.2.11), checked by tf_ext_parse. */
+/* RFC 8446 §4.2.11: the client's identities and binders (as many of each), the server's
+ * selected identity. */
 static int parse_psk(tf_reader *body, int ctx, tf_hello_exts *out, const char **why)
 {
-    (void)body;
-    (void)ctx;
-    (void)why;
     out->psk = 1;
+    if (ctx != TF_EXT_CTX_CH) {
+        if (!tf_get_u16(body, &out->psk_selected) || !tf_reader_done(body))
+            return *why = "pre_shared_key: malformed selection", TLSFLOW_E_DECODE;
+        return TLSFLOW_OK;
+    }
+    tf_reader ids, binders, id, binder;
+    if (!tf_get_vector_bounded(body, 2, 7, 0xffff, &ids))
+        return *why = "pre_shared_key: malformed identities", TLSFLOW_E_DECODE;
+    out->psk_binders_at = body->p;
+    if (!tf_get_vector_bounded(body, 2, 33, 0xffff, &binders) || !tf_reader_done(body))
+        return *why = "pre_shared_key: malformed binders", TLSFLOW_E_DECODE;
+    out->psk_identities = (tf_view){ids.p, ids.len};
+    out->psk_binders = (tf_view){binders.p, binders.len};
+    size_t n_ids = 0, n_binders = 0;
+    uint16_t hi, lo;
+    while (ids.len) {
+        if (!tf_get_vector_bounded(&ids, 2, 1, 0xffff, &id) || !tf_get_u16(&ids, &hi) ||
+            !tf_get_u16(&ids, &lo))
+            return *why = "pre_shared_key: malformed identity", TLSFLOW_E_DECODE;
+        n_ids++;
+    }
+    while (binders.len) {
+        if (!tf_get_vector_bounded(&binders, 1, 32, 255, &binder))
+            return *why = "pre_shared_key: malformed binder", TLSFLOW_E_DECODE;
+        n_binders++;
+    }
+    if (n_ids != n_binders)
+        return *why = "pre_shared_key: identities and binders differ in number",
+               TLSFLOW_E_ILLEGAL_PARAMETER;
+    return TLSFLOW_OK;
+}
+
+/* RFC 5077 §3.2: the client's ticket (or nothing, asking for one); the server's is empty. */
+static int parse_session_ticket(tf_reader *body, int ctx, tf_hello_exts *out, const char **why)
+{
+    if (ctx != TF_EXT_CTX_CH && body->len)
+        return *why = "SessionTicket: the server's must be empty", TLSFLOW_E_DECODE;
+    out->session_ticket_data = (tf_view){body->p, body->len};
+    tf_get_bytes(body, body->len, &out->session_ticket_data.p);
+    out->session_ticket = 1;
     return TLSFLOW_OK;
 }
 
@@ -290,6 +329,7 @@ static const struct {
     ext_parser parse;
 } EXT_PARSERS[] = {
     {TF_EXT_CERTIFICATE_AUTHORITIES, parse_cas},
+    {TF_EXT_SESSION_TICKET, parse_session_ticket},
     {TF_EXT_SUPPORTED_VERSIONS, parse_versions},
     {TF_EXT_KEY_SHARE, parse_key_share},
     {TF_EXT_COOKIE, parse_cookie},

@@ -77,14 +77,19 @@ static const tf_msg_def MSGS[TF_MSG_COUNT] = {
                                             tf13_server_read_certificate_verify},
     [TF_MSG_CLIENT_FINISHED13] = {"Finished", TF_CT_HANDSHAKE, TF_HS_FINISHED, CLIENT,
                                   tf13_write_finished, tf13_read_finished},
+    [TF_MSG_SERVER_NEW_SESSION_TICKET12] = {"NewSessionTicket", TF_CT_HANDSHAKE,
+                                            TF_HS_NEW_SESSION_TICKET, SERVER,
+                                            tf_server_write_ticket12, tf_client_read_ticket12, 1},
     [TF_MSG_APPLICATION_DATA] = {"application data", TF_CT_APPDATA, 0, 0, NULL, NULL},
 };
 
 /* RFC 5246 §7.3, full handshake with RSA key transport and no client certificate. */
 static const uint8_t FLOW_RSA[] = {
-    TF_MSG_CLIENT_HELLO,      TF_MSG_SERVER_HELLO,        TF_MSG_SERVER_CERTIFICATE,
-    TF_MSG_SERVER_HELLO_DONE, TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CCS,
-    TF_MSG_CLIENT_FINISHED,   TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,  TF_MSG_SERVER_HELLO_DONE,
+    TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED,     TF_MSG_SERVER_NEW_SESSION_TICKET12,
+    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
     TF_MSG_APPLICATION_DATA,
 };
 
@@ -93,26 +98,36 @@ static const uint8_t FLOW_RSA[] = {
 static const uint8_t FLOW_ECDHE[] = {
     TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,      TF_MSG_SERVER_CERTIFICATE,
     TF_MSG_SERVER_KEY_EXCHANGE, TF_MSG_SERVER_HELLO_DONE, TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE,
-    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,   TF_MSG_SERVER_CCS,
-    TF_MSG_SERVER_FINISHED,     TF_MSG_APPLICATION_DATA,
+    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,   TF_MSG_SERVER_NEW_SESSION_TICKET12,
+    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,   TF_MSG_APPLICATION_DATA,
 };
 
 /* RFC 5246 §7.4.4, §7.4.6: a server may ask for a certificate before ServerHelloDone;
  * a client without one answers with an empty Certificate (and no CertificateVerify). */
 static const uint8_t FLOW_RSA_CLIENT_AUTH[] = {
-    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,      TF_MSG_SERVER_CERTIFICATE,
-    TF_MSG_CERTIFICATE_REQUEST, TF_MSG_SERVER_HELLO_DONE, TF_MSG_CLIENT_CERTIFICATE,
-    TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CCS,        TF_MSG_CLIENT_FINISHED,
-    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,   TF_MSG_APPLICATION_DATA,
+    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,  TF_MSG_CERTIFICATE_REQUEST,
+    TF_MSG_SERVER_HELLO_DONE,   TF_MSG_CLIENT_CERTIFICATE,
+    TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED,     TF_MSG_SERVER_NEW_SESSION_TICKET12,
+    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_APPLICATION_DATA,
 };
 
 static const uint8_t FLOW_ECDHE_CLIENT_AUTH[] = {
-    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,
-    TF_MSG_SERVER_CERTIFICATE,  TF_MSG_SERVER_KEY_EXCHANGE,
-    TF_MSG_CERTIFICATE_REQUEST, TF_MSG_SERVER_HELLO_DONE,
-    TF_MSG_CLIENT_CERTIFICATE,  TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE,
-    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,
-    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_CLIENT_HELLO,
+    TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_SERVER_KEY_EXCHANGE,
+    TF_MSG_CERTIFICATE_REQUEST,
+    TF_MSG_SERVER_HELLO_DONE,
+    TF_MSG_CLIENT_CERTIFICATE,
+    TF_MSG_CLIENT_KEY_EXCHANGE_ECDHE,
+    TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_NEW_SESSION_TICKET12,
+    TF_MSG_SERVER_CCS,
+    TF_MSG_SERVER_FINISHED,
     TF_MSG_APPLICATION_DATA,
 };
 
@@ -163,12 +178,19 @@ static const uint8_t FLOW_13_HRR_CLIENT_AUTH[] = {
 /* RFC 5246 §7.3: a client with a certificate sends it, and after ClientKeyExchange its
  * signature over the handshake so far (CertificateVerify). */
 static const uint8_t FLOW_RSA_CLIENT_CERT[] = {
-    TF_MSG_CLIENT_HELLO,        TF_MSG_SERVER_HELLO,
-    TF_MSG_SERVER_CERTIFICATE,  TF_MSG_CERTIFICATE_REQUEST,
-    TF_MSG_SERVER_HELLO_DONE,   TF_MSG_CLIENT_CERTIFICATE,
-    TF_MSG_CLIENT_KEY_EXCHANGE, TF_MSG_CLIENT_CERTIFICATE_VERIFY,
-    TF_MSG_CLIENT_CCS,          TF_MSG_CLIENT_FINISHED,
-    TF_MSG_SERVER_CCS,          TF_MSG_SERVER_FINISHED,
+    TF_MSG_CLIENT_HELLO,
+    TF_MSG_SERVER_HELLO,
+    TF_MSG_SERVER_CERTIFICATE,
+    TF_MSG_CERTIFICATE_REQUEST,
+    TF_MSG_SERVER_HELLO_DONE,
+    TF_MSG_CLIENT_CERTIFICATE,
+    TF_MSG_CLIENT_KEY_EXCHANGE,
+    TF_MSG_CLIENT_CERTIFICATE_VERIFY,
+    TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_NEW_SESSION_TICKET12,
+    TF_MSG_SERVER_CCS,
+    TF_MSG_SERVER_FINISHED,
     TF_MSG_APPLICATION_DATA,
 };
 
@@ -184,6 +206,7 @@ static const uint8_t FLOW_ECDHE_CLIENT_CERT[] = {
     TF_MSG_CLIENT_CERTIFICATE_VERIFY,
     TF_MSG_CLIENT_CCS,
     TF_MSG_CLIENT_FINISHED,
+    TF_MSG_SERVER_NEW_SESSION_TICKET12,
     TF_MSG_SERVER_CCS,
     TF_MSG_SERVER_FINISHED,
     TF_MSG_APPLICATION_DATA,
@@ -205,12 +228,27 @@ static const uint8_t FLOW_13_HRR_CLIENT_CERT[] = {
     TF_MSG_APPLICATION_DATA,
 };
 
+/* RFC 5077 §3.1: the abbreviated handshake from a ticket. The server proves it holds the
+ * session first (its Finished), then the client. */
+static const uint8_t FLOW_12_RESUME[] = {
+    TF_MSG_CLIENT_HELLO,    TF_MSG_SERVER_HELLO,     TF_MSG_SERVER_NEW_SESSION_TICKET12,
+    TF_MSG_SERVER_CCS,      TF_MSG_SERVER_FINISHED,  TF_MSG_CLIENT_CCS,
+    TF_MSG_CLIENT_FINISHED, TF_MSG_APPLICATION_DATA,
+};
+
+/* RFC 8446 §2.2: resumption with a PSK and a fresh (EC)DHE: no certificate, no signature. */
+static const uint8_t FLOW_13_PSK[] = {
+    TF_MSG_CLIENT_HELLO,      TF_MSG_SERVER_HELLO,      TF_MSG_ENCRYPTED_EXTENSIONS,
+    TF_MSG_SERVER_FINISHED13, TF_MSG_CLIENT_FINISHED13, TF_MSG_APPLICATION_DATA,
+};
+
 static const tf_kx_def KX[] = {
-    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0, NULL, NULL, FLOW_RSA_CLIENT_CERT, NULL},
+    {TF_KX_RSA, "RSA", FLOW_RSA, FLOW_RSA_CLIENT_AUTH, 0, NULL, NULL, FLOW_RSA_CLIENT_CERT, NULL,
+     FLOW_12_RESUME},
     {TF_KX_ECDHE, "ECDHE", FLOW_ECDHE, FLOW_ECDHE_CLIENT_AUTH, 1, NULL, NULL,
-     FLOW_ECDHE_CLIENT_CERT, NULL},
+     FLOW_ECDHE_CLIENT_CERT, NULL, FLOW_12_RESUME},
     {TF_KX_TLS13, "ECDHE", FLOW_13, FLOW_13_CLIENT_AUTH, 0, FLOW_13_HRR, FLOW_13_HRR_CLIENT_AUTH,
-     FLOW_13_CLIENT_CERT, FLOW_13_HRR_CLIENT_CERT},
+     FLOW_13_CLIENT_CERT, FLOW_13_HRR_CLIENT_CERT, FLOW_13_PSK},
 };
 
 const tf_msg_def *tf_msg_table(tf_msg_id id)
@@ -298,6 +336,7 @@ static void finish_handshake(tlsflow_conn *c)
     tf_drbg_free(&c->drbg);
     tf_tracef(c, TLSFLOW_STEP_HANDSHAKE_DONE, "handshake complete: %s, records now protected",
               c->hs->suite->name);
+    tf_resume_handshake_done(c);
 }
 
 int tf_handshake_advance(tlsflow_conn *c)
@@ -345,6 +384,18 @@ static void switch_variant(tlsflow_conn *c, uint8_t type)
     }
 }
 
+/* Pass over the peer's optional messages that did not come (a ticket not sent). */
+static void skip_optional(tlsflow_conn *c, uint8_t content_type, uint8_t type)
+{
+    for (;;) {
+        const tf_msg_def *d = &MSGS[tf_handshake_next(c)];
+        if (!d->optional || d->sender == c->role ||
+            (d->content_type == content_type && d->hs_type == type))
+            return;
+        c->hs->step++;
+    }
+}
+
 /* A whole handshake message (header included) from the peer. */
 static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
 {
@@ -383,6 +434,7 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
                         hs_type_name(type));
     }
     switch_variant(c, type);
+    skip_optional(c, TF_CT_HANDSHAKE, type);
     tf_msg_id id = tf_handshake_next(c);
     const tf_msg_def *def = &MSGS[id];
     if (def->sender == c->role || def->content_type != TF_CT_HANDSHAKE || def->hs_type != type ||
@@ -459,6 +511,8 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
 
 int tf_handshake_ccs(tlsflow_conn *c, const uint8_t *data, size_t len)
 {
+    if (!c->established && c->version != TF_TLS13)
+        skip_optional(c, TF_CT_CCS, 0);
     /* RFC 8446 §5: TLS 1.3 drops a dummy ChangeCipherSpec (middlebox compatibility) between
      * the first ClientHello and the peer's Finished; anything else is unexpected. */
     if (c->version == TF_TLS13 || (c->hs && c->hs->version == TF_TLS13)) {

@@ -36,6 +36,8 @@ typedef enum {
     /* Client authentication */
     TF_MSG_CLIENT_CERTIFICATE_VERIFY,   /* TLS 1.2: after ClientKeyExchange */
     TF_MSG_CLIENT_CERTIFICATE_VERIFY13, /* TLS 1.3: after the client's Certificate */
+    /* Resumption */
+    TF_MSG_SERVER_NEW_SESSION_TICKET12, /* TLS 1.2 (RFC 5077), when the client asked */
     TF_MSG_APPLICATION_DATA,            /* end of every sequence: the handshake is done */
     TF_MSG_COUNT
 } tf_msg_id;
@@ -48,6 +50,7 @@ typedef struct {
     tlsflow_role sender;
     int (*write)(tlsflow_conn *c);                                 /* queue it */
     int (*read)(tlsflow_conn *c, const uint8_t *body, size_t len); /* act on it */
+    int optional; /* may be absent: its writer writes nothing, a reader passes over it */
 } tf_msg_def;
 
 const tf_msg_def *tf_msg_table(tf_msg_id id);
@@ -63,6 +66,7 @@ typedef struct {
     const uint8_t *flow_hrr_client_auth;
     const uint8_t *flow_client_cert; /* the client sends a certificate and CertificateVerify */
     const uint8_t *flow_hrr_client_cert;
+    const uint8_t *flow_resume; /* a session resumed from a ticket */
 } tf_kx_def;
 
 /* Which sequence: after a HelloRetryRequest or not; client authentication none (0), asked
@@ -109,7 +113,8 @@ int tf_client_read_ecdhe_params(tlsflow_conn *c, const uint8_t *body, size_t len
 int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c);
 int tf_server_read_ecdhe_key_exchange(tlsflow_conn *c, const uint8_t *body, size_t len);
 /* TLS 1.3 (server13.c, client13.c, handshake13.c). */
-int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello);
+int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello, const uint8_t *body,
+                                  size_t len);
 /* Does the ClientHello (a tf_client_hello) offer a TLS 1.3 suite we have? */
 int tf13_common_suite(const tlsflow_config *cfg, const void *client_hello);
 int tf13_server_write_hrr(tlsflow_conn *c);
@@ -125,6 +130,27 @@ int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, con
 int tf13_client_offer(tlsflow_conn *c, void *offer, uint16_t min);
 int tf13_client_read_encrypted_extensions(tlsflow_conn *c, const uint8_t *body, size_t len);
 int tf13_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, size_t len);
+/* Resumption (resume12.c, resume13.c). */
+int tf_server_write_ticket12(tlsflow_conn *c);
+int tf_client_read_ticket12(tlsflow_conn *c, const uint8_t *body, size_t len);
+/* Server, TLS 1.2 ClientHello: resume the ticket offered if it opens, is fresh and fits;
+ * 1 if resuming (suite, master secret and flow set), 0 for a full handshake. */
+int tf_server_resume12(tlsflow_conn *c, const void *client_hello);
+/* Client, TLS 1.2 ServerHello: did the server take our session? 1 (keys made), 0, or the
+ * error. */
+int tf_client_resumed12(tlsflow_conn *c, const void *server_hello);
+/* After a handshake: the client keeps its session (TLS 1.2); the server sends TLS 1.3
+ * tickets. */
+int tf_resume_handshake_done(tlsflow_conn *c);
+/* TLS 1.3: server takes a PSK from the ClientHello (1: resuming, 0: full handshake); client
+ * prepares its offer (a tf_client_offer) and checks the server's answer. */
+int tf13_server_resume(tlsflow_conn *c, const void *client_hello, const uint8_t *body, size_t len);
+int tf13_client_offer_psk(tlsflow_conn *c, void *offer);
+int tf13_client_psk_answer(tlsflow_conn *c, const void *server_hello);
+/* TLS 1.3 resumption_master_secret, once the client's Finished is in the transcript. */
+int tf13_resumption_secret(tlsflow_conn *c);
+int tf13_client_read_ticket(tlsflow_conn *c, const uint8_t *body, size_t len);
+int tf13_send_tickets(tlsflow_conn *c);
 /* Client authentication, both roles and versions (client_auth.c). */
 int tf_server_write_certificate_request(tlsflow_conn *c);
 int tf13_server_write_certificate_request(tlsflow_conn *c);

@@ -39,8 +39,9 @@ int tf13_write_finished(tlsflow_conn *c)
     if (tf_queue_handshake(c, TF_HS_FINISHED, fill_finished, &v))
         return c->error;
     tf_trace(c, TLSFLOW_STEP_FINISHED_SENT, "Finished sent: proves we saw the same handshake");
-    /* The server's application secrets come from the transcript through its Finished. */
-    if (server && tf13_application_secrets(c))
+    /* The server's application secrets come from the transcript through its Finished; the
+     * client's resumption secret from the transcript through its own. */
+    if (server ? tf13_application_secrets(c) : tf13_resumption_secret(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "key schedule failed");
     if (tf_record_mark(c, TF_MARK_KEYS_AP))
         return c->error;
@@ -70,7 +71,7 @@ int tf13_read_finished(tlsflow_conn *c, const uint8_t *body, size_t len)
     tf_trace(c, TLSFLOW_STEP_FINISHED_VERIFIED,
              "Finished verified: both sides derived the same keys from the same handshake");
     /* The peer's next records use its application keys. */
-    if (from_server && tf13_application_secrets(c))
+    if (from_server ? tf13_application_secrets(c) : tf13_resumption_secret(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "key schedule failed");
     uint8_t *secret = from_server ? c->s_ap : hs->c_ap;
     err = tf13_install(c, 0, secret);
@@ -134,7 +135,7 @@ static int new_session_ticket(tlsflow_conn *c, const uint8_t *body, size_t len)
               "NewSessionTicket: a %zu-byte ticket, valid %u s", t.ticket.len, t.lifetime);
     if (c->cfg->ticket)
         c->cfg->ticket(c->cfg->ticket_ctx, c, body, len);
-    return 0;
+    return tf13_client_read_ticket(c, body, len);
 }
 
 int tf13_post_handshake(tlsflow_conn *c, uint8_t type, const uint8_t *body, size_t len)

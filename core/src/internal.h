@@ -19,6 +19,7 @@
 #define TF_MAX_SPKI        1200  /* up to RSA-8192 */
 #define TF_MAX_NAME        255   /* host names (RFC 1035 limit) */
 #define TF_PEER_CHAIN_CAP  16384 /* default room for the peer's certificates */
+#define TF_MAX_SESSION     6912  /* an exported session: secret, names, ticket, the leaf */
 
 /* Sizes of the buffers carved out of a connection's single allocation. */
 #define TF_IN_CAP  (TLSFLOW_MAX_RECORD + 16) /* + room to start a record at its alignment */
@@ -93,8 +94,14 @@ struct tlsflow_config {
     void *keylog_ctx;
     tlsflow_verify_fn verify;
     void *verify_ctx;
-    int key_offload; /* every private-key operation goes to the caller */
-    int client_auth; /* server: TLSFLOW_CLIENT_AUTH_* */
+    int key_offload;                   /* every private-key operation goes to the caller */
+    int client_auth;                   /* server: TLSFLOW_CLIENT_AUTH_* */
+    tlsflow_ticket_key ticket_keys[8]; /* server: [0] seals, all open */
+    size_t n_ticket_keys;
+    uint32_t ticket_lifetime;
+    unsigned ticket_count; /* TLS 1.3 tickets after a full handshake */
+    tlsflow_session_fn session_cb;
+    void *session_ctx;
     uint16_t min_version, max_version;
     uint16_t record_size_limit; /* RFC 8449, ours; 0: not sent */
     tlsflow_ticket_fn ticket;
@@ -197,6 +204,20 @@ typedef struct {
     size_t cr_context_len;
     uint8_t hash_before384[TF_MAX_HASH]; /* before the suite is known: the SHA-384 one too */
 
+    /* Resumption */
+    uint8_t session[TF_MAX_SESSION]; /* client: the session offered, then the latest made */
+    size_t session_len;
+    int offer_session;        /* client: session holds an imported one to offer */
+    int resuming;             /* this handshake resumes a session */
+    int ticket_asked;         /* TLS 1.2: the client sent SessionTicket (server), the
+                                 server will send a ticket (client) */
+    uint8_t psk[TF_MAX_HASH]; /* TLS 1.3: the PSK being resumed */
+    size_t psk_len;
+    uint16_t psk_suite;   /* client: the suite the offered PSK belongs to */
+    uint8_t ticket[2048]; /* client, TLS 1.2: the ticket the server issued */
+    size_t ticket_len;
+    uint32_t ticket_lifetime;
+
     /* Client authentication */
     const tf_credential *client_cred; /* client: the certificate we answer with, or NULL */
     uint16_t client_scheme;           /* ... and how its CertificateVerify is signed */
@@ -241,16 +262,18 @@ struct tlsflow_conn {
     uint8_t *peer_chain; /* the peer's certificates, kept (cfg->peer_chain_cap bytes) */
 
     tf_direction rd, wr;
-    const tf_suite *suite;     /* the negotiated suite, once known */
-    uint16_t version;          /* the negotiated version, once known */
-    uint8_t s_ap[TF_MAX_HASH]; /* TLS 1.3 server application secret 0, until installed */
-    size_t peer_record_limit;  /* largest plaintext the peer takes (RFC 8449) */
-    size_t own_record_limit;   /* largest plaintext we take, once the peer agreed */
-    uint64_t key_update_after; /* TLS 1.3: write records before our own KeyUpdate (§5.5) */
-    int key_update_pending;    /* TLS 1.3: a KeyUpdate of ours is queued */
-    tf_drbg drbg;              /* the default random source and blinding, per connection */
-    tf_handshake *hs;          /* handshake state: in the workspace, gone once released */
-    int version_fixed;         /* records must now carry 0x0303 */
+    const tf_suite *suite;           /* the negotiated suite, once known */
+    uint16_t version;                /* the negotiated version, once known */
+    uint8_t s_ap[TF_MAX_HASH];       /* TLS 1.3 server application secret 0, until installed */
+    size_t peer_record_limit;        /* largest plaintext the peer takes (RFC 8449) */
+    size_t own_record_limit;         /* largest plaintext we take, once the peer agreed */
+    uint64_t key_update_after;       /* TLS 1.3: write records before our own KeyUpdate (§5.5) */
+    int key_update_pending;          /* TLS 1.3: a KeyUpdate of ours is queued */
+    uint8_t res_secret[TF_MAX_HASH]; /* TLS 1.3 resumption_master_secret (tickets) */
+    uint8_t tickets_seen;            /* TLS 1.3: NewSessionTickets sent or received */
+    tf_drbg drbg;                    /* the default random source and blinding, per connection */
+    tf_handshake *hs;                /* handshake state: in the workspace, gone once released */
+    int version_fixed;               /* records must now carry 0x0303 */
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */
 
     unsigned idle_records; /* records in a row that carried nothing */

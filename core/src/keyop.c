@@ -41,7 +41,8 @@ static int finish_with(tlsflow_conn *c, tf_key_op *op, tf_key_op_finish finish,
         return tf_fail(c, TLSFLOW_E_INTERNAL, "the private-key operation (a signature) failed");
     if (op->pub.type == TLSFLOW_KEY_OP_SIGN)
         return finish(c, result, len);
-    /* Decryption: whatever came back goes through the constant-time choice. */
+    /* Decryption from the caller (its length is the caller's to hide): whatever came back
+     * goes through the constant-time choice. */
     uint8_t dec[RESULT_CAP];
     memset(dec, 0, sizeof(dec));
     size_t n = 0;
@@ -97,10 +98,17 @@ static int perform(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_ty
     }
     uint8_t out[RESULT_CAP];
     size_t n = 0;
+    memset(out, 0, sizeof(out));
     int bad = run_local(op, out, sizeof(out), &n, tf_random_cb, c, &c->drbg);
-    if (bad && type == TLSFLOW_KEY_OP_RSA_DECRYPT)
-        return tf_fail(c, TLSFLOW_E_INTERNAL, "the RSA private key is unusable");
-    int err = finish_with(c, op, finish, out, n, bad);
+    int err;
+    if (type == TLSFLOW_KEY_OP_RSA_DECRYPT) {
+        /* The whole buffer goes on, never a copy sized by the plaintext's length: that
+         * length is what RFC 5246 §7.4.7.1 must keep from showing (in time too). */
+        err = bad ? tf_fail(c, TLSFLOW_E_INTERNAL, "the RSA private key is unusable")
+                  : finish(c, out, n);
+    } else {
+        err = finish_with(c, op, finish, out, n, bad);
+    }
     tf_wipe(out, sizeof(out));
     return err;
 }

@@ -89,8 +89,14 @@ int tf_keys_derive(tlsflow_conn *c)
     }
     tf_wipe(hs->premaster, sizeof(hs->premaster));
     hs->premaster_len = 0;
-    if (ret)
-        return -1;
+    return ret ? -1 : tf_keys_from_master(c);
+}
+
+int tf_keys_from_master(tlsflow_conn *c)
+{
+    tf_handshake *hs = c->hs;
+    tf_hash_alg alg = hs->suite->prf_hash;
+    uint8_t seed[64];
     memcpy(seed, hs->server_random, 32);
     memcpy(seed + 32, hs->client_random, 32);
     size_t need = 2 * hs->suite->key_len + 2 * hs->suite->fixed_iv_len;

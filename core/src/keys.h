@@ -23,6 +23,9 @@ int tf_transcript_restart(tlsflow_conn *c, const uint8_t *ch1_hash);
 /* premaster → master secret (extended if negotiated) → key block; emits the key log
  * line. Wipes the premaster. */
 int tf_keys_derive(tlsflow_conn *c);
+/* The key block from hs->master (set from a resumed session, or by tf_keys_derive) and
+ * the randoms; emits the key log line. */
+int tf_keys_from_master(tlsflow_conn *c);
 /* verify_data for the side `from_client` over the given transcript digest. */
 int tf_keys_finished(const tlsflow_conn *c, int from_client, const uint8_t *hash, size_t hash_len,
                      uint8_t out[12]);

@@ -90,12 +90,13 @@ int tf13_handshake_secrets(tlsflow_conn *c)
     tf_handshake *hs = c->hs;
     tf_hash_alg alg = hs->suite->prf_hash;
     uint8_t early[TF_MAX_HASH], hash[TF_MAX_HASH];
-    int ret = tf13_early_secret(alg, NULL, 0, early) ||
+    int ret = tf13_early_secret(alg, hs->psk_len ? hs->psk : NULL, hs->psk_len, early) ||
               tf13_next_secret(alg, early, hs->premaster, hs->premaster_len, hs->secret13) ||
               !tf_transcript_hash(c, hash) ||
               tf13_derive_secret(alg, hs->secret13, "c hs traffic", hash, hs->c_hs) ||
               tf13_derive_secret(alg, hs->secret13, "s hs traffic", hash, hs->s_hs);
     tf_wipe(early, sizeof(early));
+    tf_wipe(hs->psk, sizeof(hs->psk));
     tf_wipe(hs->premaster, sizeof(hs->premaster));
     hs->premaster_len = 0;
     if (ret)

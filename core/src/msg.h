@@ -76,6 +76,12 @@ typedef struct {
     int psk, early_data;
     int cas;
     tf_view cas_list; /* certificate_authorities: u16-prefixed DistinguishedNames, checked */
+    int session_ticket;
+    tf_view session_ticket_data;   /* RFC 5077: the ticket offered (may be empty) */
+    tf_view psk_identities;        /* ClientHello pre_shared_key: PskIdentity list, checked */
+    tf_view psk_binders;           /* ... and the binder list, checked */
+    const uint8_t *psk_binders_at; /* where the binders' length prefix starts */
+    uint16_t psk_selected;         /* ServerHello pre_shared_key: selected_identity */
 } tf_hello_exts;
 
 typedef struct {
@@ -184,6 +190,26 @@ int tf_new_session_ticket_parse(const uint8_t *body, size_t len, tf_new_session_
 int tf_certificate_request13_parse(const uint8_t *body, size_t len, tf_certificate_request13 *out,
                                    const char **why);
 
+/* A resumable session (session.c): what a server's ticket seals, and, for a client, the
+ * ticket to offer and the server's leaf. */
+#define TF_MAX_TICKET 2048
+#define TF_MAX_LEAF   4096
+typedef struct {
+    uint16_t version, suite;
+    int64_t created;    /* server: when issued; client: when received */
+    uint32_t lifetime;  /* seconds */
+    uint32_t age_add;   /* TLS 1.3 ticket_age_add */
+    int ems;            /* TLS 1.2: the session used the extended master secret */
+    uint8_t secret[48]; /* TLS 1.2: the master secret; TLS 1.3: the PSK */
+    size_t secret_len;
+    tf_view sni, alpn;
+    tf_view ticket; /* client */
+    tf_view leaf;   /* client: the server's certificate, DER (may be empty) */
+} tf_session;
+/* Encode / decode a session; `client` adds the ticket and the leaf. */
+int tf_session_write(tf_writer *w, const tf_session *s, int client);
+int tf_session_read(tf_reader *r, tf_session *s, int client);
+
 /* What a client offers, for writing a ClientHello. */
 typedef struct {
     uint8_t random[32];
@@ -209,6 +235,18 @@ typedef struct {
     const uint8_t *cookie; /* echoed from a HelloRetryRequest, NULL: none */
     size_t cookie_len;
     uint16_t record_size_limit; /* RFC 8449; 0: not sent */
+    int session_ticket;         /* RFC 5077 SessionTicket: ask for one / offer `ticket` */
+    const uint8_t *ticket;
+    size_t ticket_len;
+    /* TLS 1.3 PSK (resumption): psk_key_exchange_modes psk_dhe_ke and pre_shared_key with
+     * one identity, last; `binder` fills the binder from the truncated hello (message with
+     * its header, up to the binders), called while writing. */
+    const uint8_t *psk_identity;
+    size_t psk_identity_len;
+    uint32_t psk_obfuscated_age;
+    size_t psk_binder_len;
+    int (*binder)(void *ctx, const uint8_t *truncated, size_t len, uint8_t *out);
+    void *binder_ctx;
 } tf_client_offer;
 
 /* What a server answers, for writing a ServerHello. */
@@ -221,7 +259,9 @@ typedef struct {
     size_t alpn_len;
     int point_formats;          /* answer ec_point_formats (uncompressed only) */
     uint16_t record_size_limit; /* RFC 8449; 0: not sent */
-    const uint8_t *session_id;  /* echoed (TLS 1.3); NULL: empty */
+    int session_ticket;         /* TLS 1.2: a NewSessionTicket will follow (empty ext) */
+    int psk;                    /* TLS 1.3: pre_shared_key, selected identity 0 */
+    const uint8_t *session_id;  /* echoed (TLS 1.3, TLS 1.2 resumption); NULL: empty */
     size_t session_id_len;
     /* TLS 1.3 ServerHello / HelloRetryRequest */
     int tls13;
@@ -254,6 +294,14 @@ int tf_encrypted_extensions_write(tf_writer *w, const tf_encrypted_extensions *e
 int tf_certificate13_write(tf_writer *w, const uint8_t *const *certs, const size_t *lens, size_t n);
 int tf_certificate_verify_write(tf_writer *w, uint16_t scheme, const uint8_t *sig, size_t len);
 int tf_key_update_write(tf_writer *w, int update_requested);
+/* NewSessionTicket: TLS 1.2 (RFC 5077 §3.3) and TLS 1.3 (RFC 8446 §4.6.1). */
+int tf_new_session_ticket12_parse(const uint8_t *body, size_t len, uint32_t *lifetime,
+                                  tf_view *ticket, const char **why);
+int tf_new_session_ticket12_write(tf_writer *w, uint32_t lifetime, const uint8_t *ticket,
+                                  size_t len);
+int tf_new_session_ticket_write(tf_writer *w, uint32_t lifetime, uint32_t age_add,
+                                const uint8_t *nonce, size_t nonce_len, const uint8_t *ticket,
+                                size_t len);
 /* CertificateRequest: what a server asks for. */
 typedef struct {
     const uint16_t *schemes; /* signature_algorithms */

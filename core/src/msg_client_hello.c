@@ -32,6 +32,48 @@ static void write_ext_header(tf_writer *w, uint16_t type, tf_vec *v)
     *v = tf_put_vector_begin(w, 2);
 }
 
+/* RFC 8446 §4.2.9, §4.2.11: psk_dhe_ke only, then pre_shared_key, last. The binder covers
+ * the hello up to the binders with its final lengths, so those are written first. */
+static int put_psk(tf_writer *w, const tf_client_offer *o, tf_vec exts)
+{
+    tf_vec ext, list, v;
+    write_ext_header(w, TF_EXT_PSK_KEY_EXCHANGE_MODES, &ext);
+    tf_put_u8(w, 1);
+    tf_put_u8(w, 1); /* psk_dhe_ke: the shares stay, and so forward secrecy */
+    tf_put_vector_end(w, ext);
+    write_ext_header(w, TF_EXT_PRE_SHARED_KEY, &ext);
+    list = tf_put_vector_begin(w, 2);
+    v = tf_put_vector_begin(w, 2);
+    tf_put_bytes(w, o->psk_identity, o->psk_identity_len);
+    tf_put_vector_end(w, v);
+    tf_put_u16(w, (uint16_t)(o->psk_obfuscated_age >> 16));
+    tf_put_u16(w, (uint16_t)o->psk_obfuscated_age);
+    tf_put_vector_end(w, list);
+    size_t binders = 2 + 1 + o->psk_binder_len;
+    if (!tf_writer_ok(w) || w->len + binders > w->cap)
+        return -1;
+    /* The lengths as they will be: extension, extensions block, message (from byte 0). */
+    size_t end = w->len + binders;
+    uint8_t *p = w->p;
+    p[ext.at] = (uint8_t)((end - ext.at - 2) >> 8);
+    p[ext.at + 1] = (uint8_t)(end - ext.at - 2);
+    p[exts.at] = (uint8_t)((end - exts.at - 2) >> 8);
+    p[exts.at + 1] = (uint8_t)(end - exts.at - 2);
+    p[1] = (uint8_t)((end - 4) >> 16);
+    p[2] = (uint8_t)((end - 4) >> 8);
+    p[3] = (uint8_t)(end - 4);
+    uint8_t binder[64];
+    if (o->psk_binder_len > sizeof(binder) || o->binder(o->binder_ctx, w->p, w->len, binder))
+        return -1;
+    list = tf_put_vector_begin(w, 2);
+    v = tf_put_vector_begin(w, 1);
+    tf_put_bytes(w, binder, o->psk_binder_len);
+    tf_put_vector_end(w, v);
+    tf_put_vector_end(w, list);
+    tf_put_vector_end(w, ext);
+    return tf_writer_ok(w) ? 0 : -1;
+}
+
 int tf_client_hello_write(tf_writer *w, const tf_client_offer *o)
 {
     tf_vec v, exts, ext, inner;
@@ -120,6 +162,13 @@ int tf_client_hello_write(tf_writer *w, const tf_client_offer *o)
         tf_put_u16(w, o->record_size_limit);
         tf_put_vector_end(w, ext);
     }
+    if (o->session_ticket) {
+        write_ext_header(w, TF_EXT_SESSION_TICKET, &ext);
+        tf_put_bytes(w, o->ticket, o->ticket_len);
+        tf_put_vector_end(w, ext);
+    }
+    if (o->psk_identity && put_psk(w, o, exts))
+        return -1;
     if (o->alpn) {
         write_ext_header(w, TF_EXT_ALPN, &ext);
         inner = tf_put_vector_begin(w, 2);

@@ -36,3 +36,45 @@ int tf_new_session_ticket_parse(const uint8_t *body, size_t len, tf_new_session_
     out->extensions = (tf_view){exts.p, exts.len};
     return TLSFLOW_OK;
 }
+
+int tf_new_session_ticket12_parse(const uint8_t *body, size_t len, uint32_t *lifetime,
+                                  tf_view *ticket, const char **why)
+{
+    tf_reader r = tf_reader_init(body, len), t;
+    uint16_t hi, lo;
+    if (!tf_get_u16(&r, &hi) || !tf_get_u16(&r, &lo) || !tf_get_vector(&r, 2, &t) ||
+        !tf_reader_done(&r))
+        return *why = "NewSessionTicket: malformed", TLSFLOW_E_DECODE;
+    *lifetime = (uint32_t)hi << 16 | lo;
+    *ticket = (tf_view){t.p, t.len};
+    return TLSFLOW_OK;
+}
+
+int tf_new_session_ticket12_write(tf_writer *w, uint32_t lifetime, const uint8_t *ticket,
+                                  size_t len)
+{
+    tf_put_u16(w, (uint16_t)(lifetime >> 16));
+    tf_put_u16(w, (uint16_t)lifetime);
+    tf_vec v = tf_put_vector_begin(w, 2);
+    tf_put_bytes(w, ticket, len);
+    tf_put_vector_end(w, v);
+    return tf_writer_ok(w) ? 0 : -1;
+}
+
+int tf_new_session_ticket_write(tf_writer *w, uint32_t lifetime, uint32_t age_add,
+                                const uint8_t *nonce, size_t nonce_len, const uint8_t *ticket,
+                                size_t len)
+{
+    tf_put_u16(w, (uint16_t)(lifetime >> 16));
+    tf_put_u16(w, (uint16_t)lifetime);
+    tf_put_u16(w, (uint16_t)(age_add >> 16));
+    tf_put_u16(w, (uint16_t)age_add);
+    tf_vec v = tf_put_vector_begin(w, 1);
+    tf_put_bytes(w, nonce, nonce_len);
+    tf_put_vector_end(w, v);
+    v = tf_put_vector_begin(w, 2);
+    tf_put_bytes(w, ticket, len);
+    tf_put_vector_end(w, v);
+    tf_put_u16(w, 0); /* no extensions (no early data) */
+    return tf_writer_ok(w) ? 0 : -1;
+}

@@ -47,6 +47,11 @@ static int server_hello13_write(tf_writer *w, const tf_server_answer *a)
         tf_put_vector_end(w, v);
     }
     tf_put_vector_end(w, ext);
+    if (a->psk) { /* the one identity we take is the first (RFC 8446 §4.2.11) */
+        tf_put_u16(w, TF_EXT_PRE_SHARED_KEY);
+        tf_put_u16(w, 2);
+        tf_put_u16(w, 0);
+    }
     tf_put_vector_end(w, exts);
     return tf_writer_ok(w) ? 0 : -1;
 }
@@ -58,10 +63,15 @@ int tf_server_hello_write(tf_writer *w, const tf_server_answer *a)
     tf_vec exts, ext, list, name;
     tf_put_u16(w, 0x0303);
     tf_put_bytes(w, a->random, 32);
-    tf_put_u8(w, 0); /* empty session_id: this server does not resume sessions */
+    /* session_id: empty, or on resumption the client's echoed (RFC 5077 §3.4) */
+    tf_vec sid = tf_put_vector_begin(w, 1);
+    if (a->session_id)
+        tf_put_bytes(w, a->session_id, a->session_id_len);
+    tf_put_vector_end(w, sid);
     tf_put_u16(w, a->suite);
     tf_put_u8(w, 0);
-    if (!a->ri && !a->ems && !a->alpn && !a->point_formats && !a->record_size_limit)
+    if (!a->ri && !a->ems && !a->alpn && !a->point_formats && !a->record_size_limit &&
+        !a->session_ticket)
         return tf_writer_ok(w) ? 0 : -1;
     exts = tf_put_vector_begin(w, 2);
     if (a->ri) {
@@ -91,6 +101,10 @@ int tf_server_hello_write(tf_writer *w, const tf_server_answer *a)
         tf_put_u8(w, TF_POINT_UNCOMPRESSED);
         tf_put_vector_end(w, list);
         tf_put_vector_end(w, ext);
+    }
+    if (a->session_ticket) {
+        tf_put_u16(w, TF_EXT_SESSION_TICKET);
+        tf_put_u16(w, 0);
     }
     if (a->record_size_limit) {
         tf_put_u16(w, TF_EXT_RECORD_SIZE_LIMIT);

@@ -161,6 +161,25 @@ static uint16_t choose_version(const tlsflow_config *cfg, const tf_client_hello 
     return 0;
 }
 
+/* A TLS 1.2 session resumed from its ticket (resume12.c chose suite, master and flow). */
+static int resumed12(tlsflow_conn *c, const tf_client_hello *ch)
+{
+    tf_transcript_select(c);
+    c->version = c->hs->version = c->info.version = TF_TLS12;
+    c->info.cipher_suite = c->suite->id;
+    c->info.ems = 1;
+    snprintf(c->info.key_exchange, sizeof(c->info.key_exchange), "%s",
+             tf_kx_find(c->suite->kx)->name);
+    if (ch->ext.rsl) {
+        c->peer_record_limit = ch->ext.record_size_limit;
+        c->own_record_limit = c->cfg->record_size_limit;
+    }
+    tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
+              "ClientHello: version 0x%04x, SNI \"%s\", with a session ticket we resume",
+              ch->version, c->info.server_name);
+    return 0;
+}
+
 int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len)
 {
     tf_client_hello ch;
@@ -176,7 +195,7 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
                         ch.ext.versions ? "supported_versions up to " : "", client_max(&ch),
                         c->cfg->min_version, c->cfg->max_version);
     if (version == TF_TLS13)
-        return tf13_server_read_client_hello(c, &ch);
+        return tf13_server_read_client_hello(c, &ch, body, len);
     if (!memchr(ch.compressions.p, 0, ch.compressions.len))
         return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
                        "ClientHello does not offer null compression");
@@ -192,6 +211,13 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
                        "ec_point_formats does not include the uncompressed format");
 
+    if (c->cfg->alpn_len && ch.ext.alpn && tf_server_pick_alpn(c, &ch.ext.alpn_list))
+        return c->error;
+    memcpy(c->hs->client_random, ch.random, 32);
+    c->info.secure_renegotiation = secure_reneg;
+    if (tf_server_resume12(c, &ch))
+        return c->error ? c->error : resumed12(c, &ch);
+
     const tf_credential *creds[TF_MAX_CREDENTIALS];
     size_t n_creds = tf_server_candidates(c->cfg, &ch.ext.sni_host, creds);
     choice pick;
@@ -203,8 +229,6 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
                         "suites, %zu groups, %zu signature schemes)",
                         c->info.client_hello.n_suites, c->info.client_hello.n_groups,
                         c->info.client_hello.n_sig_algs);
-    if (c->cfg->alpn_len && ch.ext.alpn && tf_server_pick_alpn(c, &ch.ext.alpn_list))
-        return c->error;
 
     const tf_suite *suite = pick.suite;
     c->hs->cred = pick.cred;
@@ -216,7 +240,6 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         c->own_record_limit = c->cfg->record_size_limit;
     }
     c->hs->client_version = ch.version;
-    memcpy(c->hs->client_random, ch.random, 32);
     c->hs->ems = ch.ext.ems;
     c->hs->suite = suite;
     c->hs->flow = tf_flow_select(suite->kx, 0, c->cfg->client_auth != 0);
@@ -226,7 +249,6 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     c->suite = suite;
     c->info.cipher_suite = suite->id;
     c->info.ems = ch.ext.ems;
-    c->info.secure_renegotiation = secure_reneg;
     c->info.cert = c->hs->cred->info;
     snprintf(c->info.key_exchange, sizeof(c->info.key_exchange), "%s", tf_kx_find(suite->kx)->name);
     if (pick.group)
@@ -269,9 +291,23 @@ int tf_server_write_hello(tlsflow_conn *c)
         a.alpn = (const uint8_t *)c->info.alpn;
         a.alpn_len = strlen(c->info.alpn);
     }
+    a.session_ticket = c->hs->ticket_asked; /* a NewSessionTicket will follow */
+    if (c->hs->resuming) {                  /* the echo of the client's session id says: resumed */
+        a.session_id = c->hs->session_id;
+        a.session_id_len = c->hs->session_id_len;
+    }
     if (tf_queue_handshake(c, TF_HS_SERVER_HELLO, fill_server_hello, &a))
         return c->error;
     c->version_fixed = 1;
+    if (c->hs->resuming) {
+        if (tf_keys_from_master(c))
+            return tf_fail(c, TLSFLOW_E_INTERNAL, "key derivation failed");
+        tf_tracef(c, TLSFLOW_STEP_SESSION_RESUMED,
+                  "ServerHello: %s, the session resumed from its ticket: no certificate, no "
+                  "key exchange",
+                  c->hs->suite->name);
+        return 0;
+    }
     tf_tracef(c, TLSFLOW_STEP_SERVER_HELLO_SENT,
               "ServerHello: %s, extended master secret %s%s%s%s%s", c->hs->suite->name,
               a.ems ? "on" : "off", a.alpn ? ", ALPN " : "", a.alpn ? c->info.alpn : "",

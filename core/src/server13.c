@@ -102,7 +102,8 @@ static int check_hello(tlsflow_conn *c, const tf_client_hello *ch)
     return 0;
 }
 
-int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello)
+int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello, const uint8_t *body,
+                                  size_t len)
 {
     const tf_client_hello *ch = client_hello;
     tf_handshake *hs = c->hs;
@@ -150,7 +151,13 @@ int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello)
     hs->flow = tf_flow_select(TF_KX_TLS13, retry, c->cfg->client_auth != 0);
     if (retry)
         return 0;
-    return take_share(c, ch);
+    if (take_share(c, ch) || tf13_server_resume(c, ch, body, len) < 0 || c->error)
+        return c->error;
+    if (hs->resuming)
+        tf_trace(c, TLSFLOW_STEP_SESSION_RESUMED,
+                 "pre_shared_key: the client's ticket opens and its binder verifies: resumed, "
+                 "no certificate");
+    return 0;
 }
 
 static int fill_server_hello(tf_writer *w, void *arg)
@@ -236,6 +243,7 @@ int tf13_server_write_hello(tlsflow_conn *c)
     a.share_len = hs->kx_pub_len;
     a.session_id = hs->session_id;
     a.session_id_len = hs->session_id_len;
+    a.psk = hs->resuming;
     if (tf_queue_handshake(c, TF_HS_SERVER_HELLO, fill_server_hello, &a))
         return c->error;
     c->version_fixed = 1;

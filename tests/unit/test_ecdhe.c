@@ -1099,9 +1099,9 @@ static void test_golden_ecdhe_transcripts(void **state)
         const char *golden;
     } pins[] = {
         {TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLSFLOW_GROUP_X25519, CRED_RSA,
-         "1054d7c01e46bff646638997c42ee065d20faf8812489a79928844eeedd0638c"},
+         "11187b81053deb004cf518ba941d8e9d91f8e669b39bb76415f3a7a57f7b5fe1"},
         {TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, TLSFLOW_GROUP_SECP384R1, CRED_RSA,
-         "32692345d976057ba7d7ab73840dd708b42e9304146ad4a8672c18affe43dc83"},
+         "da67397dc04a4e9486982c251227212977a183c0b8f65b027102406143ebc020"},
     };
     for (size_t i = 0; i < ARRAY_LEN(pins); i++) {
         uint8_t a[32], b[32];

@@ -116,8 +116,8 @@ static void test_golden_transcript(void **state)
         const char *golden;
     } CASES[] = {
         {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
-         "8c5076b4d2973096244817f150f9d7a69628bcf85416eb929febd6de697ecd2b"},
-        {0, "824c1387e3e56cd056fbfed1815ea181405668a3110090504a1f9b7b1b60c5cb"},
+         "418be89efa4f957191b19275347c8a8634800a1cc65e7f06c38f0ccf3ad7d4c8"},
+        {0, "cbee133cc2b5577afdf603b852d818f92f5b87476e2e3ee11682aab64c502df3"},
     };
     for (size_t c = 0; c < sizeof(CASES) / sizeof(CASES[0]); c++) {
         uint8_t d[32];

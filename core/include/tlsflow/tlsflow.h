@@ -221,7 +221,9 @@ typedef enum {
     TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED, /* client: that signature checked */
     TLSFLOW_STEP_KEY_UPDATE_SENT,
     TLSFLOW_STEP_KEY_UPDATE_RECEIVED,
-    TLSFLOW_STEP_SESSION_TICKET_RECEIVED
+    TLSFLOW_STEP_SESSION_TICKET_RECEIVED,
+    TLSFLOW_STEP_SESSION_TICKET_SENT, /* server: a ticket to resume this session */
+    TLSFLOW_STEP_SESSION_RESUMED      /* the keys come from a ticket: no certificate */
 } tlsflow_step;
 
 /** One trace event: the step and a short human description with the real values. */
@@ -316,8 +318,8 @@ int tlsflow_config_set_versions(tlsflow_config *cfg, uint16_t min, uint16_t max)
  *  limit counts the content type) or in answer to one (server); records over it are
  *  record_overflow. The peer's limit, when it sends one, bounds what we send. */
 int tlsflow_config_set_record_size_limit(tlsflow_config *cfg, size_t limit);
-/** TLS 1.3 client: receives each NewSessionTicket message body the server sends, as bytes
- *  (resumption is not implemented yet; a server may send any number of them). */
+/** TLS 1.3 client: receives each NewSessionTicket message body the server sends, as it
+ *  came (for inspection; resuming takes the session callback below). */
 typedef void (*tlsflow_ticket_fn)(void *ctx, tlsflow_conn *conn, const uint8_t *ticket, size_t len);
 void tlsflow_config_set_ticket_callback(tlsflow_config *cfg, tlsflow_ticket_fn fn, void *ctx);
 /** Cap for one incoming handshake message (default TLSFLOW_DEFAULT_MAX_HANDSHAKE). */
@@ -356,6 +358,31 @@ void tlsflow_config_set_keylog(tlsflow_config *cfg, tlsflow_keylog_fn fn, void *
 typedef int (*tlsflow_verify_fn)(void *ctx, tlsflow_conn *conn, int verdict);
 /** Install the verification hook (NULL: the engine's verdict stands). */
 void tlsflow_config_set_verify(tlsflow_config *cfg, tlsflow_verify_fn fn, void *ctx);
+
+/* ---- Session resumption (RFC 5077 tickets in TLS 1.2, RFC 8446 PSK tickets in 1.3) --------
+ * A server seals what a session needs into a ticket with keys the caller holds and rotates;
+ * the engine reads no clock (the configured one) and keeps no session store. A ticket that
+ * fails to open, has expired or names an unknown key means a full handshake, never an
+ * error. A client exports a session as bytes and imports it into a later connection. */
+
+/** A ticket key: a name the ticket carries (which key sealed it) and an AES-256 key. */
+typedef struct {
+    uint8_t name[16];
+    uint8_t key[32];
+} tlsflow_ticket_key;
+/** Server: issue and accept tickets sealed with these keys (AES-256-GCM): keys[0] seals new
+ *  tickets, every key opens them (rotate by putting a new key first and keeping old ones for
+ *  a ticket lifetime). Copied; n 0 turns tickets off (the default). At most 8 keys. */
+int tlsflow_config_set_ticket_keys(tlsflow_config *cfg, const tlsflow_ticket_key *keys, size_t n);
+/** Server: ticket lifetime in seconds (default 86400, at most 604800, RFC 8446 §4.6.1) and
+ *  how many TLS 1.3 tickets follow each full handshake (default 2, at most 8). */
+int tlsflow_config_set_ticket_policy(tlsflow_config *cfg, uint32_t lifetime, unsigned count);
+/** Client: receives a resumable session whenever one becomes available: at the end of a
+ *  TLS 1.2 handshake in which the server issued a ticket, and with each TLS 1.3
+ *  NewSessionTicket. The bytes are those of tlsflow_session_export, valid during the call. */
+typedef void (*tlsflow_session_fn)(void *ctx, tlsflow_conn *conn, const uint8_t *session,
+                                   size_t len);
+void tlsflow_config_set_session_callback(tlsflow_config *cfg, tlsflow_session_fn fn, void *ctx);
 
 /* ---- Connections --------------------------------------------------------------------- */
 
@@ -461,6 +488,17 @@ int tlsflow_key_op_complete(tlsflow_conn *conn, const uint8_t *result, size_t le
  *  0, E_USAGE (no operation, or the key is a handle), or E_INTERNAL. */
 int tlsflow_key_op_run(const tlsflow_conn *conn, uint8_t *out, size_t cap, size_t *len);
 
+/** Client: the latest resumable session of this connection into out (cap bytes), its size
+ *  in *len (out NULL: only the size). E_USAGE when there is none (yet, or its handshake
+ *  state was given back with tlsflow_conn_release_buffers). The bytes hold the session's
+ *  secret: keep them as you keep keys. */
+int tlsflow_session_export(const tlsflow_conn *conn, uint8_t *out, size_t cap, size_t *len);
+/** Client, before the first tlsflow_poll: offer this session. 1: it will be offered; 0: it
+ *  has expired and is dropped (a full handshake follows); E_USAGE: bytes that are no
+ *  session, a session for another server name, or a connection already started. The
+ *  server decides: tlsflow_info.resumed says whether it took it. */
+int tlsflow_session_import(tlsflow_conn *conn, const uint8_t *session, size_t len);
+
 /* ---- Keying material exporters and the peer's certificates ------------------------------- */
 
 /** RFC 5705 keying material exporter (TLS 1.2; RFC 8446 §7.5 for TLS 1.3): len bytes for
@@ -538,6 +576,8 @@ typedef struct {
     size_t encrypted_premaster_len; /* RSA key exchange: size of the encrypted premaster */
     char key_exchange[8];           /* "RSA" or "ECDHE" (TLS 1.3 too) once known, else "" */
     int hello_retry;                /* TLS 1.3: a HelloRetryRequest happened */
+    int resumed;                    /* the session came from a ticket: no certificate was
+                                       sent, no key exchange signed (cert: the original's) */
     /* ECDHE and TLS 1.3 only (zero and "" otherwise). Server side known after ClientHello
      * (group, scheme) or when sent/received (sizes); client side as each message arrives.
      * In TLS 1.3 the public values are the key shares and the signature is CertificateVerify. */
