@@ -2,7 +2,9 @@
  * application data) injected into every state of both roles. Exactly the message the
  * RFC allows there is accepted; everything else ends in unexpected_message.
  * Covers the RSA key-transport and the ECDHE sequences, in plaintext and encrypted
- * states. */
+ * states, and the TLS 1.3 sequences (1-RTT, HelloRetryRequest, certificate requested with
+ * and without a client certificate) in both roles, through the handshake and after it.
+ * Cells the engine does not pass yet are listed by the BUG tests at the end (skipped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "keys13.h"
 #include "record.h"
 #include "tf_test.h"
 
@@ -355,12 +358,703 @@ static void test_duplicate_ccs(void **state)
     pair_free(p);
 }
 
+/* ==== TLS 1.3 (RFC 8446) ================================================================
+
+ * The sequences of handshake.c's FLOW_13 table rows, in both roles: the 1-RTT handshake,
+ * the HelloRetryRequest path (the client's one share is for secp384r1, the server takes
+ * only x25519), a server asking for a certificate (the client has none: an empty
+ * Certificate), and a client that has one (Certificate, CertificateVerify). After
+ * ServerHello every message is protected: the genuine flight of the peer is decrypted with
+ * the secrets of the key log, and the first messages of it are written again through the
+ * peer's own record layer (tf13_install with its handshake traffic secret) so that the
+ * state under test is reached exactly; the injected record follows under the same keys.
+ */
+
+enum {
+    T_CLIENT_HELLO,
+    T_SERVER_HELLO,
+    T_HELLO_RETRY_REQUEST,
+    T_ENCRYPTED_EXTENSIONS,
+    T_CERTIFICATE_REQUEST,
+    T_CERTIFICATE,
+    T_CERTIFICATE_VERIFY,
+    T_FINISHED,
+    T_NEW_SESSION_TICKET,
+    T_KEY_UPDATE,
+    T_END_OF_EARLY_DATA,
+    T_SERVER_HELLO_DONE, /* TLS 1.2 only */
+    T_CLIENT_KEY_EXCHANGE,
+    T_UNKNOWN_HS,
+    T_HELLO_REQUEST, /* hello_request_RESERVED in TLS 1.3 */
+    T_CCS,           /* 01, in the clear: the dummy of RFC 8446 §5 */
+    T_CCS_BAD,       /* 02, in the clear */
+    T_CCS_PROTECTED, /* 01 as the inner type of a protected record */
+    T_ALERT,         /* fatal handshake_failure */
+    T_APP_DATA,
+    T_COUNT
+};
+
+static msg catalog13[T_COUNT];
+
+/* The secrets of the pair being driven, from its key log. */
+static struct {
+    uint8_t c_hs[32], s_hs[32];
+} keys13;
+
+static int unhex_into(const char *s, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static void keylog13(void *ctx, const char *line)
+{
+    (void)ctx;
+    const char *sp = strrchr(line, ' ');
+    assert_non_null(sp);
+    if (strncmp(line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 32) == 0)
+        assert_int_equal(unhex_into(sp + 1, keys13.c_hs, 32), 0);
+    else if (strncmp(line, "SERVER_HANDSHAKE_TRAFFIC_SECRET ", 32) == 0)
+        assert_int_equal(unhex_into(sp + 1, keys13.s_hs, 32), 0);
+}
+
+/* The variants a pair takes. */
+enum { V_HRR = 1, V_AUTH = 2, V_CERT = 4 };
+
+static pair *pair13_new(int variant)
+{
+    pair *p = tft_pair_new();
+    p->crng.state = 11;
+    p->srng.state = 22;
+    /* The client offers TLS 1.2 too; the server speaks only TLS 1.3. */
+    static const uint16_t cs[] = {TLSFLOW_AES_128_GCM_SHA256,
+                                  TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
+    static const uint16_t ss[] = {TLSFLOW_AES_128_GCM_SHA256};
+    assert_int_equal(tlsflow_config_set_cipher_suites(p->ccfg, cs, 2), 0);
+    assert_int_equal(tlsflow_config_set_cipher_suites(p->scfg, ss, 1), 0);
+    if (variant & V_HRR) {
+        static const uint16_t cg[] = {TLSFLOW_GROUP_SECP384R1, TLSFLOW_GROUP_X25519};
+        static const uint16_t sg[] = {TLSFLOW_GROUP_X25519};
+        assert_int_equal(tlsflow_config_set_groups(p->ccfg, cg, 2), 0);
+        assert_int_equal(tlsflow_config_set_groups(p->scfg, sg, 1), 0);
+    }
+    if (variant & (V_AUTH | V_CERT)) {
+        size_t n;
+        uint8_t *ca = tft_fixture("ca.pem", &n);
+        assert_int_equal(tlsflow_config_add_trust_anchors(p->scfg, ca, n), 0);
+        free(ca);
+        assert_int_equal(tlsflow_config_set_client_auth(p->scfg, TLSFLOW_CLIENT_AUTH_OPTIONAL), 0);
+    }
+    if (variant & V_CERT)
+        tft_add_credential(p->ccfg, "client.pem", "client.key", NULL);
+    tlsflow_config_set_keylog(p->ccfg, keylog13, NULL);
+    tlsflow_config_set_keylog(p->scfg, keylog13, NULL);
+    memset(&keys13, 0, sizeof(keys13));
+    tft_pair_start(p);
+    return p;
+}
+
+static size_t record_len(const uint8_t *p, size_t n)
+{
+    assert_true(n >= 5);
+    size_t len = 5 + (((size_t)p[3] << 8) | p[4]);
+    assert_true(len <= n);
+    return len;
+}
+
+/* Open a protected TLS 1.3 record (RFC 8446 §5.2, §5.3) under a traffic secret of
+ * TLS_AES_128_GCM_SHA256; returns the content length and sets *type, or -1. */
+static long open13(const uint8_t *secret, uint64_t seq, const uint8_t *rec, size_t len,
+                   uint8_t *out, uint8_t *type)
+{
+    uint8_t key[16], iv[12];
+    assert_int_equal(tf13_traffic_key(TF_HASH_SHA256, secret, key, 16, iv), 0);
+    for (int i = 0; i < 8; i++)
+        iv[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
+    if (len < 5 + 16 + 1)
+        return -1;
+    size_t n = len - 5 - 16;
+    tf_aead a;
+    memset(&a, 0, sizeof(a));
+    assert_int_equal(tf_aead_setup(&a, TF_AEAD_AES_GCM, key, 16), 0);
+    int bad = tf_aead_open(&a, iv, rec, 5, rec + 5, n, rec + 5 + n, out);
+    tf_aead_free(&a);
+    if (bad)
+        return -1;
+    while (n && out[n - 1] == 0)
+        n--;
+    assert_true(n > 0);
+    *type = out[n - 1];
+    return (long)n - 1;
+}
+
+/* A sender's output in records: the plaintext ones go to `to`; the protected ones are
+ * opened with `secret` and their handshake messages collected in order. The output is
+ * taken either way. */
+typedef struct {
+    uint8_t clear[4096]; /* the handshake messages of the plaintext records */
+    size_t clear_len;
+    uint8_t bytes[16384];
+    size_t off[8], len[8], n;
+    uint8_t wire[20000]; /* the protected records as they were */
+    size_t wire_len;
+} flight13;
+
+static void split_output(tlsflow_conn *from, tlsflow_conn *to, const uint8_t *secret, flight13 *f)
+{
+    static uint8_t plain[20000];
+    size_t n, used = 0, room;
+    uint64_t seq = 0;
+    memset(f, 0, offsetof(flight13, wire));
+    f->wire_len = 0;
+    assert_int_equal(tlsflow_poll(from), TLSFLOW_OUTPUT_READY);
+    const uint8_t *p = tlsflow_out_buf(from, &n);
+    for (size_t off = 0; off < n;) {
+        size_t rl = record_len(p + off, n - off);
+        if (p[off] != TF_CT_APPDATA) {
+            if (p[off] == TF_CT_HANDSHAKE) {
+                assert_true(f->clear_len + rl - 5 <= sizeof(f->clear));
+                memcpy(f->clear + f->clear_len, p + off + 5, rl - 5);
+                f->clear_len += rl - 5;
+            }
+            uint8_t *in = tlsflow_in_buf(to, &room);
+            assert_true(rl <= room);
+            memcpy(in, p + off, rl);
+            tlsflow_in_ack(to, rl);
+        } else {
+            uint8_t type;
+            long got = open13(secret, seq++, p + off, rl, plain, &type);
+            assert_true(got >= 0);
+            assert_int_equal(type, TF_CT_HANDSHAKE);
+            assert_true(used + (size_t)got <= sizeof(f->bytes));
+            memcpy(f->bytes + used, plain, (size_t)got);
+            used += (size_t)got;
+            assert_true(f->wire_len + rl <= sizeof(f->wire));
+            memcpy(f->wire + f->wire_len, p + off, rl);
+            f->wire_len += rl;
+        }
+        off += rl;
+    }
+    tlsflow_out_ack(from, n);
+    for (size_t off = 0; off < used; f->n++) {
+        assert_true(f->n < 8);
+        f->off[f->n] = off;
+        f->len[f->n] = next_message(f->bytes, used, off);
+        off += f->len[f->n];
+    }
+}
+
+/* Everything `from` has produced, in the clear, to `to`. */
+static void pass_all(tlsflow_conn *from, tlsflow_conn *to)
+{
+    deliver(from, to, 0);
+}
+
+/* The first k messages of the flight, written again through the sender's record layer
+ * under its handshake traffic secret (sequence numbers from 0), to `to`; or the whole
+ * flight as it was when k covers it. Returns the connection that encrypts what is
+ * injected next. */
+static tlsflow_conn *replay_flight(tlsflow_conn *from, tlsflow_conn *to, const uint8_t *secret,
+                                   const flight13 *f, size_t k)
+{
+    size_t room;
+    if (k >= f->n) {
+        uint8_t *in = tlsflow_in_buf(to, &room);
+        assert_true(f->wire_len <= room);
+        memcpy(in, f->wire, f->wire_len);
+        tlsflow_in_ack(to, f->wire_len);
+        return from; /* its write keys moved on with the flight: application keys */
+    }
+    assert_int_equal(tf13_install(from, 1, secret), 0);
+    if (k) {
+        size_t end = f->off[k - 1] + f->len[k - 1];
+        assert_int_equal(tf_record_write(from, TF_CT_HANDSHAKE, f->bytes, end), 0);
+        pass_all(from, to);
+    }
+    return from;
+}
+
+/* Drive a fresh pair of the variant until `role`'s side has received `depth` messages of
+ * its peer (counting the HelloRetryRequest and both ClientHellos); at the end of the
+ * peer's sequence the side is established. Returns the peer, whose record layer protects
+ * what is injected (NULL: the state reads plaintext). */
+static tlsflow_conn *drive13(pair *p, tlsflow_role role, int variant, int depth)
+{
+    static flight13 f;
+    int k = depth;
+    if (k == 0)
+        return NULL; /* the client's ClientHello is out; nobody has read anything */
+    if (role == TLSFLOW_SERVER) {
+        pass_all(p->client, p->server); /* ClientHello */
+        k--;
+        if (variant & V_HRR) {
+            pass_all(p->server, p->client); /* HelloRetryRequest [+ ChangeCipherSpec] */
+            if (k == 0)
+                return NULL;                /* waiting for the second ClientHello */
+            pass_all(p->client, p->server); /* [ChangeCipherSpec +] ClientHello */
+            k--;
+        }
+        pass_all(p->server, p->client); /* ServerHello .. Finished */
+        /* The secret is read once the client has taken the ServerHello (inside). */
+        split_output(p->client, p->server, keys13.c_hs, &f); /* [CCS], Certificate .. Finished */
+        return replay_flight(p->client, p->server, keys13.c_hs, &f, (size_t)k);
+    }
+    pass_all(p->client, p->server); /* ClientHello */
+    if (variant & V_HRR) {
+        pass_all(p->server, p->client); /* HelloRetryRequest [+ ChangeCipherSpec] */
+        if (--k == 0)
+            return NULL;                /* waiting for the second ServerHello */
+        pass_all(p->client, p->server); /* [ChangeCipherSpec +] ClientHello */
+    }
+    split_output(p->server, p->client, keys13.s_hs, &f); /* ServerHello [+ CCS] pass */
+    return replay_flight(p->server, p->client, keys13.s_hs, &f, (size_t)(k - 1));
+}
+
+static void set13(int id, const char *name, uint8_t type, const uint8_t *p, size_t n)
+{
+    assert_true(n <= sizeof(catalog13[id].data));
+    catalog13[id].name = name;
+    catalog13[id].type = type;
+    memcpy(catalog13[id].data, p, n);
+    catalog13[id].len = n;
+}
+
+/* The messages to inject: the hellos and the server's flight from real handshakes (one
+ * with a client certificate requested, one with a HelloRetryRequest), the rest written
+ * here by their RFC 8446 §4 layouts. */
+static void build_catalog13(void)
+{
+    static flight13 f;
+    pair *p = pair13_new(V_AUTH);
+    pass_all(p->client, p->server);
+    split_output(p->server, p->client, keys13.s_hs, &f);
+    set13(T_SERVER_HELLO, "ServerHello", TF_CT_HANDSHAKE, f.clear, f.clear_len);
+    static const struct {
+        int id;
+        const char *name;
+        uint8_t type;
+    } flight[] = {{T_ENCRYPTED_EXTENSIONS, "EncryptedExtensions", TF_HS_ENCRYPTED_EXTENSIONS},
+                  {T_CERTIFICATE_REQUEST, "CertificateRequest", TF_HS_CERTIFICATE_REQUEST},
+                  {T_CERTIFICATE, "Certificate", TF_HS_CERTIFICATE},
+                  {T_CERTIFICATE_VERIFY, "CertificateVerify", TF_HS_CERTIFICATE_VERIFY},
+                  {T_FINISHED, "Finished", TF_HS_FINISHED}};
+    assert_int_equal(f.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(f.bytes[f.off[i]], flight[i].type);
+        set13(flight[i].id, flight[i].name, TF_CT_HANDSHAKE, f.bytes + f.off[i], f.len[i]);
+    }
+    pair_free(p);
+
+    p = pair13_new(V_HRR);
+    static uint8_t buf[4096];
+    size_t n = take_output(p->client, buf, sizeof(buf));
+    set13(T_CLIENT_HELLO, "ClientHello", TF_CT_HANDSHAKE, buf + 5, n - 5);
+    feed_plain(p->server, TF_CT_HANDSHAKE, buf + 5, n - 5);
+    split_output(p->server, p->client, keys13.s_hs, &f);
+    assert_int_equal(f.n, 0);
+    set13(T_HELLO_RETRY_REQUEST, "HelloRetryRequest", TF_CT_HANDSHAKE, f.clear, f.clear_len);
+    pair_free(p);
+
+    /* lifetime 3600, age_add 1, nonce 00, ticket ab cd, no extensions (§4.6.1) */
+    static const uint8_t nst[] = {4, 0, 0, 16, 0, 0, 0x0e, 0x10, 0, 0,
+                                  0, 1, 1, 0,  0, 2, 0xab, 0xcd, 0, 0};
+    static const uint8_t ku[] = {24, 0, 0, 1, 0}; /* update_not_requested (§4.6.3) */
+    static const uint8_t eoed[] = {5, 0, 0, 0};
+    static const uint8_t shd[] = {14, 0, 0, 0};
+    static const uint8_t cke[] = {16, 0, 0, 1, 0};
+    static const uint8_t unk[] = {99, 0, 0, 0}, hello_request[] = {0, 0, 0, 0};
+    static const uint8_t ccs[] = {1}, ccs_bad[] = {2}, app[] = {'h', 'i'};
+    static const uint8_t alert[] = {2, TLSFLOW_ALERT_HANDSHAKE_FAILURE};
+    set13(T_NEW_SESSION_TICKET, "NewSessionTicket", TF_CT_HANDSHAKE, nst, sizeof(nst));
+    set13(T_KEY_UPDATE, "KeyUpdate", TF_CT_HANDSHAKE, ku, sizeof(ku));
+    set13(T_END_OF_EARLY_DATA, "EndOfEarlyData", TF_CT_HANDSHAKE, eoed, sizeof(eoed));
+    set13(T_SERVER_HELLO_DONE, "ServerHelloDone (TLS 1.2)", TF_CT_HANDSHAKE, shd, sizeof(shd));
+    set13(T_CLIENT_KEY_EXCHANGE, "ClientKeyExchange (TLS 1.2)", TF_CT_HANDSHAKE, cke, sizeof(cke));
+    set13(T_UNKNOWN_HS, "unknown handshake type 99", TF_CT_HANDSHAKE, unk, sizeof(unk));
+    set13(T_HELLO_REQUEST, "HelloRequest", TF_CT_HANDSHAKE, hello_request, 4);
+    set13(T_CCS, "ChangeCipherSpec 01", TF_CT_CCS, ccs, 1);
+    set13(T_CCS_BAD, "ChangeCipherSpec 02", TF_CT_CCS, ccs_bad, 1);
+    set13(T_CCS_PROTECTED, "protected ChangeCipherSpec", TF_CT_CCS, ccs, 1);
+    set13(T_ALERT, "fatal handshake_failure alert", TF_CT_ALERT, alert, 2);
+    set13(T_APP_DATA, "application data", TF_CT_APPDATA, app, sizeof(app));
+}
+
+/* A protected record whose inner content type is `inner`, sealed with the sender's write
+ * keys and sequence number (RFC 8446 §5.2): what tf_record_write never makes of a
+ * ChangeCipherSpec. */
+static void write_protected(tlsflow_conn *from, tlsflow_conn *to, uint8_t inner,
+                            const uint8_t *data, size_t len)
+{
+    tf_direction *d = &from->wr;
+    assert_true(d->active && d->tls13);
+    uint8_t rec[64], nonce[12];
+    size_t n = len + 1;
+    assert_true(5 + n + 16 <= sizeof(rec));
+    rec[0] = TF_CT_APPDATA;
+    rec[1] = 3;
+    rec[2] = 3;
+    rec[3] = (uint8_t)((n + 16) >> 8);
+    rec[4] = (uint8_t)(n + 16);
+    memcpy(rec + 5, data, len);
+    rec[5 + len] = inner;
+    memcpy(nonce, d->fixed_iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(d->seq >> (56 - 8 * i));
+    assert_int_equal(tf_aead_seal(&d->aead, nonce, rec, 5, rec + 5, n, rec + 5, rec + 5 + n), 0);
+    d->seq++;
+    size_t room;
+    uint8_t *in = tlsflow_in_buf(to, &room);
+    assert_true(5 + n + 16 <= room);
+    memcpy(in, rec, 5 + n + 16);
+    tlsflow_in_ack(to, 5 + n + 16);
+}
+
+static void inject13(tlsflow_conn *to, tlsflow_conn *enc, int id)
+{
+    const msg *m = &catalog13[id];
+    if (id == T_CCS_PROTECTED) {
+        write_protected(enc, to, TF_CT_CCS, m->data, m->len);
+        return;
+    }
+    if (!enc) {
+        feed_plain(to, m->type, m->data, m->len);
+        return;
+    }
+    /* Through the sender's record layer: protected, but a ChangeCipherSpec in the clear. */
+    assert_int_equal(tf_record_write(enc, m->type, m->data, m->len), 0);
+    pass_all(enc, to);
+}
+
+/* What a state does with a message. */
+enum {
+    W_REFUSED = 0, /* unexpected_message, and that alert sent */
+    W_TAKEN,       /* accepted as the next message (its content may still fail) */
+    W_QUIET,       /* taken or dropped without any error */
+    W_PEER         /* the peer's fatal alert ends the connection: nothing sent back */
+};
+
+typedef struct {
+    const char *name;
+    tlsflow_role role;
+    int variant;
+    int depth; /* messages of the peer received (drive13) */
+    uint8_t want[T_COUNT];
+    int bugs; /* B_* of cells this state cannot pass yet (see the BUG tests) */
+} row13;
+
+#define PEER_ALERT [T_ALERT] = W_PEER
+/* RFC 8446 §5: between the first ClientHello and the peer's Finished, a ChangeCipherSpec
+ * of the single byte 01 in the clear is dropped; 02, or one inside a protected record, is
+ * unexpected_message. */
+#define DUMMY_CCS [T_CCS] = W_QUIET
+#define TAKES(m)  [m] = W_TAKEN
+/* RFC 8446 §4.6: after the handshake, KeyUpdate (both roles) and NewSessionTicket (from
+ * the server) are the only handshake messages. */
+#define SERVER_DONE PEER_ALERT, [T_KEY_UPDATE] = W_QUIET, [T_APP_DATA] = W_QUIET
+#define CLIENT_DONE SERVER_DONE, [T_NEW_SESSION_TICKET] = W_QUIET
+
+/* Cells a state cannot pass yet, each shown by its BUG test below (skipped until fixed). */
+enum {
+    B_PROTECTED_CCS = 1, /* a protected ChangeCipherSpec is dropped like the dummy one */
+    B_SKIPPED_CV = 2,    /* after a client certificate, Finished is taken for CertificateVerify */
+    B_OVERREAD = 4,      /* switch_variant compares past the end of a shorter sequence */
+    B_HELLO_REQUEST = 8  /* a TLS 1.3 client ignores HelloRequest, or answers no_renegotiation */
+};
+
+#define S TLSFLOW_SERVER
+#define C TLSFLOW_CLIENT
+/* clang-format off */
+static const row13 ROWS13[] = {
+    {"server waits for ClientHello", S, 0, 0, {TAKES(T_CLIENT_HELLO), PEER_ALERT}, 0},
+    {"server waits for Finished", S, 0, 1, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, 0},
+    {"server established", S, 0, 2, {SERVER_DONE}, 0},
+    {"server (HRR) waits for ClientHello 2", S, V_HRR, 1,
+     {TAKES(T_CLIENT_HELLO), DUMMY_CCS, PEER_ALERT}, 0},
+    {"server (HRR) waits for Finished", S, V_HRR, 2, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, 0},
+    {"server (HRR) established", S, V_HRR, 3, {SERVER_DONE}, 0},
+    {"server (asked, client has none) waits for Certificate", S, V_AUTH, 1,
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, 0},
+    {"server (asked, empty Certificate) waits for Finished", S, V_AUTH, 2,
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, 0},
+    {"server (asked, client has none) established", S, V_AUTH, 3, {SERVER_DONE}, 0},
+    {"server (asked) waits for Certificate", S, V_CERT, 1,
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, 0},
+    {"server (asked) waits for CertificateVerify", S, V_CERT, 2,
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_SKIPPED_CV},
+    {"server (asked) waits for Finished", S, V_CERT, 3,
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, B_OVERREAD},
+    {"server (asked) established", S, V_CERT, 4, {SERVER_DONE}, 0},
+    {"server (HRR, asked) waits for Certificate", S, V_HRR | V_CERT, 2,
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, B_OVERREAD},
+    {"server (HRR, asked) waits for CertificateVerify", S, V_HRR | V_CERT, 3,
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_OVERREAD | B_SKIPPED_CV},
+    {"server (HRR, asked) waits for Finished", S, V_HRR | V_CERT, 4,
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, B_OVERREAD},
+    /* The client offers TLS 1.2 too: until ServerHello chooses, TLS 1.2's rules hold, where a
+     * ChangeCipherSpec before ServerHello is unexpected_message and HelloRequest ignored. */
+    {"client waits for ServerHello", C, 0, 0,
+     {TAKES(T_SERVER_HELLO), TAKES(T_HELLO_RETRY_REQUEST), [T_HELLO_REQUEST] = W_QUIET,
+      PEER_ALERT}, 0},
+    {"client waits for EncryptedExtensions", C, 0, 1,
+     {TAKES(T_ENCRYPTED_EXTENSIONS), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client waits for Certificate", C, 0, 2,
+     {TAKES(T_CERTIFICATE), TAKES(T_CERTIFICATE_REQUEST), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client waits for CertificateVerify", C, 0, 3,
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client waits for Finished", C, 0, 4, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT},
+     B_HELLO_REQUEST},
+    {"client established", C, 0, 5, {CLIENT_DONE}, B_HELLO_REQUEST},
+    /* RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message. */
+    {"client (HRR) waits for ServerHello 2", C, V_HRR, 1,
+     {TAKES(T_SERVER_HELLO), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (HRR) waits for EncryptedExtensions", C, V_HRR, 2,
+     {TAKES(T_ENCRYPTED_EXTENSIONS), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (HRR) waits for Certificate", C, V_HRR, 3,
+     {TAKES(T_CERTIFICATE), TAKES(T_CERTIFICATE_REQUEST), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (HRR) waits for CertificateVerify", C, V_HRR, 4,
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (HRR) waits for Finished", C, V_HRR, 5, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT},
+     B_HELLO_REQUEST},
+    {"client (HRR) established", C, V_HRR, 6, {CLIENT_DONE}, B_HELLO_REQUEST},
+    {"client (asked) waits for Certificate", C, V_AUTH, 3,
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (asked) waits for CertificateVerify", C, V_AUTH, 4,
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (asked) waits for Finished", C, V_AUTH, 5, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT},
+     B_HELLO_REQUEST},
+    {"client (asked) established", C, V_AUTH, 6, {CLIENT_DONE}, B_HELLO_REQUEST},
+    {"client (HRR, asked) waits for Certificate", C, V_HRR | V_AUTH, 4,
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+    {"client (HRR, asked) waits for Finished", C, V_HRR | V_AUTH, 6,
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+};
+/* clang-format on */
+#undef S
+#undef C
+
+static int check13(const row13 *row, int m, tlsflow_conn *target)
+{
+    int err = tlsflow_last_error(target), sent = tlsflow_sent_alert(target);
+    switch (row->want[m]) {
+    case W_TAKEN:
+        return err != TLSFLOW_E_UNEXPECTED_MESSAGE;
+    case W_QUIET:
+        return err == 0;
+    case W_PEER:
+        return err == TLSFLOW_E_PEER_ALERT &&
+               tlsflow_peer_alert(target) == TLSFLOW_ALERT_HANDSHAKE_FAILURE && sent < 0;
+    default:
+        return err == TLSFLOW_E_UNEXPECTED_MESSAGE && sent == TLSFLOW_ALERT_UNEXPECTED_MESSAGE;
+    }
+}
+
+/* Which BUG (B_*) keeps a cell out of the matrix, or 0. */
+static int deferred13(const row13 *row, int m)
+{
+    if ((row->bugs & B_OVERREAD) && catalog13[m].type == TF_CT_HANDSHAKE && row->want[m] != W_TAKEN)
+        return B_OVERREAD;
+    if ((row->bugs & B_SKIPPED_CV) && m == T_FINISHED)
+        return B_SKIPPED_CV;
+    if ((row->bugs & B_HELLO_REQUEST) && m == T_HELLO_REQUEST)
+        return B_HELLO_REQUEST;
+    if (m == T_CCS_PROTECTED && row->want[T_CCS] == W_QUIET)
+        return B_PROTECTED_CCS;
+    return 0;
+}
+
+/* Every row x every message whose deferral is `bug` (0: the matrix proper); returns the
+ * failures. */
+static int run_matrix13(int bug, int *cells)
+{
+    int failures = 0;
+    build_catalog13();
+    *cells = 0;
+    for (size_t r = 0; r < sizeof(ROWS13) / sizeof(ROWS13[0]); r++) {
+        const row13 *row = &ROWS13[r];
+        for (int m = 0; m < T_COUNT; m++) {
+            if (deferred13(row, m) != bug)
+                continue;
+            pair *p = pair13_new(row->variant);
+            tlsflow_conn *target = row->role == TLSFLOW_SERVER ? p->server : p->client;
+            tlsflow_conn *enc = drive13(p, row->role, row->variant, row->depth);
+            tlsflow_poll(target);
+            if (tlsflow_last_error(target))
+                fail_msg("%s: the way there failed: %s", row->name,
+                         tlsflow_last_error_text(target));
+            if (m == T_CCS_PROTECTED && !enc) { /* no keys yet: nothing to protect with */
+                pair_free(p);
+                continue;
+            }
+            inject13(target, enc, m);
+            tlsflow_poll(target);
+            (*cells)++;
+            if (!check13(row, m, target)) {
+                print_error("TLS 1.3: %s + %s: error %s (%s), alert sent %d\n", row->name,
+                            catalog13[m].name, tlsflow_error_name(tlsflow_last_error(target)),
+                            tlsflow_last_error_text(target), tlsflow_sent_alert(target));
+                failures++;
+            }
+            pair_free(p);
+        }
+    }
+    return failures;
+}
+
+static void test_state_message_matrix_tls13(void **state)
+{
+    (void)state;
+    int cells, failures = run_matrix13(0, &cells);
+    print_message("TLS 1.3: %d cells checked\n", cells);
+    assert_int_equal(failures, 0);
+}
+
+/* Run the cells of one BUG and expect what the RFC says there. */
+static void expect_rfc13(int bug)
+{
+    int cells, failures = run_matrix13(bug, &cells);
+    print_message("%d cells, %d not as RFC 8446 says\n", cells, failures);
+    assert_true(cells > 0);
+    assert_int_equal(failures, 0);
+}
+
+/* BUG: core/src/record.c tf_record_process hands the inner content type of a protected
+ * TLS 1.3 record to tf_handshake_ccs, which drops a ChangeCipherSpec 01 as the
+ * compatibility dummy without knowing it came protected. RFC 8446 §5: "An implementation
+ * which receives any other change_cipher_spec value or which receives a protected
+ * change_cipher_spec record MUST abort the handshake with an unexpected_message alert."
+ * Seen: every encrypted handshake state takes it with no error and no alert. */
+static void test_tls13_protected_ccs(void **state)
+{
+    (void)state;
+    skip();
+    expect_rfc13(B_PROTECTED_CCS);
+}
+
+/* BUG: core/src/handshake.c switch_variant lets a TLS 1.3 client skip CertificateVerify:
+ * after a non-empty client Certificate, take_client_chain (client_auth.c) moves the server
+ * to FLOW_13_CLIENT_CERT, which expects CertificateVerify; a Finished arriving instead
+ * makes switch_variant pick FLOW_13_CLIENT_AUTH (the same history, Finished next), and the
+ * client is authenticated by a certificate it never proved to hold the key of. RFC 8446
+ * §4.4.3: a client that sends a certificate MUST send CertificateVerify ("Clients MUST
+ * send this message whenever authenticating via a certificate"); anything else in its
+ * place is unexpected_message (§4). Seen: a client with no key at all, sending the public
+ * client.pem and then a Finished computed over the transcript through it, completes the
+ * handshake: HANDSHAKE_DONE, client_cert_sent 1, client_cert_verdict 0, subject
+ * "/CN=tlsflow test client". In the matrix, a wrong Finished there ends in bad_finished
+ * instead of unexpected_message. TLS 1.2 is not affected (its ChangeCipherSpec before
+ * Finished does not switch sequences). */
+static void test_tls13_client_certificate_without_verify(void **state)
+{
+    (void)state;
+    skip();
+    /* A client without any key (the server asks, it has no credential) presents the
+     * public certificate of client.pem in place of its empty Certificate. */
+    static flight13 sf, cf;
+    static uint8_t ch[4096], pem_der[4096], msgs[8192];
+    pair *p = pair13_new(V_AUTH);
+    size_t n = take_output(p->client, ch, sizeof(ch));
+    feed_plain(p->server, TF_CT_HANDSHAKE, ch + 5, n - 5);
+    split_output(p->server, p->client, keys13.s_hs, &sf); /* ServerHello .. Finished */
+    replay_flight(p->server, p->client, keys13.s_hs, &sf, sf.n);
+    split_output(p->client, p->server, keys13.c_hs, &cf); /* empty Certificate, Finished */
+    assert_int_equal(cf.n, 2);
+    size_t pem_len, der_len;
+    uint8_t *pem = tft_fixture("client.pem", &pem_len);
+    assert_int_equal(
+        tf_pem_cert_to_der((const char *)pem, pem_len, pem_der, sizeof(pem_der), &der_len), 0);
+    free(pem);
+    /* RFC 8446 §4.4.2: context, certificate_list of {cert_data, extensions}. */
+    size_t list = 3 + der_len + 2, body = 1 + 3 + list, m = 0;
+    const size_t lens[] = {body, list, der_len};
+    msgs[m++] = TF_HS_CERTIFICATE;
+    for (int i = 0; i < 3; i++) {
+        msgs[m++] = (uint8_t)(lens[i] >> 16);
+        msgs[m++] = (uint8_t)(lens[i] >> 8);
+        msgs[m++] = (uint8_t)lens[i];
+        if (i == 0)
+            msgs[m++] = 0; /* empty certificate_request_context, as the server sent */
+    }
+    memcpy(msgs + m, pem_der, der_len);
+    m += der_len;
+    msgs[m++] = 0;
+    msgs[m++] = 0;
+    size_t cert_len = m;
+    /* ... then a Finished over the transcript through that Certificate: the handshake
+     * secret is the client's own, no private key is involved. */
+    tf_hash h;
+    uint8_t hash[32];
+    size_t flight_end = sf.off[sf.n - 1] + sf.len[sf.n - 1];
+    assert_int_equal(tf_hash_init(&h, TF_HASH_SHA256), 0);
+    assert_int_equal(tf_hash_update(&h, ch + 5, n - 5), 0);
+    assert_int_equal(tf_hash_update(&h, sf.clear, sf.clear_len), 0);
+    assert_int_equal(tf_hash_update(&h, sf.bytes, flight_end), 0);
+    assert_int_equal(tf_hash_update(&h, msgs, cert_len), 0);
+    assert_int_equal(tf_hash_peek(&h, hash), 0);
+    tf_hash_free(&h);
+    msgs[m++] = TF_HS_FINISHED;
+    msgs[m++] = 0;
+    msgs[m++] = 0;
+    msgs[m++] = 32;
+    assert_int_equal(tf13_finished(TF_HASH_SHA256, keys13.c_hs, hash, msgs + m), 0);
+    m += 32;
+    assert_int_equal(tf13_install(p->client, 1, keys13.c_hs), 0);
+    assert_int_equal(tf_record_write(p->client, TF_CT_HANDSHAKE, msgs, m), 0);
+    pass_all(p->client, p->server);
+    tlsflow_event ev = tlsflow_poll(p->server);
+    const tlsflow_info *si = tlsflow_get_info(p->server);
+    print_message("server: event %d, error %s, client_cert_sent %d, verdict %d, subject %s\n", ev,
+                  tlsflow_error_name(tlsflow_last_error(p->server)), si->client_cert_sent,
+                  si->client_cert_verdict, si->client_cert.subject);
+    assert_int_equal(tlsflow_last_error(p->server), TLSFLOW_E_UNEXPECTED_MESSAGE);
+    assert_int_equal(tlsflow_sent_alert(p->server), TLSFLOW_ALERT_UNEXPECTED_MESSAGE);
+    pair_free(p);
+    expect_rfc13(B_SKIPPED_CV);
+}
+
+/* BUG: core/src/handshake.c switch_variant compares memcmp(alt, c->hs->flow, c->hs->step)
+ * for every alternative sequence, also those shorter than step: a server that asked for a
+ * certificate and got one reads past the end of FLOW_13 (8 entries) at step 9 and beyond
+ * (FLOW_13_CLIENT_CERT waiting for Finished; the HelloRetryRequest sequences with a client
+ * certificate), as soon as any other handshake message arrives. Seen: AddressSanitizer
+ * global-buffer-overflow ("0 bytes to the right of global variable 'FLOW_13'"), the test
+ * binary aborts; without sanitizers an out-of-bounds read of static data. The comparison
+ * must stop where the alternative ends (its TF_MSG_APPLICATION_DATA). */
+static void test_tls13_variant_overread(void **state)
+{
+    (void)state;
+    skip();
+    expect_rfc13(B_OVERREAD);
+}
+
+/* BUG: core/src/handshake.c handle_message treats HelloRequest (type 0) before it looks at
+ * the version: a TLS 1.3 client ignores it during the handshake (counted as an idle
+ * record) and, once established, answers with a warning no_renegotiation alert. RFC 8446
+ * §4 and §B.3: type 0 is hello_request_RESERVED, a message TLS 1.3 does not have, so
+ * unexpected_message; no_renegotiation is no_renegotiation_RESERVED (§6.2), and a TLS 1.3
+ * peer takes every alert but close_notify and user_canceled as fatal (§6). */
+static void test_tls13_hello_request(void **state)
+{
+    (void)state;
+    skip();
+    expect_rfc13(B_HELLO_REQUEST);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_message_matrix),
         cmocka_unit_test(test_state_message_matrix_ecdhe),
         cmocka_unit_test(test_duplicate_ccs),
+        cmocka_unit_test(test_state_message_matrix_tls13),
+        cmocka_unit_test(test_tls13_protected_ccs),
+        cmocka_unit_test(test_tls13_client_certificate_without_verify),
+        cmocka_unit_test(test_tls13_variant_overread),
+        cmocka_unit_test(test_tls13_hello_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
