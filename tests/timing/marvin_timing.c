@@ -522,7 +522,7 @@ int main(int argc, char **argv)
     unsigned long samples = 1000, pool = 64, warmup = 50, seed = 1;
     long cpu = -1;
     const char *out_path = "timing.csv", *cpu_path = NULL, *fixtures = TLSFLOW_FIXTURES;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--list")) {
             for (size_t k = 0; k < N_CLASSES; k++)
@@ -549,7 +549,6 @@ int main(int argc, char **argv)
             fixtures = v;
         else
             usage();
-        i++;
     }
     if (samples == 0 || pool == 0 || pool > 100000)
         usage();
