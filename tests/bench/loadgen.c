@@ -4,6 +4,7 @@
  *           [--conns C] [--handshakes N] [--seconds T] [--request]
  *           [--server-pid PID[,PID...]]
  *   loadgen --connect ... --idle K [--conns C] [--hold S] --server-pid PID[,PID...]
+ *   loadgen --connect ... --rate R --probe-echo [--probe-every MS] [--probe-bytes B] ...
  *
  * Load mode: C connections at a time, N full handshakes in all (no session reuse), each
  * closed with close_notify once done (or after one small HTTP request with --request);
@@ -14,12 +15,21 @@
  * and silent, and reports the server's resident memory growth per connection
  * (VmRSS from /proc/PID/status, summed over the PIDs), then closes them.
  *
+ * Rate mode (--rate R): handshakes start at R per second on a fixed schedule (open loop:
+ * a start that finds C connections still in flight is skipped and counted, so the rate
+ * achieved shows a server that falls behind), for T seconds. With --probe-echo a thread
+ * of its own first opens one connection to an echo server (tlsflow-server --echo) and,
+ * while the load runs, sends B bytes every MS milliseconds and times until all B come
+ * back: the round trip an established connection sees while handshakes keep the
+ * server busy (p50, p99, max).
+ *
  * Only loopback addresses are accepted. Every loop is bounded in count and time. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +71,21 @@ static struct {
     double seconds, hold;
     int request;
     int pids[MAX_PIDS], n_pids;
-} opt = {.cipher = "AES128-GCM-SHA256", .conns = 32, .handshakes = 1000, .seconds = 10};
+    double rate;        /* handshakes started per second (0: as fast as C allow) */
+    int probe;          /* --probe-echo */
+    double probe_every; /* seconds between probes */
+    long probe_bytes;
+} opt = {.cipher = "AES128-GCM-SHA256",
+         .conns = 32,
+         .handshakes = 1000,
+         .seconds = 10,
+         .probe_every = 0.005,
+         .probe_bytes = 32};
 
 static SSL_CTX *ctx;
 static int ep;
 static conn *conns;
-static long n_done, n_failed, n_started, n_open;
+static long n_done, n_failed, n_started, n_open, n_skipped;
 static unsigned source_rr;
 static long next_slot; /* idle mode: the next unused slot */
 static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -141,10 +160,12 @@ static long servers_rss_kb(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]\n"
-                    "               [--conns C] [--handshakes N] [--seconds T] [--request]\n"
-                    "               [--idle K [--hold S]] [--server-pid PID[,PID...]]\n"
-                    "Full TLS 1.2 handshakes against a loopback server (see the source header).\n");
+    fprintf(stderr,
+            "usage: loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]\n"
+            "               [--conns C] [--handshakes N] [--seconds T] [--request]\n"
+            "               [--idle K [--hold S]] [--server-pid PID[,PID...]]\n"
+            "               [--rate R [--probe-echo [--probe-every MS] [--probe-bytes B]]]\n"
+            "Full TLS 1.2 handshakes against a loopback server (see the source header).\n");
 }
 
 static int parse_args(int argc, char **argv)
@@ -156,6 +177,9 @@ static int parse_args(int argc, char **argv)
             exit(0);
         } else if (strcmp(a, "--request") == 0) {
             opt.request = 1;
+            continue;
+        } else if (strcmp(a, "--probe-echo") == 0) {
+            opt.probe = 1;
             continue;
         }
         if (!v)
@@ -188,6 +212,12 @@ static int parse_args(int argc, char **argv)
             opt.idle = atol(v);
         } else if (strcmp(a, "--hold") == 0) {
             opt.hold = atof(v);
+        } else if (strcmp(a, "--rate") == 0) {
+            opt.rate = atof(v);
+        } else if (strcmp(a, "--probe-every") == 0) {
+            opt.probe_every = atof(v) / 1000;
+        } else if (strcmp(a, "--probe-bytes") == 0) {
+            opt.probe_bytes = atol(v);
         } else if (strcmp(a, "--server-pid") == 0) {
             char *copy = strdup(v), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t && opt.n_pids < MAX_PIDS;
@@ -200,7 +230,10 @@ static int parse_args(int argc, char **argv)
     }
     if (opt.addr.sin_family != AF_INET || opt.conns < 1 || opt.conns > MAX_CONNS ||
         opt.handshakes < 1 || opt.handshakes > 10000000L || opt.idle < 0 || opt.idle > MAX_CONNS ||
-        opt.seconds <= 0 || opt.seconds > MAX_SECONDS || opt.hold < 0 || opt.hold > MAX_SECONDS)
+        opt.seconds <= 0 || opt.seconds > MAX_SECONDS || opt.hold < 0 || opt.hold > MAX_SECONDS ||
+        opt.rate < 0 || opt.rate > 100000 || (opt.probe && (opt.rate <= 0 || opt.idle)) ||
+        opt.probe_every < 0.0005 || opt.probe_every > 1 || opt.probe_bytes < 1 ||
+        opt.probe_bytes > 16384)
         return -1;
     return 0;
 }
@@ -379,6 +412,114 @@ static int make_ctx(void)
     return 0;
 }
 
+/* ---- the echo probe: one established connection on a thread of its own --------------- */
+
+static struct {
+    pthread_t thread;
+    int fd;
+    SSL *ssl;
+    _Atomic int stop;
+    double *rtt; /* seconds, one per round trip */
+    long n, cap;
+    const char *error; /* why it ended early, or NULL */
+} probe = {.fd = -1};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Blocking socket with 5-second timeouts, handshake done. 0 on success. */
+static int probe_connect(void)
+{
+    probe.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe.fd < 0)
+        return -1;
+    struct timeval tv = {5, 0};
+    int one = 1;
+    setsockopt(probe.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(probe.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    setsockopt(probe.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(probe.fd, (struct sockaddr *)&opt.addr, sizeof(opt.addr)) != 0)
+        return -1;
+    probe.ssl = SSL_new(ctx);
+    if (!probe.ssl || SSL_set_fd(probe.ssl, probe.fd) != 1)
+        return -1;
+    SSL_set_tlsext_host_name(probe.ssl, "localhost");
+    return SSL_connect(probe.ssl) == 1 ? 0 : -1;
+}
+
+static void sleep_until(double t)
+{
+    double d = t - now_s();
+    if (d <= 0)
+        return;
+    struct timespec ts = {(time_t)d, (long)((d - (time_t)d) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* Every probe_every seconds: write probe_bytes, read them back, keep the time taken. */
+static void *probe_main(void *arg)
+{
+    (void)arg;
+    static unsigned char msg[16384], back[16384];
+    double next = now_s();
+    for (unsigned round = 0; !probe.stop; round++) {
+        sleep_until(next);
+        next = now_s() + opt.probe_every;
+        memset(msg, 'a' + (int)(round % 26), (size_t)opt.probe_bytes);
+        double t0 = now_s();
+        if (SSL_write(probe.ssl, msg, (int)opt.probe_bytes) != (int)opt.probe_bytes) {
+            probe.error = "write failed";
+            break;
+        }
+        long got = 0;
+        while (got < opt.probe_bytes) {
+            int r = SSL_read(probe.ssl, back + got, (int)(opt.probe_bytes - got));
+            if (r <= 0)
+                break;
+            got += r;
+        }
+        double rtt = now_s() - t0;
+        if (got != opt.probe_bytes || memcmp(msg, back, (size_t)got) != 0) {
+            probe.error = got == opt.probe_bytes ? "echo differs" : "read failed or timed out";
+            break;
+        }
+        if (probe.n == probe.cap) {
+            long cap = probe.cap ? probe.cap * 2 : 4096;
+            double *p = realloc(probe.rtt, (size_t)cap * sizeof(*p));
+            if (!p) {
+                probe.error = "out of memory";
+                break;
+            }
+            probe.rtt = p;
+            probe.cap = cap;
+        }
+        probe.rtt[probe.n++] = rtt;
+    }
+    return NULL;
+}
+
+static void probe_report(void)
+{
+    if (probe.error)
+        fprintf(stderr, "loadgen: echo probe: %s\n", probe.error);
+    printf("@ probe.samples %ld count\n", probe.n);
+    printf("@ probe.errors %d count\n", probe.error ? 1 : 0);
+    if (probe.n == 0)
+        return;
+    qsort(probe.rtt, (size_t)probe.n, sizeof(double), cmp_double);
+    double p50 = probe.rtt[(probe.n - 1) / 2];
+    double p99 = probe.rtt[(long)(0.99 * (double)probe.n + 0.999999) - 1];
+    double max = probe.rtt[probe.n - 1];
+    printf("echo probe: %ld round trips of %ld bytes: p50 %.0f us, p99 %.0f us, max %.0f us\n",
+           probe.n, opt.probe_bytes, p50 * 1e6, p99 * 1e6, max * 1e6);
+    printf("@ probe.rtt_p50_us %.1f us\n", p50 * 1e6);
+    printf("@ probe.rtt_p99_us %.1f us\n", p99 * 1e6);
+    printf("@ probe.rtt_max_us %.1f us\n", max * 1e6);
+}
+
 /* Run the event loop until `target` connections finished (load) or are established
  * (idle), or until the deadline. */
 static void run(long target, double deadline)
@@ -386,29 +527,46 @@ static void run(long target, double deadline)
     struct epoll_event evs[256];
     long slots = opt.idle ? opt.idle : opt.conns;
     long in_flight_cap = opt.conns;
+    double next_due = now_s(); /* rate mode: when the next handshake is due */
     while (now_s() < deadline) {
         long finished = n_done + n_failed;
-        if (finished >= target)
+        if (finished + n_skipped >= target)
             break;
         if (n_failed > target / 2 + 100) {
             fprintf(stderr, "loadgen: too many failures (%ld), giving up\n", n_failed);
             break;
         }
-        /* Start connections while under the concurrency cap and the target. Idle mode
-         * keeps each connection in its own slot; load mode reuses the C slots. */
+        /* Start connections while under the concurrency cap and the target (and, at a
+         * fixed rate, those due by now). Idle mode keeps each connection in its own
+         * slot; load mode reuses the C slots. */
         long handshaking = n_open - (opt.idle ? n_done : 0);
-        for (long i = 0; i < slots && handshaking < in_flight_cap && n_started < target; i++) {
+        long due = 0;
+        if (opt.rate > 0) {
+            for (double t = now_s(); next_due <= t && n_started + n_skipped + due < target;
+                 next_due += 1.0 / opt.rate)
+                due++;
+        }
+        for (long i = 0; i < slots && handshaking < in_flight_cap && n_started < target &&
+                         (opt.rate <= 0 || due > 0);
+             i++) {
             long k = opt.idle ? next_slot : i;
             if (k >= slots || conns[k].st != C_FREE)
                 continue;
             if (opt.idle)
                 next_slot++;
+            due--;
             if (start(&conns[k]) == 0)
                 handshaking++;
             else
                 n_failed++;
         }
-        int n = epoll_wait(ep, evs, 256, 100);
+        n_skipped += due > 0 ? due : 0; /* due but all C connections still in flight */
+        int wait_ms = 100;
+        if (opt.rate > 0) {
+            double ms = (next_due - now_s()) * 1000;
+            wait_ms = ms <= 0 ? 0 : ms >= 100 ? 100 : (int)ms + 1;
+        }
+        int n = epoll_wait(ep, evs, 256, wait_ms);
         for (int i = 0; i < n; i++)
             advance(evs[i].data.ptr);
     }
@@ -467,9 +625,24 @@ int main(int argc, char **argv)
         return established == opt.idle ? 0 : 1;
     }
 
+    long target = opt.handshakes;
+    if (opt.rate > 0)
+        target = (long)(opt.rate * opt.seconds + 0.5);
+    if (opt.probe) {
+        if (probe_connect() != 0) {
+            fprintf(stderr, "loadgen: the echo probe could not connect and handshake\n");
+            return 1;
+        }
+        if (pthread_create(&probe.thread, NULL, probe_main, NULL) != 0)
+            return 1;
+    }
     double cpu0 = servers_cpu(), my0 = cpu_s(), t0 = now_s();
-    run(opt.handshakes, t0 + opt.seconds);
+    run(target, t0 + opt.seconds);
     double wall = now_s() - t0, cpu1 = servers_cpu(), my1 = cpu_s();
+    if (opt.probe) {
+        probe.stop = 1;
+        pthread_join(probe.thread, NULL);
+    }
     long cut = 0; /* connections the deadline cut off: neither done nor failed */
     for (long i = 0; i < slots; i++) {
         if (conns[i].st != C_FREE) {
@@ -484,13 +657,26 @@ int main(int argc, char **argv)
     printf("@ load.failed %ld count\n", n_failed);
     printf("@ load.hs_per_s %.1f 1/s\n", n_done / wall);
     printf("@ load.client_cpu_us %.1f us\n", n_done ? (my1 - my0) * 1e6 / n_done : 0);
+    if (opt.rate > 0) {
+        printf("rate: %.0f handshakes/s asked, %ld skipped (%ld in flight already)\n", opt.rate,
+               n_skipped, opt.conns);
+        printf("@ load.rate_asked %.1f 1/s\n", opt.rate);
+        printf("@ load.skipped %ld count\n", n_skipped);
+    }
+    if (opt.probe)
+        probe_report();
     if (opt.n_pids && n_done > 0) {
         printf("server CPU %.2f s: %.0f us per handshake\n", cpu1 - cpu0,
                (cpu1 - cpu0) * 1e6 / n_done);
         printf("@ load.server_cpu_us %.1f us\n", (cpu1 - cpu0) * 1e6 / n_done);
         printf("@ load.server_cpu_share %.3f ratio\n", (cpu1 - cpu0) / wall);
     }
+    if (probe.ssl)
+        SSL_free(probe.ssl);
+    if (probe.fd >= 0)
+        close(probe.fd);
+    free(probe.rtt);
     SSL_CTX_free(ctx);
     free(conns);
-    return n_done > 0 ? 0 : 1;
+    return n_done > 0 && !probe.error ? 0 : 1;
 }

@@ -235,6 +235,35 @@ def main():
           "to compare.")
         w("")
 
+    # ---- latency under load ------------------------------------------------------------
+    lat_rows = []
+    for b, name in BUILDS:
+        for mode, mname in (("loop", "on the event loop"),
+                            ("threads", "on 2 worker threads (`--key-threads 2`)")):
+            if g(b, "lat.%s.rtt_p99_us" % mode) is None:
+                continue
+            lat_rows.append((name, mname, g(b, "lat.%s.hs_per_s" % mode),
+                             g(b, "lat.%s.rtt_p50_us" % mode), g(b, "lat.%s.rtt_p99_us" % mode),
+                             g(b, "lat.%s.rtt_max_us" % mode), g(b, "lat.%s.samples" % mode),
+                             g(b, "lat.%s.failed" % mode)))
+    if lat_rows:
+        w("### Latency under load: a small echo on an established connection while 300 RSA-2048 "
+          "handshakes/s arrive (issue 10)")
+        w("")
+        w("| tlsflow-server | private-key operations | handshakes/s (asked: 300) | echo p50 µs | "
+          "p99 µs | max µs | round trips | failed handshakes |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|")
+        for name, mname, hs, p50, p99, mx, n, failed in lat_rows:
+            w("| %s wolfCrypt | %s | %s | %s | %s | %s | %s | %s |" % (
+                name, mname, fmt(hs), fmt(p50), fmt(p99), fmt(mx), fmt(n), fmt(failed)))
+        w("")
+        w("`tlsflow-server --echo`; one connection sends 32 bytes every 5 ms and times the echo "
+          "while `loadgen --rate 300` opens full TLS_RSA_WITH_AES_128_GCM_SHA256 handshakes "
+          "(the server's RSA-2048 decryption is the key operation), open loop, at most 64 in "
+          "flight. Fast build: medians of two alternating runs; system build: one run. The "
+          "load generator shares the two cores with the server.")
+        w("")
+
     # ---- memory ------------------------------------------------------------------------
     w("### Memory per established idle connection")
     w("")
