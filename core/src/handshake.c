@@ -373,13 +373,26 @@ static void switch_variant(tlsflow_conn *c, uint8_t type)
         return;
     const tf_kx_def *kx = tf_kx_find(c->hs->suite->kx);
     /* Only the variants a peer may choose by what it sends next (a certificate request);
-     * the ones with a client certificate are chosen by the message that carries it. */
+     * the ones with a client certificate are chosen by the message that carries it, and
+     * once chosen they stay: a client that sent a certificate must prove its key. */
     const uint8_t *alts[] = {kx->flow, kx->flow_client_auth, kx->flow_hrr,
                              kx->flow_hrr_client_auth};
-    for (size_t i = 0; i < sizeof(alts) / sizeof(alts[0]); i++) {
+    size_t n_alts = sizeof(alts) / sizeof(alts[0]), current = n_alts;
+    for (size_t i = 0; i < n_alts; i++)
+        if (alts[i] == c->hs->flow)
+            current = i;
+    if (current == n_alts)
+        return;
+    for (size_t i = 0; i < n_alts; i++) {
         const uint8_t *alt = alts[i];
-        if (alt && alt != c->hs->flow && memcmp(alt, c->hs->flow, c->hs->step) == 0 &&
-            expects(alt, c->hs->step, c->role, type)) {
+        if (!alt || alt == c->hs->flow)
+            continue;
+        /* Same history so far; the first difference stops the walk, so a shorter
+         * sequence is never read past its end (its terminator differs from ours). */
+        size_t same = 0;
+        while (same < c->hs->step && alt[same] == c->hs->flow[same])
+            same++;
+        if (same == c->hs->step && expects(alt, c->hs->step, c->role, type)) {
             c->hs->flow = alt;
             return;
         }
@@ -405,9 +418,11 @@ static int handle_message(tlsflow_conn *c, const uint8_t *msg, size_t len)
     const uint8_t *body = msg + 4;
     size_t body_len = len - 4;
 
-    if (type == TF_HS_HELLO_REQUEST && c->role == TLSFLOW_CLIENT) {
+    int tls13 = c->version == TF_TLS13 || (c->hs && c->hs->version == TF_TLS13);
+    if (type == TF_HS_HELLO_REQUEST && c->role == TLSFLOW_CLIENT && !tls13) {
         /* RFC 5246 §7.4.1.1: ignored during a handshake, never in the transcript; once
-         * established we refuse the renegotiation it asks for. */
+         * established we refuse the renegotiation it asks for. TLS 1.3 has no
+         * HelloRequest (type 0 is reserved): there it is unexpected like any other. */
         if (body_len)
             return tf_fail(c, TLSFLOW_E_DECODE, "HelloRequest must have an empty body");
         if (tf_record_idle(c, "a HelloRequest"))

@@ -284,6 +284,8 @@ int tf_record_process(tlsflow_conn *c)
     size_t n = len;
     if (!clear && unprotect(c, &type, h + 5, len, &p, &n))
         return c->error;
+    if (!clear && c->rd.tls13 && type == TF_CT_CCS) /* RFC 8446 §5: only in the clear */
+        return tf_fail(c, TLSFLOW_E_UNEXPECTED_MESSAGE, "protected ChangeCipherSpec record");
     if (n > TLSFLOW_MAX_PLAINTEXT)
         return tf_fail(c, TLSFLOW_E_RECORD_OVERFLOW, "plaintext longer than 2^14 bytes");
     if (!clear && c->own_record_limit && n > c->own_record_limit)

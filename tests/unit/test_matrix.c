@@ -3,8 +3,7 @@
  * RFC allows there is accepted; everything else ends in unexpected_message.
  * Covers the RSA key-transport and the ECDHE sequences, in plaintext and encrypted
  * states, and the TLS 1.3 sequences (1-RTT, HelloRetryRequest, certificate requested with
- * and without a client certificate) in both roles, through the handshake and after it.
- * Cells the engine does not pass yet are listed by the BUG tests at the end (skipped). */
+ * and without a client certificate) in both roles, through the handshake and after it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -744,7 +743,6 @@ typedef struct {
     int variant;
     int depth; /* messages of the peer received (drive13) */
     uint8_t want[T_COUNT];
-    int bugs; /* B_* of cells this state cannot pass yet (see the BUG tests) */
 } row13;
 
 #define PEER_ALERT [T_ALERT] = W_PEER
@@ -758,80 +756,69 @@ typedef struct {
 #define SERVER_DONE PEER_ALERT, [T_KEY_UPDATE] = W_QUIET, [T_APP_DATA] = W_QUIET
 #define CLIENT_DONE SERVER_DONE, [T_NEW_SESSION_TICKET] = W_QUIET
 
-/* Cells a state cannot pass yet, each shown by its BUG test below (skipped until fixed). */
-enum {
-    B_PROTECTED_CCS = 1, /* a protected ChangeCipherSpec is dropped like the dummy one */
-    B_SKIPPED_CV = 2,    /* after a client certificate, Finished is taken for CertificateVerify */
-    B_OVERREAD = 4,      /* switch_variant compares past the end of a shorter sequence */
-    B_HELLO_REQUEST = 8  /* a TLS 1.3 client ignores HelloRequest, or answers no_renegotiation */
-};
-
 #define S TLSFLOW_SERVER
 #define C TLSFLOW_CLIENT
 /* clang-format off */
 static const row13 ROWS13[] = {
-    {"server waits for ClientHello", S, 0, 0, {TAKES(T_CLIENT_HELLO), PEER_ALERT}, 0},
-    {"server waits for Finished", S, 0, 1, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, 0},
-    {"server established", S, 0, 2, {SERVER_DONE}, 0},
+    {"server waits for ClientHello", S, 0, 0, {TAKES(T_CLIENT_HELLO), PEER_ALERT}},
+    {"server waits for Finished", S, 0, 1, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"server established", S, 0, 2, {SERVER_DONE}},
     {"server (HRR) waits for ClientHello 2", S, V_HRR, 1,
-     {TAKES(T_CLIENT_HELLO), DUMMY_CCS, PEER_ALERT}, 0},
-    {"server (HRR) waits for Finished", S, V_HRR, 2, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, 0},
-    {"server (HRR) established", S, V_HRR, 3, {SERVER_DONE}, 0},
+     {TAKES(T_CLIENT_HELLO), DUMMY_CCS, PEER_ALERT}},
+    {"server (HRR) waits for Finished", S, V_HRR, 2, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"server (HRR) established", S, V_HRR, 3, {SERVER_DONE}},
     {"server (asked, client has none) waits for Certificate", S, V_AUTH, 1,
-     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, 0},
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}},
     {"server (asked, empty Certificate) waits for Finished", S, V_AUTH, 2,
-     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, 0},
-    {"server (asked, client has none) established", S, V_AUTH, 3, {SERVER_DONE}, 0},
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"server (asked, client has none) established", S, V_AUTH, 3, {SERVER_DONE}},
     {"server (asked) waits for Certificate", S, V_CERT, 1,
-     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, 0},
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}},
     {"server (asked) waits for CertificateVerify", S, V_CERT, 2,
-     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_SKIPPED_CV},
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}},
     {"server (asked) waits for Finished", S, V_CERT, 3,
-     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, B_OVERREAD},
-    {"server (asked) established", S, V_CERT, 4, {SERVER_DONE}, 0},
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"server (asked) established", S, V_CERT, 4, {SERVER_DONE}},
     {"server (HRR, asked) waits for Certificate", S, V_HRR | V_CERT, 2,
-     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, B_OVERREAD},
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}},
     {"server (HRR, asked) waits for CertificateVerify", S, V_HRR | V_CERT, 3,
-     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_OVERREAD | B_SKIPPED_CV},
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}},
     {"server (HRR, asked) waits for Finished", S, V_HRR | V_CERT, 4,
-     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, B_OVERREAD},
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
     /* The client offers TLS 1.2 too: until ServerHello chooses, TLS 1.2's rules hold, where a
      * ChangeCipherSpec before ServerHello is unexpected_message and HelloRequest ignored. */
     {"client waits for ServerHello", C, 0, 0,
      {TAKES(T_SERVER_HELLO), TAKES(T_HELLO_RETRY_REQUEST), [T_HELLO_REQUEST] = W_QUIET,
-      PEER_ALERT}, 0},
+      PEER_ALERT}},
     {"client waits for EncryptedExtensions", C, 0, 1,
-     {TAKES(T_ENCRYPTED_EXTENSIONS), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_ENCRYPTED_EXTENSIONS), DUMMY_CCS, PEER_ALERT}},
     {"client waits for Certificate", C, 0, 2,
-     {TAKES(T_CERTIFICATE), TAKES(T_CERTIFICATE_REQUEST), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE), TAKES(T_CERTIFICATE_REQUEST), DUMMY_CCS, PEER_ALERT}},
     {"client waits for CertificateVerify", C, 0, 3,
-     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
-    {"client waits for Finished", C, 0, 4, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT},
-     B_HELLO_REQUEST},
-    {"client established", C, 0, 5, {CLIENT_DONE}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}},
+    {"client waits for Finished", C, 0, 4, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"client established", C, 0, 5, {CLIENT_DONE}},
     /* RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message. */
     {"client (HRR) waits for ServerHello 2", C, V_HRR, 1,
-     {TAKES(T_SERVER_HELLO), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_SERVER_HELLO), DUMMY_CCS, PEER_ALERT}},
     {"client (HRR) waits for EncryptedExtensions", C, V_HRR, 2,
-     {TAKES(T_ENCRYPTED_EXTENSIONS), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_ENCRYPTED_EXTENSIONS), DUMMY_CCS, PEER_ALERT}},
     {"client (HRR) waits for Certificate", C, V_HRR, 3,
-     {TAKES(T_CERTIFICATE), TAKES(T_CERTIFICATE_REQUEST), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE), TAKES(T_CERTIFICATE_REQUEST), DUMMY_CCS, PEER_ALERT}},
     {"client (HRR) waits for CertificateVerify", C, V_HRR, 4,
-     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
-    {"client (HRR) waits for Finished", C, V_HRR, 5, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT},
-     B_HELLO_REQUEST},
-    {"client (HRR) established", C, V_HRR, 6, {CLIENT_DONE}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}},
+    {"client (HRR) waits for Finished", C, V_HRR, 5, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"client (HRR) established", C, V_HRR, 6, {CLIENT_DONE}},
     {"client (asked) waits for Certificate", C, V_AUTH, 3,
-     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}},
     {"client (asked) waits for CertificateVerify", C, V_AUTH, 4,
-     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
-    {"client (asked) waits for Finished", C, V_AUTH, 5, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT},
-     B_HELLO_REQUEST},
-    {"client (asked) established", C, V_AUTH, 6, {CLIENT_DONE}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE_VERIFY), DUMMY_CCS, PEER_ALERT}},
+    {"client (asked) waits for Finished", C, V_AUTH, 5, {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
+    {"client (asked) established", C, V_AUTH, 6, {CLIENT_DONE}},
     {"client (HRR, asked) waits for Certificate", C, V_HRR | V_AUTH, 4,
-     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_CERTIFICATE), DUMMY_CCS, PEER_ALERT}},
     {"client (HRR, asked) waits for Finished", C, V_HRR | V_AUTH, 6,
-     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}, B_HELLO_REQUEST},
+     {TAKES(T_FINISHED), DUMMY_CCS, PEER_ALERT}},
 };
 /* clang-format on */
 #undef S
@@ -853,23 +840,8 @@ static int check13(const row13 *row, int m, tlsflow_conn *target)
     }
 }
 
-/* Which BUG (B_*) keeps a cell out of the matrix, or 0. */
-static int deferred13(const row13 *row, int m)
-{
-    if ((row->bugs & B_OVERREAD) && catalog13[m].type == TF_CT_HANDSHAKE && row->want[m] != W_TAKEN)
-        return B_OVERREAD;
-    if ((row->bugs & B_SKIPPED_CV) && m == T_FINISHED)
-        return B_SKIPPED_CV;
-    if ((row->bugs & B_HELLO_REQUEST) && m == T_HELLO_REQUEST)
-        return B_HELLO_REQUEST;
-    if (m == T_CCS_PROTECTED && row->want[T_CCS] == W_QUIET)
-        return B_PROTECTED_CCS;
-    return 0;
-}
-
-/* Every row x every message whose deferral is `bug` (0: the matrix proper); returns the
- * failures. */
-static int run_matrix13(int bug, int *cells)
+/* Every row x every message; returns the failures. */
+static int run_matrix13(int *cells)
 {
     int failures = 0;
     build_catalog13();
@@ -877,8 +849,6 @@ static int run_matrix13(int bug, int *cells)
     for (size_t r = 0; r < sizeof(ROWS13) / sizeof(ROWS13[0]); r++) {
         const row13 *row = &ROWS13[r];
         for (int m = 0; m < T_COUNT; m++) {
-            if (deferred13(row, m) != bug)
-                continue;
             pair *p = pair13_new(row->variant);
             tlsflow_conn *target = row->role == TLSFLOW_SERVER ? p->server : p->client;
             tlsflow_conn *enc = drive13(p, row->role, row->variant, row->depth);
@@ -908,50 +878,21 @@ static int run_matrix13(int bug, int *cells)
 static void test_state_message_matrix_tls13(void **state)
 {
     (void)state;
-    int cells, failures = run_matrix13(0, &cells);
+    int cells, failures = run_matrix13(&cells);
     print_message("TLS 1.3: %d cells checked\n", cells);
     assert_int_equal(failures, 0);
 }
 
-/* Run the cells of one BUG and expect what the RFC says there. */
-static void expect_rfc13(int bug)
-{
-    int cells, failures = run_matrix13(bug, &cells);
-    print_message("%d cells, %d not as RFC 8446 says\n", cells, failures);
-    assert_true(cells > 0);
-    assert_int_equal(failures, 0);
-}
-
-/* BUG: core/src/record.c tf_record_process hands the inner content type of a protected
- * TLS 1.3 record to tf_handshake_ccs, which drops a ChangeCipherSpec 01 as the
- * compatibility dummy without knowing it came protected. RFC 8446 §5: "An implementation
- * which receives any other change_cipher_spec value or which receives a protected
- * change_cipher_spec record MUST abort the handshake with an unexpected_message alert."
- * Seen: every encrypted handshake state takes it with no error and no alert. */
-static void test_tls13_protected_ccs(void **state)
-{
-    (void)state;
-    skip();
-    expect_rfc13(B_PROTECTED_CCS);
-}
-
-/* BUG: core/src/handshake.c switch_variant lets a TLS 1.3 client skip CertificateVerify:
- * after a non-empty client Certificate, take_client_chain (client_auth.c) moves the server
- * to FLOW_13_CLIENT_CERT, which expects CertificateVerify; a Finished arriving instead
- * makes switch_variant pick FLOW_13_CLIENT_AUTH (the same history, Finished next), and the
- * client is authenticated by a certificate it never proved to hold the key of. RFC 8446
- * §4.4.3: a client that sends a certificate MUST send CertificateVerify ("Clients MUST
- * send this message whenever authenticating via a certificate"); anything else in its
- * place is unexpected_message (§4). Seen: a client with no key at all, sending the public
- * client.pem and then a Finished computed over the transcript through it, completes the
- * handshake: HANDSHAKE_DONE, client_cert_sent 1, client_cert_verdict 0, subject
- * "/CN=tlsflow test client". In the matrix, a wrong Finished there ends in bad_finished
- * instead of unexpected_message. TLS 1.2 is not affected (its ChangeCipherSpec before
- * Finished does not switch sequences). */
+/* Regression (found by this matrix): after a non-empty client Certificate the server's
+ * sequence expects CertificateVerify, and a Finished in its place used to switch it to the
+ * sequence without one, so a client that had only the public client.pem was
+ * authenticated. RFC 8446 §4.4.3: a client that sends a certificate MUST send
+ * CertificateVerify; anything else there is unexpected_message (§4). The client here has
+ * no key at all and computes a valid Finished over the transcript through the
+ * certificate. */
 static void test_tls13_client_certificate_without_verify(void **state)
 {
     (void)state;
-    skip();
     /* A client without any key (the server asks, it has no credential) presents the
      * public certificate of client.pem in place of its empty Certificate. */
     static flight13 sf, cf;
@@ -1013,35 +954,6 @@ static void test_tls13_client_certificate_without_verify(void **state)
     assert_int_equal(tlsflow_last_error(p->server), TLSFLOW_E_UNEXPECTED_MESSAGE);
     assert_int_equal(tlsflow_sent_alert(p->server), TLSFLOW_ALERT_UNEXPECTED_MESSAGE);
     pair_free(p);
-    expect_rfc13(B_SKIPPED_CV);
-}
-
-/* BUG: core/src/handshake.c switch_variant compares memcmp(alt, c->hs->flow, c->hs->step)
- * for every alternative sequence, also those shorter than step: a server that asked for a
- * certificate and got one reads past the end of FLOW_13 (8 entries) at step 9 and beyond
- * (FLOW_13_CLIENT_CERT waiting for Finished; the HelloRetryRequest sequences with a client
- * certificate), as soon as any other handshake message arrives. Seen: AddressSanitizer
- * global-buffer-overflow ("0 bytes to the right of global variable 'FLOW_13'"), the test
- * binary aborts; without sanitizers an out-of-bounds read of static data. The comparison
- * must stop where the alternative ends (its TF_MSG_APPLICATION_DATA). */
-static void test_tls13_variant_overread(void **state)
-{
-    (void)state;
-    skip();
-    expect_rfc13(B_OVERREAD);
-}
-
-/* BUG: core/src/handshake.c handle_message treats HelloRequest (type 0) before it looks at
- * the version: a TLS 1.3 client ignores it during the handshake (counted as an idle
- * record) and, once established, answers with a warning no_renegotiation alert. RFC 8446
- * §4 and §B.3: type 0 is hello_request_RESERVED, a message TLS 1.3 does not have, so
- * unexpected_message; no_renegotiation is no_renegotiation_RESERVED (§6.2), and a TLS 1.3
- * peer takes every alert but close_notify and user_canceled as fatal (§6). */
-static void test_tls13_hello_request(void **state)
-{
-    (void)state;
-    skip();
-    expect_rfc13(B_HELLO_REQUEST);
 }
 
 int main(void)
@@ -1051,10 +963,7 @@ int main(void)
         cmocka_unit_test(test_state_message_matrix_ecdhe),
         cmocka_unit_test(test_duplicate_ccs),
         cmocka_unit_test(test_state_message_matrix_tls13),
-        cmocka_unit_test(test_tls13_protected_ccs),
         cmocka_unit_test(test_tls13_client_certificate_without_verify),
-        cmocka_unit_test(test_tls13_variant_overread),
-        cmocka_unit_test(test_tls13_hello_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
