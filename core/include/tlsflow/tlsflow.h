@@ -36,6 +36,7 @@
 extern "C" {
 #endif
 
+/** This header's version, "MAJOR.MINOR.PATCH". */
 #define TLSFLOW_VERSION_STRING "0.1.0"
 
 /* ---- Limits (published so embedders can size their own buffers) ---------------- */
@@ -56,60 +57,66 @@ extern "C" {
 /* ---- Cipher suites --------------------------------------------------------------- */
 
 /* TLS 1.3 (RFC 8446 §B.4): key exchange and signature are negotiated apart. */
-#define TLSFLOW_AES_128_GCM_SHA256       0x1301
-#define TLSFLOW_AES_256_GCM_SHA384       0x1302
-#define TLSFLOW_CHACHA20_POLY1305_SHA256 0x1303
+#define TLSFLOW_AES_128_GCM_SHA256       0x1301 /**< RFC 8446 */
+#define TLSFLOW_AES_256_GCM_SHA384       0x1302 /**< RFC 8446 */
+#define TLSFLOW_CHACHA20_POLY1305_SHA256 0x1303 /**< RFC 8446 */
 /* RSA key transport (RFC 5246, RFC 5288): no forward secrecy. */
-#define TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 0x009C
-#define TLSFLOW_RSA_WITH_AES_256_GCM_SHA384 0x009D
+#define TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 0x009C /**< RFC 5288 */
+#define TLSFLOW_RSA_WITH_AES_256_GCM_SHA384 0x009D /**< RFC 5288 */
 /* Ephemeral ECDH signed with the certificate's RSA or ECDSA key (RFC 8422, RFC 5289,
  * RFC 7905). The default order prefers these, ECDSA before RSA, AES-GCM before
  * ChaCha20-Poly1305 (unless the client lists ChaCha20-Poly1305 first). */
-#define TLSFLOW_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256       0xC02B
-#define TLSFLOW_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384       0xC02C
-#define TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256         0xC02F
-#define TLSFLOW_ECDHE_RSA_WITH_AES_256_GCM_SHA384         0xC030
-#define TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   0xCCA8
-#define TLSFLOW_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xCCA9
+#define TLSFLOW_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256       0xC02B /**< RFC 5289 */
+#define TLSFLOW_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384       0xC02C /**< RFC 5289 */
+#define TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256         0xC02F /**< RFC 5289 */
+#define TLSFLOW_ECDHE_RSA_WITH_AES_256_GCM_SHA384         0xC030 /**< RFC 5289 */
+#define TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256   0xCCA8 /**< RFC 7905 */
+#define TLSFLOW_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xCCA9 /**< RFC 7905 */
 
 /* ---- Protocol versions ------------------------------------------------------------- */
 
-#define TLSFLOW_VERSION_TLS12 0x0303
-#define TLSFLOW_VERSION_TLS13 0x0304
+#define TLSFLOW_VERSION_TLS12 0x0303 /**< TLS 1.2 (RFC 5246) */
+#define TLSFLOW_VERSION_TLS13 0x0304 /**< TLS 1.3 (RFC 8446) */
 
 /* ---- Named groups for ECDHE (RFC 8422 §5.1.1, RFC 7748) ---------------------------- */
 
-#define TLSFLOW_GROUP_SECP256R1 23
-#define TLSFLOW_GROUP_SECP384R1 24
-#define TLSFLOW_GROUP_X25519    29
+#define TLSFLOW_GROUP_SECP256R1 23 /**< secp256r1 (P-256) */
+#define TLSFLOW_GROUP_SECP384R1 24 /**< secp384r1 (P-384) */
+#define TLSFLOW_GROUP_X25519    29 /**< x25519 (RFC 7748) */
 
 /* ---- Signature schemes for ServerKeyExchange (RFC 8446 §4.2.3 code points) ---------- */
 
-#define TLSFLOW_SIG_RSA_PKCS1_SHA256       0x0401
-#define TLSFLOW_SIG_RSA_PKCS1_SHA384       0x0501
-#define TLSFLOW_SIG_RSA_PKCS1_SHA512       0x0601
-#define TLSFLOW_SIG_ECDSA_SECP256R1_SHA256 0x0403
-#define TLSFLOW_SIG_ECDSA_SECP384R1_SHA384 0x0503
-#define TLSFLOW_SIG_ECDSA_SECP521R1_SHA512 0x0603
-#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA256    0x0804
-#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA384    0x0805
-#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA512    0x0806
+#define TLSFLOW_SIG_RSA_PKCS1_SHA256       0x0401 /**< rsa_pkcs1_sha256 */
+#define TLSFLOW_SIG_RSA_PKCS1_SHA384       0x0501 /**< rsa_pkcs1_sha384 */
+#define TLSFLOW_SIG_RSA_PKCS1_SHA512       0x0601 /**< rsa_pkcs1_sha512 */
+#define TLSFLOW_SIG_ECDSA_SECP256R1_SHA256 0x0403 /**< ecdsa_secp256r1_sha256 */
+#define TLSFLOW_SIG_ECDSA_SECP384R1_SHA384 0x0503 /**< ecdsa_secp384r1_sha384 */
+#define TLSFLOW_SIG_ECDSA_SECP521R1_SHA512 0x0603 /**< ecdsa_secp521r1_sha512 */
+#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA256    0x0804 /**< rsa_pss_rsae_sha256 */
+#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA384    0x0805 /**< rsa_pss_rsae_sha384 */
+#define TLSFLOW_SIG_RSA_PSS_RSAE_SHA512    0x0806 /**< rsa_pss_rsae_sha512 */
 
 /* ---- Types ------------------------------------------------------------------------ */
 
+/** A configuration: role, credentials or trust anchors and settings (opaque). */
 typedef struct tlsflow_config tlsflow_config;
+/** One connection (opaque). */
 typedef struct tlsflow_conn tlsflow_conn;
 
-typedef enum { TLSFLOW_CLIENT = 1, TLSFLOW_SERVER = 2 } tlsflow_role;
+/** The side a configuration and its connections play. */
+typedef enum {
+    TLSFLOW_CLIENT = 1, /**< connects and verifies the server */
+    TLSFLOW_SERVER = 2  /**< accepts and presents a certificate */
+} tlsflow_role;
 
 /** What tlsflow_poll() asks the caller to do next. */
 typedef enum {
-    TLSFLOW_NEED_INPUT = 1, /* read peer bytes into tlsflow_in_buf(), then tlsflow_in_ack() */
-    TLSFLOW_OUTPUT_READY,   /* send tlsflow_out_buf(), then tlsflow_out_ack() */
-    TLSFLOW_HANDSHAKE_DONE, /* the handshake completed; reported exactly once */
-    TLSFLOW_APP_DATA,       /* decrypted data waits in tlsflow_app_peek() */
-    TLSFLOW_CLOSED,         /* finished: tlsflow_last_error() is 0 for a clean close */
-    TLSFLOW_KEY_OPERATION   /* a private-key operation waits for the caller: tlsflow_key_op() */
+    TLSFLOW_NEED_INPUT = 1, /**< read peer bytes into tlsflow_in_buf(), then tlsflow_in_ack() */
+    TLSFLOW_OUTPUT_READY,   /**< send tlsflow_out_buf(), then tlsflow_out_ack() */
+    TLSFLOW_HANDSHAKE_DONE, /**< the handshake completed; reported exactly once */
+    TLSFLOW_APP_DATA,       /**< decrypted data waits in tlsflow_app_peek() */
+    TLSFLOW_CLOSED,         /**< finished: tlsflow_last_error() is 0 for a clean close */
+    TLSFLOW_KEY_OPERATION   /**< a private-key operation waits for the caller: tlsflow_key_op() */
 } tlsflow_event;
 
 /** Error codes. 0 is success; every failure is negative and sticky. Misuse of the API is
@@ -117,36 +124,36 @@ typedef enum {
  *  was); functions that return nothing make it the connection's sticky error. */
 typedef enum {
     TLSFLOW_OK = 0,
-    TLSFLOW_E_USAGE = -1,                    /* API misuse (bad argument, wrong moment) */
-    TLSFLOW_E_CONFIG = -2,                   /* configuration incomplete or unparsable */
-    TLSFLOW_E_INTERNAL = -3,                 /* a cryptographic primitive failed */
-    TLSFLOW_E_UNEXPECTED_EOF = -4,           /* transport closed without close_notify */
-    TLSFLOW_E_PEER_ALERT = -5,               /* the peer sent a fatal alert: tlsflow_peer_alert() */
-    TLSFLOW_E_DECODE = -6,                   /* malformed message */
-    TLSFLOW_E_UNEXPECTED_MESSAGE = -7,       /* message not allowed in this state */
-    TLSFLOW_E_RECORD_OVERFLOW = -8,          /* record over the RFC 5246 size limits */
-    TLSFLOW_E_BAD_RECORD_MAC = -9,           /* a record failed authentication */
-    TLSFLOW_E_BAD_FINISHED = -10,            /* the peer's Finished flight did not verify */
-    TLSFLOW_E_PROTOCOL_VERSION = -11,        /* peer does not speak TLS 1.2 */
-    TLSFLOW_E_HANDSHAKE_FAILURE = -12,       /* no common cipher suite or parameters */
-    TLSFLOW_E_ILLEGAL_PARAMETER = -13,       /* a field holds a value the RFC forbids */
-    TLSFLOW_E_UNSUPPORTED_EXTENSION = -14,   /* server answered an extension not offered */
-    TLSFLOW_E_NO_APPLICATION_PROTOCOL = -15, /* no ALPN protocol in common */
-    TLSFLOW_E_HANDSHAKE_TOO_LARGE = -16,     /* handshake message over the configured cap */
-    TLSFLOW_E_INSECURE_RENEGOTIATION = -17,  /* renegotiation_info check failed */
-    TLSFLOW_E_BAD_SIGNATURE = -18,           /* ServerKeyExchange signature did not verify */
-    TLSFLOW_E_CERT_EXPIRED = -20,            /* a certificate's notAfter has passed */
-    TLSFLOW_E_CERT_NOT_YET_VALID = -21,      /* a certificate's notBefore is in the future */
-    TLSFLOW_E_CERT_UNKNOWN_CA = -22,         /* chain does not lead to a trust anchor */
-    TLSFLOW_E_CERT_SELF_SIGNED = -23,        /* leaf is self-signed and not trusted */
-    TLSFLOW_E_CERT_HOSTNAME = -24,           /* leaf does not name the expected host */
-    TLSFLOW_E_CERT_SIGNATURE = -25,          /* a signature in the chain is wrong */
-    TLSFLOW_E_CERT_BAD = -26,                /* certificate unparsable or unusable */
-    TLSFLOW_E_CERT_UNSUPPORTED = -27,        /* key type unusable with the suite */
-    TLSFLOW_E_CERT_MISSING = -28,            /* the peer sent no certificate */
-    TLSFLOW_E_CERT_REJECTED = -29,           /* the caller's verification hook refused it */
-    TLSFLOW_E_MISSING_EXTENSION = -30,       /* TLS 1.3: a mandatory extension is absent */
-    TLSFLOW_E_CERT_REQUIRED = -31            /* a required client certificate is missing */
+    TLSFLOW_E_USAGE = -1,                  /**< API misuse (bad argument, wrong moment) */
+    TLSFLOW_E_CONFIG = -2,                 /**< configuration incomplete or unparsable */
+    TLSFLOW_E_INTERNAL = -3,               /**< a cryptographic primitive failed */
+    TLSFLOW_E_UNEXPECTED_EOF = -4,         /**< transport closed without close_notify */
+    TLSFLOW_E_PEER_ALERT = -5,             /**< the peer sent a fatal alert: tlsflow_peer_alert() */
+    TLSFLOW_E_DECODE = -6,                 /**< malformed message */
+    TLSFLOW_E_UNEXPECTED_MESSAGE = -7,     /**< message not allowed in this state */
+    TLSFLOW_E_RECORD_OVERFLOW = -8,        /**< record over the RFC 5246 size limits */
+    TLSFLOW_E_BAD_RECORD_MAC = -9,         /**< a record failed authentication */
+    TLSFLOW_E_BAD_FINISHED = -10,          /**< the peer's Finished flight did not verify */
+    TLSFLOW_E_PROTOCOL_VERSION = -11,      /**< peer does not speak TLS 1.2 */
+    TLSFLOW_E_HANDSHAKE_FAILURE = -12,     /**< no common cipher suite or parameters */
+    TLSFLOW_E_ILLEGAL_PARAMETER = -13,     /**< a field holds a value the RFC forbids */
+    TLSFLOW_E_UNSUPPORTED_EXTENSION = -14, /**< server answered an extension not offered */
+    TLSFLOW_E_NO_APPLICATION_PROTOCOL = -15, /**< no ALPN protocol in common */
+    TLSFLOW_E_HANDSHAKE_TOO_LARGE = -16,     /**< handshake message over the configured cap */
+    TLSFLOW_E_INSECURE_RENEGOTIATION = -17,  /**< renegotiation_info check failed */
+    TLSFLOW_E_BAD_SIGNATURE = -18,           /**< ServerKeyExchange signature did not verify */
+    TLSFLOW_E_CERT_EXPIRED = -20,            /**< a certificate's notAfter has passed */
+    TLSFLOW_E_CERT_NOT_YET_VALID = -21,      /**< a certificate's notBefore is in the future */
+    TLSFLOW_E_CERT_UNKNOWN_CA = -22,         /**< chain does not lead to a trust anchor */
+    TLSFLOW_E_CERT_SELF_SIGNED = -23,        /**< leaf is self-signed and not trusted */
+    TLSFLOW_E_CERT_HOSTNAME = -24,           /**< leaf does not name the expected host */
+    TLSFLOW_E_CERT_SIGNATURE = -25,          /**< a signature in the chain is wrong */
+    TLSFLOW_E_CERT_BAD = -26,                /**< certificate unparsable or unusable */
+    TLSFLOW_E_CERT_UNSUPPORTED = -27,        /**< key type unusable with the suite */
+    TLSFLOW_E_CERT_MISSING = -28,            /**< the peer sent no certificate */
+    TLSFLOW_E_CERT_REJECTED = -29,           /**< the caller's verification hook refused it */
+    TLSFLOW_E_MISSING_EXTENSION = -30,       /**< TLS 1.3: a mandatory extension is absent */
+    TLSFLOW_E_CERT_REQUIRED = -31            /**< a required client certificate is missing */
 } tlsflow_error;
 
 /** TLS alert descriptions (RFC 5246 §7.2) the engine sends or reports. */
@@ -187,51 +194,52 @@ typedef enum {
     TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
     TLSFLOW_STEP_SERVER_HELLO_SENT,
     TLSFLOW_STEP_SERVER_HELLO_RECEIVED,
-    TLSFLOW_STEP_CERTIFICATE_SENT,     /* 1. the server sends its chain */
-    TLSFLOW_STEP_CERTIFICATE_RECEIVED, /* the client has the chain */
-    TLSFLOW_STEP_CERTIFICATE_VERIFIED, /* 2. chain and host name verified */
+    TLSFLOW_STEP_CERTIFICATE_SENT,     /**< 1. the server sends its chain */
+    TLSFLOW_STEP_CERTIFICATE_RECEIVED, /**< the client has the chain */
+    TLSFLOW_STEP_CERTIFICATE_VERIFIED, /**< 2. chain and host name verified */
     TLSFLOW_STEP_SERVER_HELLO_DONE_SENT,
     TLSFLOW_STEP_SERVER_HELLO_DONE_RECEIVED,
-    TLSFLOW_STEP_PREMASTER_ENCRYPTED, /* 3. the client encrypted the session key (RSA) */
-    TLSFLOW_STEP_PREMASTER_DECRYPTED, /* 4. the server ran the decryption (RSA) */
-    TLSFLOW_STEP_KEYS_DERIVED,        /* master secret and record keys exist */
+    TLSFLOW_STEP_PREMASTER_ENCRYPTED, /**< 3. the client encrypted the session key (RSA) */
+    TLSFLOW_STEP_PREMASTER_DECRYPTED, /**< 4. the server ran the decryption (RSA) */
+    TLSFLOW_STEP_KEYS_DERIVED,        /**< master secret and record keys exist */
     TLSFLOW_STEP_CHANGE_CIPHER_SPEC_SENT,
     TLSFLOW_STEP_CHANGE_CIPHER_SPEC_RECEIVED,
     TLSFLOW_STEP_FINISHED_SENT,
     TLSFLOW_STEP_FINISHED_VERIFIED,
-    TLSFLOW_STEP_HANDSHAKE_DONE, /* 5. records are now protected */
+    TLSFLOW_STEP_HANDSHAKE_DONE, /**< 5. records are now protected */
     TLSFLOW_STEP_ALERT_SENT,
     TLSFLOW_STEP_ALERT_RECEIVED,
     TLSFLOW_STEP_RENEGOTIATION_REFUSED,
     /* ECDHE suites. Steps 3 and 4 become: the server sends a fresh public value signed
      * with its certificate key; the client checks the signature, answers with its own
      * public value and computes the shared secret; the server computes the same. */
-    TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT,     /* server: group, public value, signature */
-    TLSFLOW_STEP_SERVER_KEY_EXCHANGE_VERIFIED, /* client: signature checked with the cert */
-    TLSFLOW_STEP_CLIENT_KEY_SHARE_SENT,        /* 3. client: its public value sent, secret made */
-    TLSFLOW_STEP_SHARED_SECRET_COMPUTED,       /* 4. server: the same secret from the client's */
-    TLSFLOW_STEP_CERTIFICATE_REQUESTED,        /* client: the server asked for a certificate */
-    TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT,      /* client: answered with an empty list */
+    TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT,     /**< server: group, public value, signature */
+    TLSFLOW_STEP_SERVER_KEY_EXCHANGE_VERIFIED, /**< client: signature checked with the cert */
+    TLSFLOW_STEP_CLIENT_KEY_SHARE_SENT,        /**< 3. client: its public value sent, secret made */
+    TLSFLOW_STEP_SHARED_SECRET_COMPUTED,       /**< 4. server: the same secret from the client's */
+    TLSFLOW_STEP_CERTIFICATE_REQUESTED,        /**< client: the server asked for a certificate */
+    TLSFLOW_STEP_CLIENT_CERTIFICATE_SENT,      /**< client: answered with an empty list */
     /* TLS 1.3. Step 3 is the client's key share in its ClientHello, step 4 the server's
      * share in ServerHello and its signature over the transcript (CertificateVerify). */
-    TLSFLOW_STEP_HELLO_RETRY_REQUEST,         /* the server asked for a share of another group */
-    TLSFLOW_STEP_HANDSHAKE_KEYS,              /* both shares known: the rest is encrypted */
-    TLSFLOW_STEP_ENCRYPTED_EXTENSIONS,        /* sent or received */
-    TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT,     /* server: its signature over the transcript */
-    TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED, /* client: that signature checked */
+    TLSFLOW_STEP_HELLO_RETRY_REQUEST,         /**< the server asked for a share of another group */
+    TLSFLOW_STEP_HANDSHAKE_KEYS,              /**< both shares known: the rest is encrypted */
+    TLSFLOW_STEP_ENCRYPTED_EXTENSIONS,        /**< sent or received */
+    TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT,     /**< server: its signature over the transcript */
+    TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED, /**< client: that signature checked */
     TLSFLOW_STEP_KEY_UPDATE_SENT,
     TLSFLOW_STEP_KEY_UPDATE_RECEIVED,
     TLSFLOW_STEP_SESSION_TICKET_RECEIVED,
-    TLSFLOW_STEP_SESSION_TICKET_SENT, /* server: a ticket to resume this session */
-    TLSFLOW_STEP_SESSION_RESUMED      /* the keys come from a ticket: no certificate */
+    TLSFLOW_STEP_SESSION_TICKET_SENT, /**< server: a ticket to resume this session */
+    TLSFLOW_STEP_SESSION_RESUMED      /**< the keys come from a ticket: no certificate */
 } tlsflow_step;
 
 /** One trace event: the step and a short human description with the real values. */
 typedef struct {
-    tlsflow_step step;
-    const char *text;
+    tlsflow_step step; /**< which step */
+    const char *text;  /**< what happened, with its values; valid during the call */
 } tlsflow_trace_event;
 
+/** Receives each trace event (tlsflow_config_set_trace). */
 typedef void (*tlsflow_trace_fn)(void *ctx, const tlsflow_conn *conn,
                                  const tlsflow_trace_event *ev);
 /** Receives one NSS key log line ("CLIENT_RANDOM <hex> <hex>", no newline). */
@@ -269,9 +277,9 @@ void tlsflow_config_set_key_offload(tlsflow_config *cfg, int offload);
 /** Client authentication (mutual TLS), server side: whether to ask for a client
  *  certificate. */
 typedef enum {
-    TLSFLOW_CLIENT_AUTH_NONE = 0,     /* never ask (the default) */
-    TLSFLOW_CLIENT_AUTH_OPTIONAL = 1, /* ask; a client without one is still served */
-    TLSFLOW_CLIENT_AUTH_REQUIRED = 2  /* ask; no certificate: certificate_required (TLS 1.3)
+    TLSFLOW_CLIENT_AUTH_NONE = 0,     /**< never ask (the default) */
+    TLSFLOW_CLIENT_AUTH_OPTIONAL = 1, /**< ask; a client without one is still served */
+    TLSFLOW_CLIENT_AUTH_REQUIRED = 2  /**< ask; no certificate: certificate_required (TLS 1.3)
                                          or handshake_failure (TLS 1.2) */
 } tlsflow_client_auth;
 /** Server: ask clients for a certificate, verified against the trust anchors added with
@@ -321,6 +329,7 @@ int tlsflow_config_set_record_size_limit(tlsflow_config *cfg, size_t limit);
 /** TLS 1.3 client: receives each NewSessionTicket message body the server sends, as it
  *  came (for inspection; resuming takes the session callback below). */
 typedef void (*tlsflow_ticket_fn)(void *ctx, tlsflow_conn *conn, const uint8_t *ticket, size_t len);
+/** Set (or with NULL clear) the NewSessionTicket callback. */
 void tlsflow_config_set_ticket_callback(tlsflow_config *cfg, tlsflow_ticket_fn fn, void *ctx);
 /** Cap for one incoming handshake message (default TLSFLOW_DEFAULT_MAX_HANDSHAKE). */
 int tlsflow_config_set_max_handshake_size(tlsflow_config *cfg, size_t bytes);
@@ -367,8 +376,8 @@ void tlsflow_config_set_verify(tlsflow_config *cfg, tlsflow_verify_fn fn, void *
 
 /** A ticket key: a name the ticket carries (which key sealed it) and an AES-256 key. */
 typedef struct {
-    uint8_t name[16];
-    uint8_t key[32];
+    uint8_t name[16]; /**< carried in each ticket: which key sealed it */
+    uint8_t key[32];  /**< the AES-256-GCM key */
 } tlsflow_ticket_key;
 /** Server: issue and accept tickets sealed with these keys (AES-256-GCM): keys[0] seals new
  *  tickets, every key opens them (rotate by putting a new key first and keeping old ones for
@@ -382,6 +391,7 @@ int tlsflow_config_set_ticket_policy(tlsflow_config *cfg, uint32_t lifetime, uns
  *  NewSessionTicket. The bytes are those of tlsflow_session_export, valid during the call. */
 typedef void (*tlsflow_session_fn)(void *ctx, tlsflow_conn *conn, const uint8_t *session,
                                    size_t len);
+/** Set (or with NULL clear) the session callback. */
 void tlsflow_config_set_session_callback(tlsflow_config *cfg, tlsflow_session_fn fn, void *ctx);
 
 /* ---- Connections --------------------------------------------------------------------- */
@@ -409,13 +419,13 @@ tlsflow_event tlsflow_poll(tlsflow_conn *conn);
 
 /** Bits of tlsflow_ready(): every direction that can move now; several hold at once. */
 enum {
-    TLSFLOW_READY_SEND = 1,         /* tlsflow_out_buf() holds bytes for the peer */
-    TLSFLOW_READY_RECV = 2,         /* tlsflow_in_buf() has room and the engine wants bytes */
-    TLSFLOW_READY_APP_READ = 4,     /* decrypted data waits in tlsflow_app_peek() */
-    TLSFLOW_READY_APP_WRITE = 8,    /* tlsflow_app_write() accepts bytes now */
-    TLSFLOW_READY_KEY_OP = 16,      /* a private-key operation waits: tlsflow_key_op() */
-    TLSFLOW_READY_ESTABLISHED = 32, /* the handshake is done (stays set until closed) */
-    TLSFLOW_READY_CLOSED = 64       /* nothing more will happen: tlsflow_last_error() */
+    TLSFLOW_READY_SEND = 1,         /**< tlsflow_out_buf() holds bytes for the peer */
+    TLSFLOW_READY_RECV = 2,         /**< tlsflow_in_buf() has room and the engine wants bytes */
+    TLSFLOW_READY_APP_READ = 4,     /**< decrypted data waits in tlsflow_app_peek() */
+    TLSFLOW_READY_APP_WRITE = 8,    /**< tlsflow_app_write() accepts bytes now */
+    TLSFLOW_READY_KEY_OP = 16,      /**< a private-key operation waits: tlsflow_key_op() */
+    TLSFLOW_READY_ESTABLISHED = 32, /**< the handshake is done (stays set until closed) */
+    TLSFLOW_READY_CLOSED = 64       /**< nothing more will happen: tlsflow_last_error() */
 };
 /** Advance like tlsflow_poll() and report every direction as TLSFLOW_READY_* bits, for
  *  non-blocking loops: wait for writability while SEND is set and for readability while
@@ -450,25 +460,26 @@ void tlsflow_close(tlsflow_conn *conn);
  * and calls tlsflow_key_op_complete(); until then nothing else waits but this connection:
  * output already queued can be sent and input is buffered. */
 
+/** The kinds of private-key operation. */
 typedef enum {
-    TLSFLOW_KEY_OP_RSA_DECRYPT = 1, /* RSA PKCS#1 v1.5 decryption of a key-transport premaster */
-    TLSFLOW_KEY_OP_SIGN = 2         /* a signature with the scheme named in `scheme` */
+    TLSFLOW_KEY_OP_RSA_DECRYPT = 1, /**< RSA PKCS#1 v1.5 decryption of a key-transport premaster */
+    TLSFLOW_KEY_OP_SIGN = 2         /**< a signature with the scheme named in `scheme` */
 } tlsflow_key_op_type;
 
 /** One pending operation, valid until it is completed or the connection is freed. */
 typedef struct {
-    tlsflow_key_op_type type;
-    uint16_t scheme;      /* SIGN: TLSFLOW_SIG_*; 0 for RSA_DECRYPT */
-    const uint8_t *input; /* RSA_DECRYPT: the ciphertext; SIGN: the message to sign, or NULL
-                             when only its digest exists (a TLS 1.2 client's
-                             CertificateVerify signs the running transcript) */
-    size_t input_len;
-    const uint8_t *digest; /* SIGN: input hashed with the scheme's hash (for HSMs that sign
-                              digests); NULL for RSA_DECRYPT */
-    size_t digest_len;
-    void *key_handle; /* from tlsflow_config_add_credential_key_handle; NULL for a key
-                         the configuration holds */
-    int key_bits;     /* the key's size (RSA modulus or EC field bits) */
+    tlsflow_key_op_type type; /**< what to do */
+    uint16_t scheme;          /**< SIGN: TLSFLOW_SIG_*; 0 for RSA_DECRYPT */
+    const uint8_t *input;     /**< RSA_DECRYPT: the ciphertext; SIGN: the message to sign, or NULL
+                                 when only its digest exists (a TLS 1.2 client's
+                                 CertificateVerify signs the running transcript) */
+    size_t input_len;         /**< bytes at input */
+    const uint8_t *digest;    /**< SIGN: input hashed with the scheme's hash (for HSMs that sign
+                                 digests); NULL for RSA_DECRYPT */
+    size_t digest_len;        /**< bytes at digest */
+    void *key_handle;         /**< from tlsflow_config_add_credential_key_handle; NULL for a key
+                                 the configuration holds */
+    int key_bits;             /**< the key's size (RSA modulus or EC field bits) */
 } tlsflow_key_operation;
 
 /** The pending private-key operation, or NULL when none waits (an error or
@@ -538,65 +549,69 @@ const char *tlsflow_signature_scheme_name(uint16_t scheme);
 
 /* ---- What was negotiated (valid from the moment each value is known) ------------------ */
 
+/** Entries kept of each list in tlsflow_hello_info (longer lists are cut). */
 #define TLSFLOW_INFO_LIST_MAX 64
 
 /** A certificate summary, as the engine saw it. */
 typedef struct {
-    char subject[128];
-    char issuer[128];
-    int64_t not_before; /* seconds since the epoch */
-    int64_t not_after;
-    int key_bits;
-    const char *key_type; /* "RSA", "EC", ... */
+    char subject[128];    /**< distinguished name, one line ("/CN=...") */
+    char issuer[128];     /**< the issuer's, the same way */
+    int64_t not_before;   /**< seconds since the epoch */
+    int64_t not_after;    /**< seconds since the epoch */
+    int key_bits;         /**< public key size (RSA modulus or EC field bits) */
+    const char *key_type; /**< "RSA", "EC", ... */
 } tlsflow_cert_info;
 
 /** The ClientHello as received (server) or sent (client); lists cut at INFO_LIST_MAX. */
 typedef struct {
-    uint16_t version;
-    uint16_t suites[TLSFLOW_INFO_LIST_MAX];
-    size_t n_suites;
-    uint16_t extensions[TLSFLOW_INFO_LIST_MAX];
-    size_t n_extensions;
-    uint16_t groups[TLSFLOW_INFO_LIST_MAX];
-    size_t n_groups;
-    uint16_t sig_algs[TLSFLOW_INFO_LIST_MAX];
-    size_t n_sig_algs;
-    uint8_t point_formats[16];
-    size_t n_point_formats;
-    char alpn[256]; /* offered protocols, comma separated */
+    uint16_t version;                           /**< legacy_version as sent */
+    uint16_t suites[TLSFLOW_INFO_LIST_MAX];     /**< cipher suites, in the client's order */
+    size_t n_suites;                            /**< entries in suites */
+    uint16_t extensions[TLSFLOW_INFO_LIST_MAX]; /**< extension types, in order */
+    size_t n_extensions;                        /**< entries in extensions */
+    uint16_t groups[TLSFLOW_INFO_LIST_MAX];     /**< supported_groups */
+    size_t n_groups;                            /**< entries in groups */
+    uint16_t sig_algs[TLSFLOW_INFO_LIST_MAX];   /**< signature_algorithms */
+    size_t n_sig_algs;                          /**< entries in sig_algs */
+    uint8_t point_formats[16];                  /**< ec_point_formats */
+    size_t n_point_formats;                     /**< entries in point_formats */
+    char alpn[256];                             /**< offered protocols, comma separated */
 } tlsflow_hello_info;
 
+/** What a connection negotiated (tlsflow_get_info). */
 typedef struct {
-    uint16_t version;      /* TLSFLOW_VERSION_* once negotiated, else 0 */
-    uint16_t cipher_suite; /* 0 until ServerHello */
-    int ems;               /* extended master secret in use */
-    int secure_renegotiation;
-    char server_name[256];          /* SNI (server: as received; client: as sent) */
-    char alpn[256];                 /* the protocol chosen, "" if none */
-    size_t encrypted_premaster_len; /* RSA key exchange: size of the encrypted premaster */
-    char key_exchange[8];           /* "RSA" or "ECDHE" (TLS 1.3 too) once known, else "" */
-    int hello_retry;                /* TLS 1.3: a HelloRetryRequest happened */
-    int resumed;                    /* the session came from a ticket: no certificate was
+    uint16_t version;               /**< TLSFLOW_VERSION_* once negotiated, else 0 */
+    uint16_t cipher_suite;          /**< 0 until ServerHello */
+    int ems;                        /**< extended master secret in use */
+    int secure_renegotiation;       /**< RFC 5746 renegotiation_info exchanged (TLS 1.2) */
+    char server_name[256];          /**< SNI (server: as received; client: as sent) */
+    char alpn[256];                 /**< the protocol chosen, "" if none */
+    size_t encrypted_premaster_len; /**< RSA key exchange: size of the encrypted premaster */
+    char key_exchange[8];           /**< "RSA" or "ECDHE" (TLS 1.3 too) once known, else "" */
+    int hello_retry;                /**< TLS 1.3: a HelloRetryRequest happened */
+    int resumed;                    /**< the session came from a ticket: no certificate was
                                        sent, no key exchange signed (cert: the original's) */
     /* ECDHE and TLS 1.3 only (zero and "" otherwise). Server side known after ClientHello
      * (group, scheme) or when sent/received (sizes); client side as each message arrives.
      * In TLS 1.3 the public values are the key shares and the signature is CertificateVerify. */
-    uint16_t group;                 /* the named group, TLSFLOW_GROUP_* */
-    char group_name[16];            /* its IANA name: "x25519", "secp256r1", "secp384r1" */
-    size_t server_public_len;       /* bytes of the server's public value (32, 65, 97) */
-    size_t client_public_len;       /* bytes of the client's public value */
-    uint16_t signature_scheme;      /* what signed ServerKeyExchange, TLSFLOW_SIG_* */
-    char signature_scheme_name[32]; /* its IANA name, e.g. "rsa_pss_rsae_sha256" */
-    size_t signature_len;           /* bytes of that signature */
-    tlsflow_cert_info cert;         /* server's leaf (client: as verified; server: ours) */
-    int client_cert_requested;      /* the server asked for a client certificate */
-    int client_cert_sent;           /* a client certificate was presented (not empty) */
-    tlsflow_cert_info client_cert;  /* the client's leaf (server: as received; client: ours) */
-    int client_cert_verdict;        /* server: 0, or the TLSFLOW_E_CERT_* the engine found
-                                       (a verification hook may have accepted it anyway) */
-    tlsflow_hello_info client_hello;
-    uint64_t records_in, records_out; /* protected application records */
-    uint64_t app_bytes_in, app_bytes_out;
+    uint16_t group;                  /**< the named group, TLSFLOW_GROUP_* */
+    char group_name[16];             /**< its IANA name: "x25519", "secp256r1", "secp384r1" */
+    size_t server_public_len;        /**< bytes of the server's public value (32, 65, 97) */
+    size_t client_public_len;        /**< bytes of the client's public value */
+    uint16_t signature_scheme;       /**< what signed ServerKeyExchange, TLSFLOW_SIG_* */
+    char signature_scheme_name[32];  /**< its IANA name, e.g. "rsa_pss_rsae_sha256" */
+    size_t signature_len;            /**< bytes of that signature */
+    tlsflow_cert_info cert;          /**< server's leaf (client: as verified; server: ours) */
+    int client_cert_requested;       /**< the server asked for a client certificate */
+    int client_cert_sent;            /**< a client certificate was presented (not empty) */
+    tlsflow_cert_info client_cert;   /**< the client's leaf (server: as received; client: ours) */
+    int client_cert_verdict;         /**< server: 0, or the TLSFLOW_E_CERT_* the engine found
+                                        (a verification hook may have accepted it anyway) */
+    tlsflow_hello_info client_hello; /**< the ClientHello (received or sent) */
+    uint64_t records_in;             /**< protected application records received */
+    uint64_t records_out;            /**< protected application records sent */
+    uint64_t app_bytes_in;           /**< application bytes received */
+    uint64_t app_bytes_out;          /**< application bytes sent */
 } tlsflow_info;
 
 /** What the connection has negotiated so far (never NULL). */
