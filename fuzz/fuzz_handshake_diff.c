@@ -2,11 +2,11 @@
  * the same ClientHello (and whatever follows it). Both answer; the outcome classes below
  * must agree, unless an entry of the allowlist explains the difference.
  *
- * Ours: tlsflow_conn on tff_server_config(TFF_SERVER_DUAL) (the fixture RSA and ECDSA
- * P-256 credentials, default suites, groups and signature schemes), driven by tff_drive
- * (public invariants checked on the way). OpenSSL: an SSL server over memory BIOs with
- * the same two credentials, the engine's suites in the engine's order (server
- * preference), the same groups and signature schemes, TLS 1.2 only, no session cache or
+ * Ours: a tlsflow_conn server with the fixture RSA and ECDSA P-256 credentials, default
+ * suites, groups and signature schemes, the mode's versions (TLS 1.2 only), fixed
+ * randomness and time, driven by tff_drive (public invariants checked on the way). OpenSSL: an SSL
+ * server over memory BIOs with the same two credentials, the engine's suites in the engine's order
+ * (server preference), the same groups and signature schemes, TLS 1.2 only, no session cache or
  * tickets, no renegotiation, security level 1.
  *
  * Input:
@@ -40,6 +40,7 @@
 #include "fuzz_ossl.h"
 #include "sigalg.h"
 #include "suites.h"
+#include "tf_test.h"
 
 #define MAX_OUT   (64 * 1024)
 #define MAX_INPUT (64 * 1024)
@@ -245,6 +246,29 @@ static int first_message_complete(const wire *w)
 
 /* ---- our server -------------------------------------------------------------------- */
 
+static tft_rng our_rng; /* reset for every input */
+
+/* Our server for the TLS 1.2 mode: the configuration is built once. A TLS 1.3 mode gets
+ * its own (versions 1.3, or 1.2 to 1.3) beside it. */
+static const tlsflow_config *our_server(void)
+{
+    static tlsflow_config *cfg;
+    if (cfg)
+        return cfg;
+    cfg = tlsflow_config_new(TLSFLOW_SERVER);
+    TFF_CHECK(cfg != NULL);
+    TFF_CHECK(tlsflow_config_add_credential(cfg, tff_fixture_server_pem, tff_fixture_server_pem_len,
+                                            tff_fixture_server_key, tff_fixture_server_key_len,
+                                            NULL) == 0);
+    TFF_CHECK(tlsflow_config_add_credential(
+                  cfg, tff_fixture_server_ec_pem, tff_fixture_server_ec_pem_len,
+                  tff_fixture_server_ec_key, tff_fixture_server_ec_key_len, NULL) == 0);
+    TFF_CHECK(tlsflow_config_set_versions(cfg, TLSFLOW_VERSION_TLS12, TLSFLOW_VERSION_TLS12) == 0);
+    tlsflow_config_set_random(cfg, tft_random, &our_rng);
+    tlsflow_config_set_time(cfg, tft_time, NULL);
+    return cfg;
+}
+
 static void collect(void *ctx, const uint8_t *p, size_t n)
 {
     add(ctx, p, n);
@@ -254,7 +278,8 @@ static void run_ours(const wire *w, outcome *o)
 {
     static bytes out;
     out.len = 0;
-    tlsflow_conn *c = tlsflow_conn_new(tff_server_config(TFF_SERVER_DUAL));
+    our_rng.state = TFF_SERVER_SEED;
+    tlsflow_conn *c = tlsflow_conn_new(our_server());
     TFF_CHECK(c != NULL);
     tff_drive_opts opts;
     memset(&opts, 0, sizeof(opts));
@@ -320,11 +345,13 @@ static SSL_CTX *openssl_server(void)
     TFF_CHECK(probe != NULL);
     char list[1024] = "";
     for (size_t i = 0; i < tf_suite_count(); i++) {
+        if (TF_SUITE_IS_TLS13(tf_suite_at(i)))
+            continue; /* the TLS 1.2 mode's list */
         uint16_t id = tf_suite_at(i)->id;
         const unsigned char code[2] = {(unsigned char)(id >> 8), (unsigned char)id};
         const SSL_CIPHER *c = SSL_CIPHER_find(probe, code);
         TFF_CHECK(c != NULL);
-        if (i)
+        if (list[0])
             strcat(list, ":");
         strcat(list, SSL_CIPHER_get_name(c));
     }
@@ -930,35 +957,43 @@ static int rewrite_extensions(const hs_case *c, hs_case *out, ext_edit edit)
     return 1;
 }
 
-/* The extensions a TLS 1.2 server of ours reads (ext.c); the rest it ignores. */
+/* Extensions only TLS 1.3 uses in a ClientHello (RFC 8446 4.2): pre_shared_key,
+ * early_data, cookie, psk_key_exchange_modes, certificate_authorities, key_share. */
+static int tls13_extension(uint16_t type)
+{
+    return type == 41 || type == 42 || type == 44 || type == 45 || type == 47 || type == 51;
+}
+
+/* The extensions our server reads in a ClientHello (ext.c), whatever version it then
+ * negotiates; the rest it ignores. */
 static int implemented(uint16_t type)
 {
     switch (type) {
-    case 0:
-    case 10:
-    case 11:
-    case 13:
-    case 16:
-    case 23:
-    case 0xff01:
+    case 0:      /* server_name */
+    case 10:     /* supported_groups */
+    case 11:     /* ec_point_formats */
+    case 13:     /* signature_algorithms */
+    case 16:     /* ALPN */
+    case 23:     /* extended_master_secret */
+    case 0xff01: /* renegotiation_info */
         return 1;
     default:
-        return 0;
+        return tls13_extension(type) || type == 43 || type == 28; /* + record_size_limit */
     }
 }
 
-static int drop_supported_versions(uint16_t type, const uint8_t *data, size_t len, uint8_t *out,
-                                   size_t *out_len)
+static int drop_tls13_extensions(uint16_t type, const uint8_t *data, size_t len, uint8_t *out,
+                                 size_t *out_len)
 {
     (void)data, (void)len, (void)out, (void)out_len;
-    return type == 43 ? EXT_DROP : EXT_KEEP;
+    return tls13_extension(type) ? EXT_DROP : EXT_KEEP;
 }
 
 static int drop_unimplemented(uint16_t type, const uint8_t *data, size_t len, uint8_t *out,
                               size_t *out_len)
 {
     (void)data, (void)len, (void)out, (void)out_len;
-    return implemented(type) || type == 43 ? EXT_KEEP : EXT_DROP;
+    return implemented(type) ? EXT_KEEP : EXT_DROP;
 }
 
 /* server_name with only its host_name entries (the extension dropped if none is left). */
@@ -990,13 +1025,69 @@ static int sni_host_names_only(uint16_t type, const uint8_t *data, size_t len, u
     return EXT_REPLACE;
 }
 
-/* REWRITE. supported_versions (RFC 8446 4.2.1) is a TLS 1.3 extension; a TLS 1.2-only
- * server negotiates from legacy_version and ignores it, as we do, while OpenSSL (which
- * has TLS 1.3 even when limited to 1.2) reads it and refuses a list without 0x0303.
- * When the engine gets TLS 1.3 it must read it too: then this entry goes. */
-static int without_supported_versions(const hs_case *c, hs_case *out)
+static int same(const outcome *a, const outcome *b);
+
+static uint16_t dropped_type; /* for drop_one */
+
+static int drop_one(uint16_t type, const uint8_t *data, size_t len, uint8_t *out, size_t *out_len)
 {
-    return rewrite_extensions(c, out, drop_supported_versions);
+    (void)data, (void)len, (void)out, (void)out_len;
+    return type == dropped_type ? EXT_DROP : EXT_KEEP;
+}
+
+/* Two faults in one hello, each side refusing for a different one first: OpenSSL reads
+ * the extensions that decide the version and renegotiation before the others, we check
+ * every extension's syntax first. Checked: without one of the extensions, our answer is
+ * unchanged and OpenSSL's becomes ours. No RFC orders the checks. */
+static int one_fault_each(const hs_case *c)
+{
+    if (!refused(&c->ours) || !refused(&c->theirs) || !c->h.present)
+        return 0;
+    hs_case *r = malloc(sizeof(*r));
+    TFF_CHECK(r != NULL);
+    int ok = 0;
+    for (size_t i = 0; i < c->h.n_exts && i < 16 && !ok; i++) {
+        dropped_type = c->h.ext_type[i];
+        if (!rewrite_extensions(c, r, drop_one))
+            continue;
+        run_case(r);
+        ok = same(&r->ours, &c->ours) && same(&r->ours, &r->theirs);
+    }
+    free(r);
+    return ok;
+}
+
+static int explained(const hs_case *c, int depth);
+
+/* We refuse a TLS 1.3 extension that does not parse (key_share, pre_shared_key, ...)
+ * even with TLS 1.3 off; OpenSSL limited to TLS 1.2 does not read them. Checked: without
+ * those extensions OpenSSL answers as before and the two answers agree (or another entry
+ * explains them). Both are defensible (RFC 8446 4.2
+ * lets a TLS 1.2 server ignore them; decode_error is what a malformed one earns). */
+static int tls13_extension_checked(const hs_case *c)
+{
+    if (!refused_with(&c->ours, CLASS_MALFORMED) && !refused_with(&c->ours, CLASS_OTHER + 10))
+        return 0;
+    hs_case *r = malloc(sizeof(*r));
+    TFF_CHECK(r != NULL);
+    int ok = rewrite_extensions(c, r, drop_tls13_extensions);
+    if (ok) {
+        run_case(r);
+        ok = same(&r->theirs, &c->theirs) && explained(r, 1);
+    }
+    free(r);
+    return ok;
+}
+
+/* legacy_version whose major byte is not 3, beside supported_versions: RFC 8446 4.2.1
+ * has a server negotiate from supported_versions only, as we do; OpenSSL refuses the
+ * hello ("bad legacy version"). */
+static int odd_legacy_version(const hs_case *c)
+{
+    const uint8_t *d;
+    size_t n;
+    return c->h.present && (c->h.version >> 8) != 3 && find_ext(&c->h, 43, &d, &n) &&
+           refused_with(&c->theirs, CLASS_OTHER + 70);
 }
 
 /* REWRITE. Extensions we do not implement (status_request, session_ticket,
@@ -1043,7 +1134,9 @@ static const allowance ALLOWLIST[] = {
     {"ECDSA schemes named for another curve only", ecdsa_scheme_for_another_curve, NULL},
     {"ec_point_formats without uncompressed: illegal_parameter", no_uncompressed_points, NULL},
     {"SNI host_name not printable ASCII", sni_not_ascii, NULL},
-    {"supported_versions ignored (TLS 1.2 only)", NULL, without_supported_versions},
+    {"a TLS 1.3 extension that does not parse, checked by us only", tls13_extension_checked, NULL},
+    {"two faults in the hello, each side judging another first", one_fault_each, NULL},
+    {"legacy_version not 3.x beside supported_versions", odd_legacy_version, NULL},
     {"an extension we do not implement, ignored", NULL, without_unimplemented},
     {"server_name entries of an unknown name type, skipped", NULL, without_other_name_types},
 };
