@@ -38,7 +38,7 @@ int tf13_client_offer(tlsflow_conn *c, void *offer, uint16_t min)
     if (!hs->hrr)
         hs->group = cfg->groups[0]; /* one share, for our first group */
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
-                        &hs->kx_pub_len, &c->drbg))
+                        &hs->kx_pub_len, c->rng))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make our key share");
     o->share_group = hs->group;
     o->share = hs->kx_pub;
@@ -157,7 +157,7 @@ int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, con
                         "the server's %s share (%zu bytes) is not a valid public value",
                         tlsflow_group_name(hs->group), sh->ext.share_key.len);
     int bad = tf_ecdhe_shared(hs->group, hs->kx_priv, hs->kx_priv_len, sh->ext.share_key.p,
-                              sh->ext.share_key.len, hs->premaster, &hs->premaster_len, &c->drbg);
+                              sh->ext.share_key.len, hs->premaster, &hs->premaster_len, c->rng);
     tf_wipe(hs->kx_priv, sizeof(hs->kx_priv));
     if (bad)
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,

@@ -51,6 +51,7 @@ void tlsflow_config_free(tlsflow_config *cfg)
     for (size_t i = 0; i < cfg->n_anchors; i++)
         free(cfg->anchor_der[i]);
     tf_trust_free(cfg->trust);
+    tlsflow_config_set_one_thread(cfg, 0);
     tf_wipe(cfg, sizeof(*cfg));
     free(cfg);
 }
@@ -403,6 +404,23 @@ void tlsflow_config_set_random(tlsflow_config *cfg, tlsflow_random_fn fn, void *
         return;
     cfg->random = fn ? fn : tf_default_random;
     cfg->random_ctx = ctx;
+}
+
+int tlsflow_config_set_one_thread(tlsflow_config *cfg, int on)
+{
+    if (!cfg)
+        return TLSFLOW_E_USAGE;
+    if (!on) {
+        if (cfg->shared_drbg) {
+            tf_drbg_free(cfg->shared_drbg);
+            free(cfg->shared_drbg);
+            cfg->shared_drbg = NULL;
+        }
+        return TLSFLOW_OK;
+    }
+    if (!cfg->shared_drbg && !(cfg->shared_drbg = calloc(1, sizeof(tf_drbg))))
+        return TLSFLOW_E_INTERNAL;
+    return TLSFLOW_OK;
 }
 
 void tlsflow_config_set_time(tlsflow_config *cfg, tlsflow_time_fn fn, void *ctx)

@@ -81,6 +81,7 @@ static tlsflow_conn *setup(tlsflow_conn *c, void *ws, const tlsflow_config *cfg)
     memset(c, 0, sizeof(*c));
     memset(ws, 0, sizeof(tf_handshake));
     c->cfg = cfg;
+    c->rng = cfg->shared_drbg ? cfg->shared_drbg : &c->drbg;
     c->role = cfg->role;
     attach_workspace(c, ws);
     c->pending_alert = -1;
@@ -229,7 +230,7 @@ static int need_workspace(tlsflow_conn *c)
 int tf_random(tlsflow_conn *c, uint8_t *out, size_t len)
 {
     if (c->cfg->random == tf_default_random)
-        return tf_drbg_generate(&c->drbg, out, len);
+        return tf_drbg_generate(c->rng, out, len);
     return c->cfg->random(c->cfg->random_ctx, out, len);
 }
 

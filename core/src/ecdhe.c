@@ -136,7 +136,7 @@ int tf_server_write_ecdhe_params(tlsflow_conn *c)
     if (!scheme)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "no signature scheme was chosen");
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
-                        &hs->kx_pub_len, &c->drbg))
+                        &hs->kx_pub_len, c->rng))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make an ephemeral key");
     tf_writer w = tf_writer_init(params, sizeof(params));
     if (tf_ecdh_params_write(&w, hs->group, hs->kx_pub, hs->kx_pub_len))
@@ -221,10 +221,10 @@ int tf_client_write_ecdhe_key_exchange(tlsflow_conn *c)
 {
     tf_handshake *hs = c->hs;
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
-                        &hs->kx_pub_len, &c->drbg))
+                        &hs->kx_pub_len, c->rng))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make an ephemeral key");
     int bad = tf_ecdhe_shared(hs->group, hs->kx_priv, hs->kx_priv_len, hs->peer_pub,
-                              hs->peer_pub_len, hs->premaster, &hs->premaster_len, &c->drbg);
+                              hs->peer_pub_len, hs->premaster, &hs->premaster_len, c->rng);
     tf_wipe(hs->kx_priv, sizeof(hs->kx_priv));
     if (bad)
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,
@@ -261,7 +261,7 @@ int tf_server_read_ecdhe_key_exchange(tlsflow_conn *c, const uint8_t *body, size
                         "client's %s public value (%zu bytes) is not a valid uncompressed point",
                         c->info.group_name, point.len);
     int bad = tf_ecdhe_shared(hs->group, hs->kx_priv, hs->kx_priv_len, point.p, point.len,
-                              hs->premaster, &hs->premaster_len, &c->drbg);
+                              hs->premaster, &hs->premaster_len, c->rng);
     tf_wipe(hs->kx_priv, sizeof(hs->kx_priv));
     if (bad)
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,

@@ -86,6 +86,7 @@ struct tlsflow_config {
     void *ws_ctx;
     tlsflow_random_fn random;
     void *random_ctx;
+    tf_drbg *shared_drbg; /* tlsflow_config_set_one_thread: one generator for all */
     tlsflow_time_fn time;
     void *time_ctx;
     tlsflow_trace_fn trace;
@@ -272,6 +273,7 @@ struct tlsflow_conn {
     uint8_t res_secret[TF_MAX_HASH]; /* TLS 1.3 resumption_master_secret (tickets) */
     uint8_t tickets_seen;            /* TLS 1.3: NewSessionTickets sent or received */
     tf_drbg drbg;                    /* the default random source and blinding, per connection */
+    tf_drbg *rng;                    /* &drbg, or the configuration's one-thread generator */
     tf_handshake *hs;                /* handshake state: in the workspace, gone once released */
     int version_fixed;               /* records must now carry 0x0303 */
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */

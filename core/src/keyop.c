@@ -99,7 +99,7 @@ static int perform(tlsflow_conn *c, const tf_credential *cred, tlsflow_key_op_ty
     uint8_t out[RESULT_CAP];
     size_t n = 0;
     memset(out, 0, sizeof(out));
-    int bad = run_local(op, out, sizeof(out), &n, tf_random_cb, c, &c->drbg);
+    int bad = run_local(op, out, sizeof(out), &n, tf_random_cb, c, c->rng);
     int err;
     if (type == TLSFLOW_KEY_OP_RSA_DECRYPT) {
         /* The whole buffer goes on, never a copy sized by the plaintext's length: that

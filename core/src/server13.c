@@ -225,10 +225,10 @@ int tf13_server_write_hello(tlsflow_conn *c)
     if (tf_random(c, hs->server_random, 32))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     if (tf_ecdhe_keygen(hs->group, tf_random_cb, c, hs->kx_priv, &hs->kx_priv_len, hs->kx_pub,
-                        &hs->kx_pub_len, &c->drbg))
+                        &hs->kx_pub_len, c->rng))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "could not make our key share");
     int bad = tf_ecdhe_shared(hs->group, hs->kx_priv, hs->kx_priv_len, hs->peer_pub,
-                              hs->peer_pub_len, hs->premaster, &hs->premaster_len, &c->drbg);
+                              hs->peer_pub_len, hs->premaster, &hs->premaster_len, c->rng);
     tf_wipe(hs->kx_priv, sizeof(hs->kx_priv));
     if (bad)
         return tf_failf(c, TLSFLOW_E_ILLEGAL_PARAMETER,

@@ -56,6 +56,7 @@ tlsflow_config *bench_server_config(const bench_suite *s, const bench_fx *fx)
         return NULL;
     }
     tlsflow_config_set_time(cfg, tft_time, NULL);
+    tlsflow_config_set_one_thread(cfg, 1); /* one thread drives them all, as an event loop */
     return cfg;
 }
 
@@ -78,6 +79,7 @@ tlsflow_config *bench_client_config(const bench_suite *s, const bench_fx *fx)
     }
 #endif
     tlsflow_config_set_time(cfg, tft_time, NULL);
+    tlsflow_config_set_one_thread(cfg, 1); /* one thread drives them all, as an event loop */
     return cfg;
 }
 
