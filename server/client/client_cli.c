@@ -24,6 +24,15 @@ static const char usage[] =
     "                     the TLS versions to offer: 1.2 or 1.3 (default both)\n"
     "  --get PATH         send an HTTP/1.1 GET for PATH instead of stdin\n"
     "  --keylog FILE      append NSS key log lines (also SSLKEYLOGFILE)\n"
+    "  --cert FILE --key FILE\n"
+    "                     a client certificate for servers that ask for one (mutual TLS):\n"
+    "                     FILE is PEM, the leaf first, then any intermediates to send; the\n"
+    "                     key is PEM, RSA or EC (P-256, P-384), and must be the leaf's.\n"
+    "                     Repeatable (up to 4 pairs, each --key after its --cert): the\n"
+    "                     engine answers a CertificateRequest with the first whose chain\n"
+    "                     has an issuer the server names and whose key can make a signature\n"
+    "                     the server accepts, else with no certificate (the server decides).\n"
+    "                     The trace says which was sent. A server that never asks gets none.\n"
     "  --timeout SECS     give up waiting for the server after this (default 10)\n"
     "\n"
     "Echo stream (for an echo server such as tlsflow-server --echo):\n"
@@ -91,11 +100,35 @@ static int parse_timeout(const char *v, int *ms)
 static int takes_value(const char *a)
 {
     static const char *const names[] = {
-        "--ca",   "--servername", "--alpn", "--get",    "--keylog",      "--timeout",
-        "--send", "--send-bytes", "--pin",  "--export", "--min-version", "--max-version"};
+        "--ca",          "--servername",  "--alpn",       "--get", "--keylog",
+        "--timeout",     "--send",        "--send-bytes", "--pin", "--export",
+        "--min-version", "--max-version", "--cert",       "--key"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(a, names[i]))
             return 1;
+    return 0;
+}
+
+/* --cert starts a client credential, --key completes the one --cert started. */
+static int take_credential(client_opts *o, const char *a, const char *v)
+{
+    if (!strcmp(a, "--cert")) {
+        if (o->n_certs > o->n_keys) {
+            errorf("--cert '%s' has no --key before the next --cert", o->cert[o->n_certs - 1]);
+            return -1;
+        }
+        if (o->n_certs == CLIENT_CREDS_MAX) {
+            errorf("at most %d --cert/--key pairs", CLIENT_CREDS_MAX);
+            return -1;
+        }
+        o->cert[o->n_certs++] = v;
+        return 0;
+    }
+    if (o->n_keys == o->n_certs) {
+        errorf("--key '%s' needs a --cert before it", v);
+        return -1;
+    }
+    o->key[o->n_keys++] = v;
     return 0;
 }
 
@@ -128,6 +161,8 @@ static int take_value(client_opts *o, const char *a, const char *v)
     }
     if (!strcmp(a, "--pin"))
         return pins_add(&o->pins, v);
+    if (!strcmp(a, "--cert") || !strcmp(a, "--key"))
+        return take_credential(o, a, v);
     if (!strcmp(a, "--send-bytes")) {
         o->send_mode = 1;
         if (parse_size(v, &o->send_bytes) == 0)
@@ -163,6 +198,10 @@ static int check_combination(const client_opts *o)
     }
     if (o->pins.pin_only && o->pins.n == 0) {
         errorf("--pin-only needs at least one --pin");
+        return -1;
+    }
+    if (o->n_certs > o->n_keys) {
+        errorf("--cert '%s' needs its --key", o->cert[o->n_certs - 1]);
         return -1;
     }
     return 0;

@@ -10,6 +10,7 @@
 
 #define CLIENT_DEFAULT_CA  "tlsflow-pki/ca.pem"
 #define CLIENT_EXPORTS_MAX 8
+#define CLIENT_CREDS_MAX   4
 
 typedef struct {
     hostport target;
@@ -24,6 +25,9 @@ typedef struct {
     client_pins pins;
     client_export exports[CLIENT_EXPORTS_MAX];
     int n_exports;
+    /* Client certificates: --cert FILE --key FILE pairs, in the order given. */
+    const char *cert[CLIENT_CREDS_MAX], *key[CLIENT_CREDS_MAX];
+    int n_certs, n_keys;
 } client_opts;
 
 /* Fill o from argv. 0: run; 1: done (help or version printed); -1: bad usage (a message

@@ -53,6 +53,30 @@ static int add_ca(tlsflow_config *cfg, const char *ca)
     return rc;
 }
 
+/* One --cert/--key pair as a client credential; the engine checks that the chain parses,
+ * the key is one it can sign with, and the key belongs to the leaf. */
+static int add_credential(tlsflow_config *cfg, const char *cert, const char *key)
+{
+    uint8_t *chain = NULL, *pem = NULL;
+    size_t chain_len, pem_len;
+    int rc = -1;
+    if (file_read_all(cert, 1 << 20, "--cert file", &chain, &chain_len) == 0 &&
+        file_read_all(key, 1 << 20, "--key file", &pem, &pem_len) == 0) {
+        rc = tlsflow_config_add_credential(cfg, chain, chain_len, pem, pem_len, NULL);
+        if (rc != 0)
+            errorf("cannot use --cert '%s' with --key '%s': a certificate that does not parse, "
+                   "a key that is not RSA or EC P-256/P-384, or a key that is not the "
+                   "certificate's [%s]",
+                   cert, key, tlsflow_error_name(rc));
+    }
+    if (pem) {
+        explicit_bzero(pem, pem_len); /* the private key */
+        free(pem);
+    }
+    free(chain);
+    return rc;
+}
+
 const char *client_server_name(const client_opts *o)
 {
     return o->servername ? o->servername : o->target.host;
@@ -77,6 +101,9 @@ tlsflow_config *client_make_config(client_opts *o, FILE *keylog)
     }
     if (o->alpn && set_alpn(cfg, o->alpn) != 0)
         goto fail;
+    for (int i = 0; i < o->n_certs; i++)
+        if (add_credential(cfg, o->cert[i], o->key[i]) != 0)
+            goto fail;
     uint16_t min = o->min_version ? o->min_version : TLSFLOW_VERSION_TLS12;
     uint16_t max = o->max_version ? o->max_version : TLSFLOW_VERSION_TLS13;
     if (tlsflow_config_set_versions(cfg, min, max) != 0) {

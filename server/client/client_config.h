@@ -1,5 +1,5 @@
 /* The engine configuration tlsflow-client builds from its options: trust anchors, server
- * name, ALPN, trace, key log and the pinning hook. */
+ * name, ALPN, versions, client certificates, trace, key log and the pinning hook. */
 #ifndef TLSFLOW_CLIENT_CONFIG_H
 #define TLSFLOW_CLIENT_CONFIG_H
 

@@ -140,7 +140,7 @@ static int round_once(loop *l, int *done)
         *done = 1;
         return l->app->closed(l->app->ctx, l->c, l->peer_closed);
     }
-    if (r & TLSFLOW_READY_KEY_OP) { /* the client holds no private key */
+    if (r & TLSFLOW_READY_KEY_OP) { /* --cert keys sign inline: no offload is set */
         errorf("the engine asked for a private-key operation the client cannot do");
         return 3;
     }

@@ -6,15 +6,16 @@
  * server that answers while it reads (an echo) never waits on us nor we on it.
  *
  * It prints the five-step trace to stderr, verifies the server against --ca (or
- * ./tlsflow-pki/ca.pem) and any --pin, then either sends GET PATH or stdin and copies
+ * ./tlsflow-pki/ca.pem) and any --pin, answers a CertificateRequest with a --cert/--key
+ * pair the engine picks (or none), then either sends GET PATH or stdin and copies
  * the reply to stdout (client_text.c), or streams bytes to an echo server and checks
  * what comes back (client_echo.c).
  *
- * Files: client_cli (options, --help), client_config (the engine configuration),
- * client_pin (public-key pins, the verification hook), client_export (RFC 5705 values),
- * client_report (what is printed), client_loop (sockets and tlsflow_ready), client_net
- * (TCP), client_text and client_echo (the two application sides), client_stream (the
- * echo stream's bytes). */
+ * Files: client_cli (options, --help), client_config (the engine configuration, client
+ * certificates), client_pin (public-key pins, the verification hook), client_export
+ * (RFC 5705 values), client_report (what is printed), client_loop (sockets and
+ * tlsflow_ready), client_net (TCP), client_text and client_echo (the two application
+ * sides), client_stream (the echo stream's bytes). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -40,10 +40,27 @@ int report_established(tlsflow_conn *c, const client_opts *o)
         snprintf(b, sizeof(b), "0x%04x", in->cipher_suite);
         suite = b;
     }
-    fprintf(stderr, "handshake done: %s, %s, EMS %s, ALPN %s; server %s (%s %d bits), issuer %s\n",
-            version_name(in->version), suite, in->ems ? "yes" : "no",
+    /* The key exchange (ECDHE and TLS 1.3: group, whether a HelloRetryRequest came first,
+     * the server's signature scheme); EMS only where it exists, TLS 1.2. */
+    char kx[128] = "";
+    if (in->group_name[0])
+        snprintf(kx, sizeof(kx), ", group %s%s, signature %s", in->group_name,
+                 in->hello_retry ? " after HelloRetryRequest" : "",
+                 in->signature_scheme_name[0] ? in->signature_scheme_name : "?");
+    fprintf(stderr, "handshake done: %s, %s%s%s, ALPN %s; server %s (%s %d bits), issuer %s\n",
+            version_name(in->version), suite, kx,
+            in->version == TLSFLOW_VERSION_TLS13 ? ""
+            : in->ems                            ? ", EMS yes"
+                                                 : ", EMS no",
             in->alpn[0] ? in->alpn : "none", in->cert.subject,
             in->cert.key_type ? in->cert.key_type : "?", in->cert.key_bits, in->cert.issuer);
+    if (in->client_cert_requested && in->client_cert_sent)
+        fprintf(stderr, "client certificate: requested, sent %s (%s %d bits), issuer %s\n",
+                in->client_cert.subject, in->client_cert.key_type ? in->client_cert.key_type : "?",
+                in->client_cert.key_bits, in->client_cert.issuer);
+    else if (in->client_cert_requested)
+        fprintf(stderr, "client certificate: requested, none sent (%s)\n",
+                o->n_certs ? "none of ours fits what the server asked for" : "no --cert given");
     pins_report(&o->pins);
     for (int i = 0; i < o->n_exports; i++)
         if (export_print(&o->exports[i], c) != 0)
