@@ -307,12 +307,14 @@ static int parse_early_data(tf_reader *body, int ctx, tf_hello_exts *out, const 
     return TLSFLOW_OK;
 }
 
-/* RFC 8446 §4.2.4: a non-empty list of non-empty DistinguishedNames. */
+/* RFC 8446 §4.2.4: a list of non-empty DistinguishedNames. The RFC's list is non-empty,
+ * but OpenSSL 3.0 (s_server -no_ca_names) sends an empty one and its own and GnuTLS's
+ * clients take it: an empty list names no CA, as if the extension were absent. */
 static int parse_cas(tf_reader *body, int ctx, tf_hello_exts *out, const char **why)
 {
     (void)ctx;
     tf_reader list;
-    if (!tf_get_vector_bounded(body, 2, 3, 0xffff, &list) || !tf_reader_done(body))
+    if (!tf_get_vector(body, 2, &list) || !tf_reader_done(body))
         return *why = "certificate_authorities: malformed", TLSFLOW_E_DECODE;
     out->cas_list = (tf_view){list.p, list.len};
     while (list.len) {

@@ -987,6 +987,32 @@ int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uin
     return rc;
 }
 
+/* wolfCrypt's subjectRaw and issuerRaw are a Name's contents; the SEQUENCE header that
+ * makes them the whole DER Name TLS carries (RFC 5246 §7.4.4, RFC 8446 §4.2.4) sits right
+ * before them in the certificate. Widen the span over it, checking that it is there. */
+static int widen_to_name(const uint8_t *der, size_t *off, size_t *len)
+{
+    uint8_t hdr[4] = {0x30};
+    size_t n = 1;
+    if (*len < 0x80) {
+        hdr[n++] = (uint8_t)*len;
+    } else if (*len <= 0xff) {
+        hdr[n++] = 0x81;
+        hdr[n++] = (uint8_t)*len;
+    } else if (*len <= 0xffff) {
+        hdr[n++] = 0x82;
+        hdr[n++] = (uint8_t)(*len >> 8);
+        hdr[n++] = (uint8_t)*len;
+    } else {
+        return -1;
+    }
+    if (*off < n || memcmp(der + *off - n, hdr, n) != 0)
+        return -1;
+    *off -= n;
+    *len += n;
+    return 0;
+}
+
 int tf_x509_names(const uint8_t *der, size_t len, size_t *subject_off, size_t *subject_len,
                   size_t *issuer_off, size_t *issuer_len)
 {
@@ -1004,7 +1030,9 @@ int tf_x509_names(const uint8_t *der, size_t len, size_t *subject_off, size_t *s
         *subject_len = (size_t)c->dc.subjectRawLen;
         *issuer_off = (size_t)(c->dc.issuerRaw - der);
         *issuer_len = (size_t)c->dc.issuerRawLen;
-        rc = *subject_off + *subject_len <= len && *issuer_off + *issuer_len <= len
+        rc = *subject_off + *subject_len <= len && *issuer_off + *issuer_len <= len &&
+                     widen_to_name(der, subject_off, subject_len) == 0 &&
+                     widen_to_name(der, issuer_off, issuer_len) == 0
                  ? TLSFLOW_OK
                  : TLSFLOW_E_CERT_BAD;
     }

@@ -54,7 +54,8 @@ int tf_x509_check(const tf_trust *trust, const tf_x509_chain *in, tf_x509_leaf *
  * with a single parse. 0 on success; TLSFLOW_E_USAGE if spki is too small. */
 int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uint8_t *spki,
                      size_t cap, size_t *spki_len);
-/* Where a DER certificate's subject and issuer Names (DER) lie inside it. 0 on success. */
+/* Where a DER certificate's subject and issuer Names lie inside it, each a whole DER Name
+ * (SEQUENCE header included), as TLS lists them. 0 on success. */
 int tf_x509_names(const uint8_t *der, size_t len, size_t *subject_off, size_t *subject_len,
                   size_t *issuer_off, size_t *issuer_len);
 /* Summarise one DER certificate (subject, issuer, validity, key). 0 on success. */

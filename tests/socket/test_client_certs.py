@@ -3,29 +3,16 @@ and GnuTLS's gnutls-serv, TLS 1.3 and 1.2, RSA and EC (P-256, and P-384 under an
 intermediate CA the chain file carries). Each server verifies what we send: it completes
 with our certificate (the server says whose and that it verified), refuses us without one
 (we report its alert, it says why), refuses a chain it cannot complete, and the engine
-picks among several pairs the one the server's signature algorithms allow.
-
-Checks that fail because of the engine (core/, reported, not fixed here) print as BUG;
-see peers13.engine_bug."""
+picks among several pairs the one the server's signature algorithms allow."""
 import re
 
-from peers13 import (check, engine_bug, fixture, gnutls_serv, run, run_groups, s_server, text,
+from peers13 import (check, fixture, gnutls_serv, run, run_groups, s_server, text,
                      tmp_path)
 from tfsock import CLIENT
 
 CA = fixture("ca.pem")
 RSA = ("client.pem", "client.key", "CN=tlsflow test client", "RSA 2048")
 EC = ("client-ec.pem", "client-ec.key", "CN=tlsflow test client EC", "EC 256")
-CA_NAMES_BUG = ("the client never matches a certificate_authorities list: tf_x509_names gives "
-                "wolfSSL's subjectRaw/issuerRaw, the Name's contents without its SEQUENCE "
-                "header (30 len), while peers send whole DER Names (RFC 8446 4.2.4, RFC 5246 "
-                "7.4.4), so client_auth.c:chain_named() finds no issuer and sends an empty "
-                "Certificate; the server side puts the same headerless bytes on the wire")
-EMPTY_CAS = ("an empty certificate_authorities extension (00 00), which OpenSSL 3.0's s_server "
-             "-no_ca_names sends, is refused as decode_error (RFC 8446 wants <3..2^16-1>, but "
-             "OpenSSL's and GnuTLS's own clients take it): strict-vs-interop call for the lead")
-
-
 # The trace line of an empty client Certificate (TLS 1.2 ends before our summary line).
 EMPTY_SENT = "Client certificate sent    Certificate: empty"
 
@@ -88,7 +75,7 @@ def make_intermediate_chain():
 
 # ---- OpenSSL s_server -Verify ------------------------------------------------------------
 # -verifyCAfile: the roots s_server checks our chain against, without sending their names
-# (a -CAfile would also send them as certificate_authorities: see CA_NAMES_BUG below).
+# (a -CAfile would also send them as certificate_authorities: see below).
 
 def verifying(name, flag, *args, depth="1", roots="-verifyCAfile"):
     """s_server that requires a client certificate chaining to the fixture root within
@@ -149,17 +136,16 @@ def openssl_cases():
     for v, flag in [("1.3", "-tls1_3"), ("1.2", "-tls1_2")]:
         with verifying(f"ossl-{v}-names", flag, roots="-CAfile") as p:
             rc, out, err = client(p.port, *creds(RSA))
-            engine_bug(rc == 0 and sent(err, RSA[2], RSA[3]),
-                       f"s_server TLS {v} -Verify -CAfile (certificate_authorities names our "
-                       "root): our certificate sent", CA_NAMES_BUG,
-                       re.findall(r".*(?:Certificate requested|client certificate:|"
-                                  r"tlsflow-client:).*", err))
+            check(rc == 0 and sent(err, RSA[2], RSA[3]),
+                  f"s_server TLS {v} -Verify -CAfile (certificate_authorities names our "
+                  "root): our certificate sent",
+                  re.findall(r".*(?:Certificate requested|client certificate:|"
+                             r"tlsflow-client:).*", err))
     with verifying("ossl-empty-cas", "-tls1_3", "-no_ca_names", roots="-CAfile") as p:
         rc, out, err = client(p.port, *creds(RSA))
-        engine_bug(rc == 0 and sent(err, RSA[2], RSA[3]),
-                   "s_server TLS 1.3 -CAfile -no_ca_names (empty certificate_authorities): "
-                   "our certificate sent", EMPTY_CAS,
-                   re.findall(r".*tlsflow-client:.*", err))
+        check(rc == 0 and sent(err, RSA[2], RSA[3]),
+              "s_server TLS 1.3 -CAfile -no_ca_names (empty certificate_authorities): "
+              "our certificate sent", re.findall(r".*tlsflow-client:.*", err))
 
 
 # ---- GnuTLS gnutls-serv --require-client-cert ---------------------------------------------
@@ -198,11 +184,10 @@ def gnutls_cases():
         with gnutls_serv(f"gnutls-{v}-names", prio, "--http", "--require-client-cert",
                          "--verify-client-cert", "--x509cafile", CA) as p:
             rc, out, err = client(p.port, *creds(EC))
-            engine_bug(rc == 0 and sent(err, EC[2], EC[3]),
-                       f"gnutls-serv TLS {v} --x509cafile (names our root): our certificate "
-                       "sent", CA_NAMES_BUG,
-                       re.findall(r".*(?:Certificate requested|client certificate:|"
-                                  r"tlsflow-client:).*", err))
+            check(rc == 0 and sent(err, EC[2], EC[3]),
+                  f"gnutls-serv TLS {v} --x509cafile (names our root): our certificate sent",
+                  re.findall(r".*(?:Certificate requested|client certificate:|"
+                             r"tlsflow-client:).*", err))
 
 
 # ---- our side of the command line ----------------------------------------------------------

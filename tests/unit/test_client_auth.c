@@ -10,9 +10,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "internal.h"
 #include "tf_test.h"
+#include "x509.h"
 
 #define V12 TLSFLOW_VERSION_TLS12
 #define V13 TLSFLOW_VERSION_TLS13
@@ -246,12 +249,50 @@ static void test_configuration(void **state)
     tlsflow_config_free(s);
 }
 
+/* The names both roles put in and look for in certificate_authorities are whole DER
+ * Names (RFC 5246 §7.4.4, RFC 8446 §4.2.4): byte for byte OpenSSL's i2d_X509_NAME of the
+ * subject and issuer, for each fixture (a root, leaves, a P-384 leaf under an
+ * intermediate). */
+static void test_names_are_whole_der_names(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"ca.pem", "client.pem", "client-ec.pem", "server.pem",
+                                        "server-ec.pem"};
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        size_t pem_len, der_len;
+        uint8_t *pem = tft_fixture(files[f], &pem_len), der[8192];
+        assert_int_equal(tf_pem_cert_to_der((const char *)pem, pem_len, der, sizeof(der), &der_len),
+                         0);
+        const uint8_t *p = der;
+        X509 *x = d2i_X509(NULL, &p, (long)der_len);
+        assert_non_null(x);
+        size_t so, sl, io, il;
+        assert_int_equal(tf_x509_names(der, der_len, &so, &sl, &io, &il), 0);
+        unsigned char *want = NULL;
+        int n = i2d_X509_NAME(X509_get_subject_name(x), &want);
+        assert_int_equal((size_t)n, sl);
+        assert_memory_equal(der + so, want, sl);
+        OPENSSL_free(want);
+        want = NULL;
+        n = i2d_X509_NAME(X509_get_issuer_name(x), &want);
+        assert_int_equal((size_t)n, il);
+        assert_memory_equal(der + io, want, il);
+        OPENSSL_free(want);
+        X509_free(x);
+        free(pem);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accepted),         cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_optional_without), cmocka_unit_test(test_wrong_signature),
-        cmocka_unit_test(test_configuration),    cmocka_unit_test(test_names_filter),
+        cmocka_unit_test(test_accepted),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_optional_without),
+        cmocka_unit_test(test_wrong_signature),
+        cmocka_unit_test(test_configuration),
+        cmocka_unit_test(test_names_filter),
+        cmocka_unit_test(test_names_are_whole_der_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
