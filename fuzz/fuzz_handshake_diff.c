@@ -713,15 +713,18 @@ static int header_type_or_length(const hs_case *c)
     return a && b;
 }
 
-/* The first handshake message is not a ClientHello and not whole: OpenSSL refuses its
- * type from the header, we judge a message once it is whole (its type then, or a length
- * over our cap at once) and meanwhile judge whatever else arrives. */
+/* The first handshake message is not a ClientHello and not whole in its first record:
+ * OpenSSL refuses its type from the header, we judge a message once it is whole (its
+ * type then, or a length over our cap at once) and meanwhile judge the records that
+ * bring the rest. */
 static int type_judged_from_header(const hs_case *c)
 {
     size_t i = 0;
-    if (i + 9 > c->w.len || c->w.p[i] != 22 || c->w.p[i + 5] == 1 || c->w.hello_complete)
+    if (i + 9 > c->w.len || c->w.p[i] != 22 || c->w.p[i + 5] == 1)
         return 0;
-    return refused_with(&c->theirs, CLASS_OTHER + 10) && !c->ours.hello;
+    size_t len = be16(c->w.p + 3);
+    size_t need = 4 + ((size_t)c->w.p[6] << 16 | (size_t)c->w.p[7] << 8 | c->w.p[8]);
+    return len < need && refused_with(&c->theirs, CLASS_OTHER + 10) && !c->ours.hello;
 }
 
 /* A hello below TLS 1.2 that is malformed too: which check comes first is not the RFC's
@@ -986,7 +989,7 @@ static int drop_tls13_extensions(uint16_t type, const uint8_t *data, size_t len,
                                  size_t *out_len)
 {
     (void)data, (void)len, (void)out, (void)out_len;
-    return tls13_extension(type) ? EXT_DROP : EXT_KEEP;
+    return tls13_extension(type) || type == 28 ? EXT_DROP : EXT_KEEP;
 }
 
 static int drop_unimplemented(uint16_t type, const uint8_t *data, size_t len, uint8_t *out,
@@ -1060,7 +1063,9 @@ static int one_fault_each(const hs_case *c)
 static int explained(const hs_case *c, int depth);
 
 /* We refuse a TLS 1.3 extension that does not parse (key_share, pre_shared_key, ...)
- * even with TLS 1.3 off; OpenSSL limited to TLS 1.2 does not read them. Checked: without
+ * even with TLS 1.3 off; OpenSSL limited to TLS 1.2 does not read them. Likewise
+ * record_size_limit (RFC 8449 4: a value below 64 MUST get illegal_parameter), which
+ * OpenSSL 3.0 does not implement. Checked: without
  * those extensions OpenSSL answers as before and the two answers agree (or another entry
  * explains them). Both are defensible (RFC 8446 4.2
  * lets a TLS 1.2 server ignore them; decode_error is what a malformed one earns). */
@@ -1075,6 +1080,26 @@ static int tls13_extension_checked(const hs_case *c)
         run_case(r);
         ok = same(&r->theirs, &c->theirs) && explained(r, 1);
     }
+    free(r);
+    return ok;
+}
+
+/* We refused what follows the ClientHello (a message, a record) and OpenSSL answered the
+ * hello before reading on, or refused the hello itself, or waits for the rest of a
+ * record: OpenSSL's answer does not depend on what follows, so the hello alone is
+ * compared. Checked: without what follows, OpenSSL answers as before. */
+static int hello_alone(const hs_case *c)
+{
+    if (!c->h.present || c->ours.end != END_ALERT ||
+        (c->h.tail == 0 && c->h.records_end >= c->w.len))
+        return 0;
+    hs_case *r = malloc(sizeof(*r));
+    TFF_CHECK(r != NULL);
+    r->w.len = 0;
+    frame_body(&r->w, c->h.body.p, c->h.body.len, NULL, 0);
+    r->w.chunk = c->w.chunk;
+    run_case(r);
+    int ok = same(&r->theirs, &c->theirs) && explained(r, 1);
     free(r);
     return ok;
 }
@@ -1134,8 +1159,9 @@ static const allowance ALLOWLIST[] = {
     {"ECDSA schemes named for another curve only", ecdsa_scheme_for_another_curve, NULL},
     {"ec_point_formats without uncompressed: illegal_parameter", no_uncompressed_points, NULL},
     {"SNI host_name not printable ASCII", sni_not_ascii, NULL},
-    {"a TLS 1.3 extension that does not parse, checked by us only", tls13_extension_checked, NULL},
+    {"a TLS 1.3 extension or record_size_limit only we read", tls13_extension_checked, NULL},
     {"two faults in the hello, each side judging another first", one_fault_each, NULL},
+    {"we refused what follows the hello, OpenSSL did not read it", hello_alone, NULL},
     {"legacy_version not 3.x beside supported_versions", odd_legacy_version, NULL},
     {"an extension we do not implement, ignored", NULL, without_unimplemented},
     {"server_name entries of an unknown name type, skipped", NULL, without_other_name_types},
