@@ -12,13 +12,21 @@
  * with --key-threads) runs on libuv's thread pool: the connection stops reading and
  * pumping, other connections go on, and the after-work callback on the loop completes
  * it and pumps again. A close asked for meanwhile (timeout, shutdown) waits for it, and
- * a connection whose handles closed meanwhile is freed only when it is back. */
+ * a connection whose handles closed meanwhile is freed only when it is back.
+ *
+ * Sites (classic.localhost, mtls.localhost) have engine configurations of their own, and
+ * the engine takes one configuration per connection, fixed when it is made: so a
+ * connection starts on the default one and keeps the bytes it reads until the engine has
+ * read the ClientHello. If its SNI names a site, that engine is dropped unheard (nothing
+ * it wrote was sent, its key log lines were held back) and a new one on the site's
+ * configuration gets the same bytes (pick_site, feed_replay). */
 #include "sconn.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "keys/keyop.h"
 #include "pages/http_app.h"
@@ -27,6 +35,9 @@
 #include "worker.h"
 
 #define LINGER_MS 2000 /* how long a closing connection may take to flush */
+/* The most ClientHello bytes kept for a move to a site's configuration: more than the
+ * largest ClientHello the engine takes (its length fields allow about 128 KiB). */
+#define HELLO_KEEP_MAX (192 * 1024)
 
 /* The engine reports trace steps synchronously from inside the calls we make for
  * one connection, on this thread; so the connection being pumped is the one the
@@ -45,6 +56,131 @@ void sconn_trace_cb(void *ctx, const tlsflow_conn *conn, const tlsflow_trace_eve
     trace_store_add(&c->trace, ev->step, ev->text, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
 }
 
+void sconn_keylog_cb(void *ctx, const char *line)
+{
+    sconn *c = current;
+    if (!c || !c->hello_pending) {
+        sink_line(ctx, line);
+        return;
+    }
+    /* Held until we know this engine is the one that stays. */
+    size_t n = strlen(line) + 1;
+    char *grown = realloc(c->keylog_held, c->keylog_held_len + n);
+    if (!grown)
+        return; /* best effort, like every key log line */
+    memcpy(grown + c->keylog_held_len, line, n);
+    c->keylog_held = grown;
+    c->keylog_held_len += n;
+}
+
+/* ---- the site of a connection --------------------------------------------------------- */
+
+/* This engine stays: log what it said and forget the bytes kept for a move. */
+static void hello_settle(sconn *c)
+{
+    for (size_t off = 0; off < c->keylog_held_len; off += strlen(c->keylog_held + off) + 1)
+        sink_line(&c->w->srv->keylog, c->keylog_held + off);
+    free(c->keylog_held);
+    c->keylog_held = NULL;
+    c->keylog_held_len = 0;
+    c->hello_pending = 0;
+    if (!c->replaying) {
+        free(c->hello);
+        c->hello = NULL;
+        c->hello_len = c->hello_cap = 0;
+    }
+}
+
+/* Keep bytes the socket gave while the ClientHello is being read. */
+static void hello_keep(sconn *c, const uint8_t *p, size_t n)
+{
+    if (!c->hello_pending)
+        return;
+    if (c->hello_len + n > HELLO_KEEP_MAX) {
+        hello_settle(c); /* no ClientHello is this long: the engine will say so */
+        return;
+    }
+    if (c->hello_len + n > c->hello_cap) {
+        size_t cap = c->hello_cap ? c->hello_cap : 2048;
+        while (cap < c->hello_len + n)
+            cap *= 2;
+        uint8_t *grown = realloc(c->hello, cap);
+        if (!grown) {
+            hello_settle(c);
+            return;
+        }
+        c->hello = grown;
+        c->hello_cap = cap;
+    }
+    memcpy(c->hello + c->hello_len, p, n);
+    c->hello_len += n;
+}
+
+static const tlsflow_config *site_config(const worker *w, const char *sni, const char **site)
+{
+    for (unsigned i = 0; i < w->n_sites; i++)
+        if (sni[0] && strcasecmp(sni, w->site_name[i]) == 0) {
+            *site = w->site_name[i];
+            return w->site_cfg[i];
+        }
+    *site = NULL;
+    return w->cfg;
+}
+
+static void destroy(sconn *c, const char *outcome);
+
+/* The engine has read the ClientHello (it answered or failed): 0 when this engine stays,
+ * 1 when a new one on the site's configuration took its place (pump again), -1 when the
+ * connection is gone. Nothing the first engine wrote has been sent. */
+static int pick_site(sconn *c)
+{
+    const char *site;
+    const tlsflow_config *cfg = site_config(c->w, tlsflow_get_info(c->tls)->server_name, &site);
+    if (cfg == c->cfg) {
+        hello_settle(c);
+        return 0;
+    }
+    tlsflow_conn *tls = tlsflow_conn_new(cfg);
+    if (!tls) {
+        hello_settle(c);
+        destroy(c, "out_of_memory");
+        return -1;
+    }
+    tlsflow_conn_free(c->tls);
+    c->tls = tls;
+    c->cfg = cfg;
+    c->site = site;
+    trace_store_free(&c->trace); /* the new engine tells the story again */
+    free(c->keylog_held);        /* secrets of a handshake that never went out */
+    c->keylog_held = NULL;
+    c->keylog_held_len = 0;
+    c->hello_pending = 0;
+    c->replaying = 1;
+    c->replay_off = 0;
+    return 1;
+}
+
+/* Hand the kept bytes to the new engine, as many as it takes now. */
+static void feed_replay(sconn *c)
+{
+    size_t room = 0, left = c->hello_len - c->replay_off;
+    uint8_t *p = left ? tlsflow_in_buf(c->tls, &room) : NULL;
+    size_t n = p ? (room < left ? room : left) : 0;
+    if (n) {
+        memcpy(p, c->hello + c->replay_off, n);
+        tlsflow_in_ack(c->tls, n);
+        c->replay_off += n;
+    }
+    if (c->replay_off < c->hello_len)
+        return;
+    free(c->hello);
+    c->hello = NULL;
+    c->hello_len = c->hello_cap = c->replay_off = 0;
+    c->replaying = 0;
+    if (c->eof_pending)
+        tlsflow_in_ack(c->tls, 0); /* the peer had closed already */
+}
+
 /* ---- teardown ---------------------------------------------------------------------- */
 
 static void finalize(sconn *c)
@@ -61,6 +197,9 @@ static void finalize(sconn *c)
     tlsflow_conn_free(c->tls);
     free(c->req);
     free(c->resp);
+    free(c->hello);
+    free(c->keylog_held);
+    free(c->client_ids);
     trace_store_free(&c->trace);
     free(c);
 }
@@ -126,7 +265,7 @@ static void on_timer(uv_timer_t *t)
         begin_close(c, "idle_timeout");
         break;
     case PHASE_CLOSING:
-        destroy(c, "close_timeout");
+        destroy(c, c->lingering ? NULL : "close_timeout"); /* the engine's error says why */
         break;
     }
 }
@@ -143,7 +282,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     (void)suggested;
     sconn *c = h->data;
     size_t room = 0;
-    uint8_t *p = c->closing || c->keyop ? NULL : tlsflow_in_buf(c->tls, &room);
+    /* While kept bytes are replayed, new ones would overtake them: wait (ENOBUFS). */
+    uint8_t *p = c->closing || c->keyop || c->replaying ? NULL : tlsflow_in_buf(c->tls, &room);
     /* room 0 makes libuv report UV_ENOBUFS: the engine must be pumped first. */
     *buf = uv_buf_init((char *)p, p ? (unsigned)room : 0);
 }
@@ -158,7 +298,6 @@ static void stop_reading(sconn *c)
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-    (void)buf;
     sconn *c = s->data;
     if (nread == 0 || c->closing)
         return; /* EAGAIN */
@@ -169,6 +308,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == UV_EOF) {
         stop_reading(c);
+        c->eof_pending = c->hello_pending;
         tlsflow_in_ack(c->tls, 0);
         pump(c);
         return;
@@ -180,6 +320,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     c->wire_in += (uint64_t)nread;
     if (c->phase == PHASE_OPEN)
         uv_timer_again(&c->timer);
+    hello_keep(c, (const uint8_t *)buf->base, (size_t)nread);
     tlsflow_in_ack(c->tls, (size_t)nread);
     pump(c);
 }
@@ -257,6 +398,9 @@ static void fill_view(sconn *c, conn_view *v)
     v->wire_out = c->wire_out;
     v->conn_memory = tlsflow_conn_memory(c->tls);
     v->scenarios = c->w->srv->creds->local;
+    v->sites = c->w->n_sites > 0;
+    v->site = c->site;
+    v->client_ids = c->client_ids;
 }
 
 /* If a whole request head is buffered and no response is pending, answer it. */
@@ -349,14 +493,76 @@ static int on_app_data(sconn *c)
     return 1;
 }
 
+/* The client certificate's fingerprints, while the engine still holds it (it lets go of
+ * the peer's chain with the handshake state, when the connection first idles). */
+static void keep_client_ids(sconn *c)
+{
+    const tlsflow_info *in = tlsflow_get_info(c->tls);
+    size_t len = 0;
+    const uint8_t *der = in->client_cert_sent ? tlsflow_peer_cert(c->tls, 0, &len) : NULL;
+    uint8_t spki[32];
+    if (!der || tlsflow_peer_spki_sha256(c->tls, spki) != 0 || c->client_ids ||
+        !(c->client_ids = malloc(sizeof(*c->client_ids))))
+        return;
+    if (cert_ids_make(der, len, spki, tlsflow_peer_cert_count(c->tls), c->client_ids) != 0) {
+        free(c->client_ids);
+        c->client_ids = NULL;
+    }
+}
+
 static void on_handshake_done(sconn *c)
 {
     c->handshake_ns = uv_hrtime() - c->start_ns;
+    keep_client_ids(c);
     if (c->phase == PHASE_HANDSHAKE) {
         c->phase = PHASE_OPEN;
         unsigned idle = c->w->srv->opts->idle_timeout_ms;
         uv_timer_start(&c->timer, on_timer, idle, idle);
     }
+}
+
+/* ---- closing after a fatal alert -------------------------------------------------------- */
+
+static _Thread_local char discard[4096];
+
+static void discard_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    (void)suggested;
+    *buf = uv_buf_init(discard, sizeof(discard));
+}
+
+static void discard_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    if (nread < 0)
+        destroy(s->data, NULL); /* the peer closed too (or the socket failed) */
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status; /* UV_ECANCELED when the handle closed first */
+    free(req);
+}
+
+/* The engine failed and its alert has been written: send FIN after it and drop what the
+ * peer still sends until it closes too, for LINGER_MS at most. Closing at once would
+ * answer bytes still on their way (the rest of a client's flight, its first request)
+ * with a reset, and a reset can make the peer discard the alert unread. */
+static void linger_close(sconn *c)
+{
+    uv_shutdown_t *req = malloc(sizeof(*req));
+    stop_reading(c);
+    if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        free(req);
+        destroy(c, NULL);
+        return;
+    }
+    c->lingering = 1;
+    c->phase = PHASE_CLOSING;
+    uv_timer_start(&c->timer, on_timer, LINGER_MS, 0);
+    if (uv_read_start((uv_stream_t *)&c->tcp, discard_alloc, discard_read) != 0)
+        destroy(c, NULL);
 }
 
 /* ---- private-key operations on the thread pool --------------------------------------- */
@@ -430,8 +636,8 @@ static void start_keyop(sconn *c)
 
 static void pump(sconn *c)
 {
-    if (c->keyop)
-        return; /* the engine waits for the operation; keyop_done pumps */
+    if (c->keyop || c->lingering)
+        return; /* the engine waits for the operation (keyop_done pumps), or is done */
     sconn *prev = current;
     current = c;
     c->in_pump = 1;
@@ -441,6 +647,8 @@ static void pump(sconn *c)
             destroy(c, "engine_stuck");
             break;
         }
+        if (c->replaying)
+            feed_replay(c);
         size_t n;
         const uint8_t *out = tlsflow_out_buf(c->tls, &n);
         if (n > 0) {
@@ -451,9 +659,18 @@ static void pump(sconn *c)
         if (push_response(c))
             continue;
         tlsflow_event ev = tlsflow_poll(c->tls);
+        if (c->hello_pending && ev != TLSFLOW_NEED_INPUT) {
+            int moved = pick_site(c); /* before anything this engine wrote is sent */
+            if (moved < 0)
+                break;
+            if (moved > 0)
+                continue;
+        }
         if (ev == TLSFLOW_OUTPUT_READY)
             continue;
         if (ev == TLSFLOW_NEED_INPUT) {
+            if (c->replaying)
+                continue; /* more kept bytes for it first */
             /* Waiting for the peer: an idle established connection gives its buffers
              * back (the engine refuses while anything is buffered); the next read
              * takes them again through on_alloc -> tlsflow_in_buf. */
@@ -475,7 +692,12 @@ static void pump(sconn *c)
             start_keyop(c);
             break;
         }
-        destroy(c, NULL); /* TLSFLOW_CLOSED: the outcome is in the engine's error */
+        /* TLSFLOW_CLOSED: the outcome is in the engine's error */
+        if (tlsflow_last_error(c->tls) != 0 && tlsflow_sent_alert(c->tls) >= 0)
+            linger_close(c);
+        else
+            destroy(c, NULL);
+        break;
     }
     c->in_pump = 0;
     current = prev;
@@ -538,6 +760,8 @@ void sconn_accept(worker *w, uv_stream_t *listener)
     }
     c->w = w;
     c->tls = tls;
+    c->cfg = w->cfg;
+    c->hello_pending = w->n_sites > 0; /* a site's name may come: keep the ClientHello */
     c->start_ns = uv_hrtime();
     c->tcp.data = c;
     c->timer.data = c;

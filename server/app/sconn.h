@@ -9,6 +9,7 @@
 
 #include <tlsflow/tlsflow.h>
 
+#include "pages/hello_names.h"
 #include "util/trace_store.h"
 
 struct worker;
@@ -23,6 +24,21 @@ typedef struct sconn {
     struct worker *w;
     struct sconn *prev, *next;
     tlsflow_conn *tls;
+    const tlsflow_config *cfg; /* the configuration tls runs on */
+    const char *site;          /* the site whose configuration that is, or NULL */
+    /* Until its ClientHello has been read a connection runs on the worker's default
+     * configuration and keeps every byte it read (hello) and every key log line the
+     * engine gave (keylog_held, NUL-separated). If the SNI names a site, a new engine on
+     * the site's configuration gets the same bytes again (replaying) and the first one
+     * is dropped with what it said and logged; else the bytes are dropped and the lines
+     * logged. */
+    int hello_pending, replaying, eof_pending;
+    int lingering; /* a fatal alert went out: FIN sent, the peer's last bytes are dropped */
+    uint8_t *hello;
+    size_t hello_len, hello_cap, replay_off;
+    char *keylog_held;
+    size_t keylog_held_len;
+    cert_ids *client_ids; /* the client certificate's fingerprints, when one was presented */
     sconn_phase phase;
     int reading, writing, closing, in_pump, handles_open;
     size_t write_len;  /* bytes in the uv_write in flight, straight from the engine */
@@ -49,7 +65,9 @@ typedef struct sconn {
 void sconn_accept(struct worker *w, uv_stream_t *listener);
 /* Graceful end on server shutdown: close_notify, short linger, then close. */
 void sconn_shutdown(sconn *c);
-/* The tlsflow_trace_fn for the worker's configuration. */
+/* The tlsflow_trace_fn for the worker's configurations. */
 void sconn_trace_cb(void *ctx, const tlsflow_conn *conn, const tlsflow_trace_event *ev);
+/* The tlsflow_keylog_fn for the worker's configurations; ctx is the key log sink. */
+void sconn_keylog_cb(void *ctx, const char *line);
 
 #endif

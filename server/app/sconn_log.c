@@ -39,6 +39,10 @@ void sconn_log_write(sink *log, const sconn *c)
     cJSON_AddStringToObject(o, "peer", c->peer);
     cJSON_AddStringToObject(o, "local", c->local);
     cJSON_AddStringToObject(o, "sni", in->server_name);
+    if (c->site)
+        cJSON_AddStringToObject(o, "site", c->site);
+    if (in->version)
+        cJSON_AddStringToObject(o, "version", version_name(in->version));
     const char *suite = in->cipher_suite ? suite_name(in->cipher_suite) : NULL;
     if (suite)
         cJSON_AddStringToObject(o, "suite", suite);
@@ -46,6 +50,8 @@ void sconn_log_write(sink *log, const sconn *c)
         cJSON_AddNullToObject(o, "suite");
     cJSON_AddStringToObject(o, "alpn", in->alpn);
     cJSON_AddBoolToObject(o, "ems", in->ems);
+    if (in->client_cert_sent)
+        cJSON_AddStringToObject(o, "client_cert", in->client_cert.subject);
     cJSON_AddStringToObject(o, "outcome", sconn_outcome(c));
     int err = tlsflow_last_error(c->tls);
     if (err) {

@@ -12,6 +12,8 @@
 #include "util/files.h"
 #include "pages/hello_names.h"
 
+static const uint16_t tls13_suites[] = {TLSFLOW_AES_128_GCM_SHA256, TLSFLOW_AES_256_GCM_SHA384,
+                                        TLSFLOW_CHACHA20_POLY1305_SHA256};
 static const uint16_t rsa_suites[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
                                       TLSFLOW_RSA_WITH_AES_256_GCM_SHA384};
 static const uint16_t ecdhe_suites[] = {
@@ -38,7 +40,8 @@ static int parse_suites(server_opts *o, const char *v)
         ADD(o, rsa_suites);
         ADD(o, ecdhe_suites);
     } else if (strcmp(v, "ecdhe-first") == 0) {
-        return 0; /* the engine's own order */
+        ADD(o, ecdhe_suites); /* the engine's own TLS 1.2 order */
+        ADD(o, rsa_suites);
     } else if (strcmp(v, "rsa") == 0) {
         ADD(o, rsa_suites);
     } else if (strcmp(v, "ecdhe") == 0) {
@@ -67,12 +70,17 @@ static int parse_suites(server_opts *o, const char *v)
 static const char usage[] =
     "Usage: tlsflow-server [options]\n"
     "\n"
-    "A TLS 1.2 test server built on the tlsflow engine (RSA key transport and ECDHE;\n"
-    "AES-GCM and ChaCha20-Poly1305).\n"
+    "A TLS 1.3 and TLS 1.2 test server built on the tlsflow engine (TLS 1.3 when the\n"
+    "client offers it, else TLS 1.2 with RSA key transport or ECDHE; AES-GCM and\n"
+    "ChaCha20-Poly1305).\n"
     "With no options it listens on 127.0.0.1:8443 and serves a page that shows the\n"
     "handshake of the very connection that fetched it. On first start it creates a\n"
     "local CA and certificates in ./tlsflow-pki/ (an RSA and an ECDSA P-256 one for\n"
-    "localhost, one per failure scenario); later starts reuse them.\n"
+    "localhost, one per failure scenario and per site below, a client CA and a client\n"
+    "certificate client.pem/client.key); later starts reuse them.\n"
+    "Sites of the local PKI, each with its own engine configuration, picked by SNI:\n"
+    "  classic.localhost  TLS 1.2 with RSA key transport only: the classic flow\n"
+    "  mtls.localhost     a client certificate from the client CA is required\n"
     "\n"
     "Options:\n"
     "  --listen HOST:PORT         address to listen on; repeatable; IPv6 as [::1]:8443\n"
@@ -127,16 +135,34 @@ static const char usage[] =
     "  --idle-timeout SECS        close a connection idle this long (default 60)\n"
     "  --threads N|auto           event loops, one per thread, sharing the port with\n"
     "                             SO_REUSEPORT; auto: one per core (default 1)\n"
-    "  --suites LIST              cipher suites in preference order: rsa-first (the\n"
-    "                             default: RSA key transport, the five-step story, then\n"
-    "                             ECDHE), ecdhe-first (the engine's default, forward\n"
-    "                             secrecy first), rsa, ecdhe, or IANA names / 0x hex\n"
-    "                             codes separated by commas\n"
+    "  --min-version 1.2|1.3      lowest protocol version accepted (default 1.2)\n"
+    "  --max-version 1.2|1.3      highest protocol version (default 1.3; 1.2: every\n"
+    "                             client gets TLS 1.2)\n"
+    "  --suites LIST              TLS 1.2 cipher suites in preference order: rsa-first\n"
+    "                             (the default: RSA key transport, the five-step story,\n"
+    "                             then ECDHE), ecdhe-first (forward secrecy first), rsa,\n"
+    "                             ecdhe, or IANA names / 0x hex codes separated by\n"
+    "                             commas. The TLS 1.3 suites (TLS_AES_128_GCM_SHA256,\n"
+    "                             TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)\n"
+    "                             come first while --max-version is 1.3, unless LIST\n"
+    "                             names TLS 1.3 suites itself (then exactly those)\n"
+    "  --client-auth MODE         mutual TLS for every name: none (default), optional\n"
+    "                             (ask; a client without a certificate is served too)\n"
+    "                             or required (no certificate: certificate_required in\n"
+    "                             TLS 1.3, handshake_failure in TLS 1.2). A presented\n"
+    "                             certificate must chain to --client-ca\n"
+    "  --client-ca FILE           roots (PEM) for client certificates (default: the\n"
+    "                             local PKI's client-ca.pem; needed with --cert). Also\n"
+    "                             used by mtls.localhost\n"
     "  -h, --help                 this text\n"
     "  -V, --version              the version\n"
     "\n"
     "Paths: GET / (HTML for browsers, text for curl), GET /json (with the ClientHello\n"
-    "and its JA3 fingerprint).\n";
+    "and its JA3 fingerprint).\n"
+    "Mutual TLS with the local PKI, e.g.:\n"
+    "  curl --cacert tlsflow-pki/ca.pem --cert tlsflow-pki/client.pem \\\n"
+    "       --key tlsflow-pki/client.key --resolve mtls.localhost:8443:127.0.0.1 \\\n"
+    "       https://mtls.localhost:8443/\n";
 
 static int parse_uint(const char *opt, const char *v, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -166,13 +192,14 @@ static const char *inline_value(const char *arg, char *name, size_t cap)
 static int takes_value(const char *name)
 {
     static const char *const with_value[] = {
-        "--listen",       "--pki-dir",    "--cert",
-        "--key",          "--chain",      "--keylog",
-        "--log",          "--max-conns",  "--handshake-timeout",
-        "--idle-timeout", "--threads",    "--suites",
-        "--sni",          "--pkcs11-key", "--pkcs11-module",
-        "--pkcs11-token", "--pkcs11-pin", "--key-threads",
-        "--key-delay",
+        "--listen",       "--pki-dir",     "--cert",
+        "--key",          "--chain",       "--keylog",
+        "--log",          "--max-conns",   "--handshake-timeout",
+        "--idle-timeout", "--threads",     "--suites",
+        "--sni",          "--pkcs11-key",  "--pkcs11-module",
+        "--pkcs11-token", "--pkcs11-pin",  "--key-threads",
+        "--key-delay",    "--min-version", "--max-version",
+        "--client-auth",  "--client-ca",
     };
     for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
         if (strcmp(name, with_value[i]) == 0)
@@ -279,6 +306,27 @@ static int apply(server_opts *o, const char *name, const char *v)
         o->idle_timeout_ms = secs * 1000;
     } else if (strcmp(name, "--suites") == 0) {
         return parse_suites(o, v);
+    } else if (strcmp(name, "--min-version") == 0 || strcmp(name, "--max-version") == 0) {
+        uint16_t ver = strcmp(v, "1.2") == 0   ? TLSFLOW_VERSION_TLS12
+                       : strcmp(v, "1.3") == 0 ? TLSFLOW_VERSION_TLS13
+                                               : 0;
+        if (!ver) {
+            errorf("%s wants 1.2 or 1.3, not '%s'", name, v);
+            return -1;
+        }
+        *(strcmp(name, "--min-version") == 0 ? &o->min_version : &o->max_version) = ver;
+    } else if (strcmp(name, "--client-auth") == 0) {
+        int mode = strcmp(v, "none") == 0       ? TLSFLOW_CLIENT_AUTH_NONE
+                   : strcmp(v, "optional") == 0 ? TLSFLOW_CLIENT_AUTH_OPTIONAL
+                   : strcmp(v, "required") == 0 ? TLSFLOW_CLIENT_AUTH_REQUIRED
+                                                : -1;
+        if (mode < 0) {
+            errorf("--client-auth wants none, optional or required, not '%s'", v);
+            return -1;
+        }
+        o->client_auth = mode;
+    } else if (strcmp(name, "--client-ca") == 0) {
+        o->client_ca = v;
     } else if (strcmp(name, "--threads") == 0) {
         if (strcmp(v, "auto") == 0) {
             unsigned n = uv_available_parallelism();
@@ -292,12 +340,52 @@ static int apply(server_opts *o, const char *name, const char *v)
 
 int server_opts_rsa_kx(const server_opts *o)
 {
-    if (o->n_suites == 0)
-        return 1; /* the engine's default list has them */
     for (unsigned i = 0; i < o->n_suites; i++)
         if (o->suites[i] == TLSFLOW_RSA_WITH_AES_128_GCM_SHA256 ||
             o->suites[i] == TLSFLOW_RSA_WITH_AES_256_GCM_SHA384)
             return 1;
+    return 0;
+}
+
+static int is_tls13_suite(uint16_t s)
+{
+    for (size_t i = 0; i < sizeof(tls13_suites) / sizeof(tls13_suites[0]); i++)
+        if (s == tls13_suites[i])
+            return 1;
+    return 0;
+}
+
+size_t server_opts_suites(const server_opts *o, uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    int named13 = 0;
+    for (unsigned i = 0; i < o->n_suites; i++)
+        named13 |= is_tls13_suite(o->suites[i]);
+    if (!named13 && o->max_version >= TLSFLOW_VERSION_TLS13)
+        for (size_t i = 0; i < sizeof(tls13_suites) / sizeof(tls13_suites[0]) && n < cap; i++)
+            out[n++] = tls13_suites[i];
+    for (unsigned i = 0; i < o->n_suites && n < cap; i++)
+        out[n++] = o->suites[i];
+    return n;
+}
+
+static int check_versions_and_auth(const server_opts *o)
+{
+    if (o->min_version > o->max_version) {
+        errorf("--min-version %s is above --max-version %s",
+               o->min_version == TLSFLOW_VERSION_TLS13 ? "1.3" : "1.2",
+               o->max_version == TLSFLOW_VERSION_TLS13 ? "1.3" : "1.2");
+        return -1;
+    }
+    if (o->client_ca && o->client_auth == TLSFLOW_CLIENT_AUTH_NONE && o->n_creds) {
+        errorf("--client-ca is for client certificates: add --client-auth optional|required");
+        return -1;
+    }
+    if (o->client_auth != TLSFLOW_CLIENT_AUTH_NONE && o->n_creds && !o->client_ca) {
+        errorf("--client-auth with your own --cert needs --client-ca FILE: the roots that "
+               "client certificates must chain to");
+        return -1;
+    }
     return 0;
 }
 
@@ -343,6 +431,8 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
     o->handshake_timeout_ms = 10000;
     o->idle_timeout_ms = 60000;
     o->threads = 1;
+    o->min_version = TLSFLOW_VERSION_TLS12;
+    o->max_version = TLSFLOW_VERSION_TLS13;
     parse_suites(o, "rsa-first");
     o->keylog = getenv("SSLKEYLOGFILE");
     if (o->keylog && !*o->keylog)
@@ -356,8 +446,8 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
             return 1;
         }
         if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
-            printf("tlsflow-server %s (TLS 1.2: RSA key transport, ECDHE_RSA and ECDHE_ECDSA; "
-                   "AES-GCM, ChaCha20-Poly1305)\n",
+            printf("tlsflow-server %s (TLS 1.3; TLS 1.2: RSA key transport, ECDHE_RSA and "
+                   "ECDHE_ECDSA; AES-GCM, ChaCha20-Poly1305; client certificates)\n",
                    TLSFLOW_VERSION_STRING);
             return 1;
         }
@@ -389,7 +479,7 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
         hostport_parse("127.0.0.1:8443", NULL, &o->listen[0], &why);
         o->n_listen = 1;
     }
-    if (check_pairs(o) != 0)
+    if (check_pairs(o) != 0 || check_versions_and_auth(o) != 0)
         return -1;
     const char *pin = getenv("TLSFLOW_PKCS11_PIN");
     if (!o->pkcs11_pin && pin && *pin)

@@ -24,8 +24,12 @@ typedef struct {
     unsigned handshake_timeout_ms;
     unsigned idle_timeout_ms;
     unsigned threads;
-    uint16_t suites[32]; /* --suites, in preference order */
-    unsigned n_suites;   /* 0: the engine's default order */
+    uint16_t suites[32]; /* --suites, in preference order (TLS 1.3 ones in front: see
+                            server_opts_suites) */
+    unsigned n_suites;
+    uint16_t min_version, max_version; /* --min-version/--max-version, TLSFLOW_VERSION_* */
+    int client_auth;                   /* --client-auth: a tlsflow_client_auth */
+    const char *client_ca;             /* --client-ca FILE: roots for client certificates */
     /* Keys in a PKCS#11 token (--pkcs11-key after a --cert) and their defaults. */
     const char *pkcs11_module, *pkcs11_token, *pkcs11_pin;
     unsigned n_token_keys;
@@ -35,6 +39,9 @@ typedef struct {
 
 /* Whether the suites the server offers include RSA key transport. */
 int server_opts_rsa_kx(const server_opts *o);
+/* The suite list handed to the engine: --suites, after the three TLS 1.3 suites when the
+ * version range includes TLS 1.3 and the list names none of them. Returns the count. */
+size_t server_opts_suites(const server_opts *o, uint16_t *out, size_t cap);
 
 /* 0: run; 1: done (help or version printed); -1: bad arguments (message printed). */
 int server_cli_parse(int argc, char **argv, server_opts *o);

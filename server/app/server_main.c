@@ -1,5 +1,5 @@
-/* tlsflow-server: a TLS 1.2 test server that embeds the tlsflow engine in a libuv
- * event loop. This file wires the pieces together and prints what to try.
+/* tlsflow-server: a TLS 1.3 and 1.2 test server that embeds the tlsflow engine in a
+ * libuv event loop. This file wires the pieces together and prints what to try.
  *
  * One loop per core: --threads N (or auto) runs N loops, each with its own
  * listeners on the same addresses (SO_REUSEPORT) and its own engine configuration,
@@ -21,10 +21,47 @@
 #include "server_cli.h"
 #include "worker.h"
 
+static const char *version_text(uint16_t v)
+{
+    return v == TLSFLOW_VERSION_TLS13 ? "1.3" : "1.2";
+}
+
+static void print_try(const server_opts *o, const cred_set *creds, unsigned port)
+{
+    const char *d = o->pki_dir;
+    printf("\nTry:\n");
+    if (o->echo) {
+        printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem\n", port, d);
+        return;
+    }
+    printf("  curl --cacert %s/ca.pem https://localhost:%u/\n", d, port);
+    printf("  curl --cacert %s/ca.pem https://localhost:%u/json\n", d, port);
+    printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem\n", port, d);
+    printf("  tlsflow-client localhost:%u --ca %s/ca.pem --get /\n", port, d);
+    printf("  a browser: https://localhost:%u/ after importing %s/ca.pem as a CA\n", port, d);
+    if (!creds->n_sites)
+        return;
+    printf("\nThe classic flow (TLS 1.2, RSA key transport), one name away:\n");
+    printf("  curl --cacert %s/ca.pem --resolve classic.localhost:%u:127.0.0.1 "
+           "https://classic.localhost:%u/\n",
+           d, port, port);
+    printf("\nMutual TLS: mtls.localhost requires a client certificate (%s/client.pem, from "
+           "%s/client-ca.pem):\n",
+           d, d);
+    printf("  curl --cacert %s/ca.pem --cert %s/client.pem --key %s/client.key "
+           "--resolve mtls.localhost:%u:127.0.0.1 https://mtls.localhost:%u/\n",
+           d, d, d, port, port);
+    printf("  openssl s_client -connect 127.0.0.1:%u -servername mtls.localhost -CAfile "
+           "%s/ca.pem -cert %s/client.pem -key %s/client.key\n",
+           port, d, d, d);
+}
+
 static void print_banner(const server_opts *o, const server_ctx *srv, const cred_set *creds)
 {
     unsigned port = 0;
-    printf("tlsflow-server %s: TLS 1.2, RSA key transport and ECDHE, %s\n", TLSFLOW_VERSION_STRING,
+    printf("tlsflow-server %s: TLS %s%s%s, %s\n", TLSFLOW_VERSION_STRING,
+           version_text(o->max_version), o->min_version != o->max_version ? " and " : "",
+           o->min_version != o->max_version ? version_text(o->min_version) : "",
            o->echo ? "raw TLS echo" : "HTTP/1.1");
     for (unsigned i = 0; i < srv->n_bound; i++) {
         const struct sockaddr_storage *ss = &srv->bound[i];
@@ -52,6 +89,10 @@ static void print_banner(const server_opts *o, const server_ctx *srv, const cred
                getenv("UV_THREADPOOL_SIZE") ? getenv("UV_THREADPOOL_SIZE") : "4",
                o->key_threads ? ", --key-threads" : "",
                o->key_threads ? "" : " (keys in files: on the loop)");
+    if (o->client_auth != TLSFLOW_CLIENT_AUTH_NONE)
+        printf("client certificates: %s, from %s\n",
+               o->client_auth == TLSFLOW_CLIENT_AUTH_REQUIRED ? "required" : "asked for",
+               o->client_ca ? o->client_ca : "the local client CA");
     if (!creds->local) {
         for (size_t i = 0; i < creds->n; i++) {
             const credential *c = &creds->creds[i];
@@ -71,17 +112,13 @@ static void print_banner(const server_opts *o, const server_ctx *srv, const cred
             printf("%s %s/%s (%s)", k++ ? "," : "", d, creds->creds[i].source,
                    creds->creds[i].kind);
     printf("\n");
-    printf("\nTry:\n");
-    if (o->echo) {
-        printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem -tls1_2\n", port, d);
-    } else {
-        printf("  curl --cacert %s/ca.pem https://localhost:%u/\n", d, port);
-        printf("  curl --cacert %s/ca.pem https://localhost:%u/json\n", d, port);
-        printf("  openssl s_client -connect localhost:%u -CAfile %s/ca.pem -tls1_2\n", port, d);
-        printf("  tlsflow-client localhost:%u --ca %s/ca.pem --get /\n", port, d);
-        printf("  a browser: https://localhost:%u/ after importing %s/ca.pem as a CA\n", port, d);
-    }
     size_t n;
+    const site_info *st = site_list(&n);
+    for (size_t i = 0; i < creds->n_sites && i < n; i++)
+        printf("site %s: %s/%s; %s\n", st[i].name, d, creds->site_creds[i].source, st[i].what);
+    printf("client certificate: %s/client.pem, %s/client.key (issued by %s/client-ca.pem)\n", d, d,
+           d);
+    print_try(o, creds, port);
     const scenario *s = scenario_list(&n);
     printf("\nScenarios, picked by SNI; each must fail verification:\n");
     for (size_t i = 0; i < n; i++)
@@ -189,6 +226,20 @@ int main(int argc, char **argv)
         return 1;
     }
     srv.creds = &creds;
+    uint8_t *client_ca = NULL;
+    if (opts.client_ca) {
+        size_t len;
+        if (file_read_all(opts.client_ca, 1 << 20, "--client-ca file", &client_ca, &len) != 0) {
+            creds_free(&creds);
+            keys_shutdown();
+            return 1;
+        }
+        srv.client_ca = client_ca;
+        srv.client_ca_len = len;
+    } else if (creds.client_ca) {
+        srv.client_ca = creds.client_ca;
+        srv.client_ca_len = creds.client_ca_len;
+    }
 
     static worker workers[MAX_WORKERS];
     unsigned n = opts.threads;
@@ -199,6 +250,7 @@ int main(int argc, char **argv)
                 worker_run(&workers[j]);
             }
             creds_free(&creds);
+            free(client_ca);
             keys_shutdown();
             return 1;
         }
@@ -217,6 +269,7 @@ int main(int argc, char **argv)
         uv_thread_join(&workers[i].thread);
     keys_shutdown(); /* every loop has ended: no key operation runs */
     creds_free(&creds);
+    free(client_ca);
     sink_close(&srv.keylog);
     sink_close(&srv.log);
     if (srv.n_refused)

@@ -44,8 +44,46 @@ static void workspace_cache_drop(workspace_cache *c)
         munmap(c->spare[--c->n], c->size);
 }
 
-static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache)
+static int add_credential(tlsflow_config *cfg, const server_ctx *srv, const credential *c)
 {
+    /* A token key stays in the token: the engine asks for each operation. */
+    int rc = c->key_handle ? tlsflow_config_add_credential_key_handle(cfg, c->chain, c->chain_len,
+                                                                      c->key_handle, c->sni)
+                           : tlsflow_config_add_credential(cfg, c->chain, c->chain_len, c->key,
+                                                           c->key_len, c->sni);
+    if (rc != 0)
+        errorf("the engine refused the certificate/key %s (%s): %s (%s)", c->source, c->kind,
+               tlsflow_error_name(rc),
+               srv->opts->n_creds
+                   ? "check --cert/--key/--chain: an RSA or EC key and its chain, PEM"
+                   : "delete the PKI directory to regenerate it");
+    return rc;
+}
+
+/* Ask for client certificates that chain to the client CA. */
+static int set_client_auth(tlsflow_config *cfg, const server_ctx *srv, tlsflow_client_auth mode)
+{
+    if (mode == TLSFLOW_CLIENT_AUTH_NONE)
+        return 0;
+    int rc = srv->client_ca
+                 ? tlsflow_config_add_trust_anchors(cfg, srv->client_ca, srv->client_ca_len)
+                 : TLSFLOW_E_CONFIG;
+    if (rc == 0)
+        rc = tlsflow_config_set_client_auth(cfg, mode);
+    if (rc != 0)
+        errorf("the engine refused the client CA%s%s: %s (PEM certificates expected)",
+               srv->opts->client_ca ? " " : "", srv->opts->client_ca ? srv->opts->client_ca : "",
+               tlsflow_error_name(rc));
+    return rc;
+}
+
+/* The configuration for every name (site NULL) or for one site of the local PKI:
+ * classic.localhost takes TLS 1.2 with RSA key transport only, mtls.localhost the
+ * default versions and suites with a client certificate required. */
+static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache, const site_info *st,
+                                   const credential *site_cred)
+{
+    const server_opts *o = srv->opts;
     tlsflow_config *cfg = tlsflow_config_new(TLSFLOW_SERVER);
     if (!cfg) {
         errorf("out of memory creating the engine configuration");
@@ -53,42 +91,75 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache)
     }
     tlsflow_config_set_release_idle_buffers(cfg, 1); /* idle keep-alive: a few KiB each */
     tlsflow_config_set_workspace_allocator(cfg, workspace_get, workspace_put, cache);
-    for (size_t i = 0; i < srv->creds->n; i++) {
-        const credential *c = &srv->creds->creds[i];
-        /* A token key stays in the token: the engine asks for each operation. */
-        int rc = c->key_handle ? tlsflow_config_add_credential_key_handle(
-                                     cfg, c->chain, c->chain_len, c->key_handle, c->sni)
-                               : tlsflow_config_add_credential(cfg, c->chain, c->chain_len, c->key,
-                                                               c->key_len, c->sni);
-        if (rc != 0) {
-            errorf("the engine refused the certificate/key %s (%s): %s (%s)", c->source, c->kind,
-                   tlsflow_error_name(rc),
-                   srv->opts->n_creds
-                       ? "check --cert/--key/--chain: an RSA or EC key and its chain, PEM"
-                       : "delete the PKI directory to regenerate it");
-            tlsflow_config_free(cfg);
-            return NULL;
-        }
-    }
-    if (srv->opts->key_threads)
+    int rc = 0;
+    for (size_t i = 0; !st && rc == 0 && i < srv->creds->n; i++)
+        rc = add_credential(cfg, srv, &srv->creds->creds[i]);
+    if (st && rc == 0)
+        rc = add_credential(cfg, srv, site_cred);
+    if (o->key_threads)
         tlsflow_config_set_key_offload(cfg, 1); /* keys in files on the pool too */
-    if (srv->opts->n_suites) {
-        int rc = tlsflow_config_set_cipher_suites(cfg, srv->opts->suites, srv->opts->n_suites);
-        if (rc != 0) {
-            errorf("the engine refused the cipher suite list: %s", tlsflow_error_name(rc));
-            tlsflow_config_free(cfg);
-            return NULL;
-        }
+    uint16_t suites[64];
+    size_t n_suites = server_opts_suites(o, suites, sizeof(suites) / sizeof(suites[0]));
+    uint16_t min = o->min_version, max = o->max_version;
+    tlsflow_client_auth auth = (tlsflow_client_auth)o->client_auth;
+    if (st && st->kind == SITE_CLASSIC) {
+        static const uint16_t rsa_kx[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
+                                          TLSFLOW_RSA_WITH_AES_256_GCM_SHA384};
+        memcpy(suites, rsa_kx, sizeof(rsa_kx));
+        n_suites = 2;
+        min = max = TLSFLOW_VERSION_TLS12;
+        auth = TLSFLOW_CLIENT_AUTH_NONE;
+    } else if (st && st->kind == SITE_MTLS) {
+        auth = TLSFLOW_CLIENT_AUTH_REQUIRED;
     }
-    if (!srv->opts->echo) {
+    if (rc == 0 && (rc = tlsflow_config_set_cipher_suites(cfg, suites, n_suites)) != 0)
+        errorf("the engine refused the cipher suite list: %s", tlsflow_error_name(rc));
+    if (rc == 0 && (rc = tlsflow_config_set_versions(cfg, min, max)) != 0)
+        errorf("the engine refused the version range: %s", tlsflow_error_name(rc));
+    if (rc == 0)
+        rc = set_client_auth(cfg, srv, auth);
+    if (rc != 0) {
+        tlsflow_config_free(cfg);
+        return NULL;
+    }
+    if (!o->echo) {
         /* Both, so that a client offering only http/1.0 (curl --http1.0) is served. */
         static const char *const alpn[] = {"http/1.1", "http/1.0"};
         tlsflow_config_set_alpn(cfg, alpn, 2);
     }
     tlsflow_config_set_trace(cfg, sconn_trace_cb, NULL);
     if (srv->keylog.fd >= 0)
-        tlsflow_config_set_keylog(cfg, sink_keylog_cb, &srv->keylog);
+        tlsflow_config_set_keylog(cfg, sconn_keylog_cb, &srv->keylog);
     return cfg;
+}
+
+static void free_configs(worker *w)
+{
+    if (w->cfg)
+        tlsflow_config_free(w->cfg);
+    w->cfg = NULL;
+    for (unsigned i = 0; i < w->n_sites; i++)
+        tlsflow_config_free(w->site_cfg[i]);
+    w->n_sites = 0;
+}
+
+static int make_configs(worker *w)
+{
+    server_ctx *srv = w->srv;
+    w->cfg = make_config(srv, &w->workspaces, NULL, NULL);
+    if (!w->cfg)
+        return -1;
+    size_t n;
+    const site_info *sites = site_list(&n);
+    for (size_t i = 0; i < srv->creds->n_sites && i < n; i++) {
+        tlsflow_config *cfg =
+            make_config(srv, &w->workspaces, &sites[i], &srv->creds->site_creds[i]);
+        if (!cfg)
+            return -1;
+        w->site_cfg[w->n_sites] = cfg;
+        w->site_name[w->n_sites++] = sites[i].name;
+    }
+    return 0;
 }
 
 /* ---- listeners --------------------------------------------------------------------- */
@@ -219,14 +290,11 @@ int worker_init(worker *w, server_ctx *srv, int first)
     }
     uv_async_init(&w->loop, &w->stop, on_stop_async);
     w->stop.data = w;
-    w->cfg = make_config(srv, &w->workspaces);
-    if (!w->cfg || (first ? listen_resolved(w) : listen_same(w)) != 0) {
+    if (make_configs(w) != 0 || (first ? listen_resolved(w) : listen_same(w)) != 0) {
         worker_stop(w);
         uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closes finish */
         uv_loop_close(&w->loop);
-        if (w->cfg)
-            tlsflow_config_free(w->cfg);
-        w->cfg = NULL;
+        free_configs(w);
         workspace_cache_drop(&w->workspaces);
         return -1;
     }
@@ -296,7 +364,6 @@ void worker_run(worker *w)
 {
     uv_run(&w->loop, UV_RUN_DEFAULT);
     uv_loop_close(&w->loop);
-    tlsflow_config_free(w->cfg);
-    w->cfg = NULL;
+    free_configs(w);
     workspace_cache_drop(&w->workspaces);
 }

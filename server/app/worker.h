@@ -26,6 +26,9 @@ struct sconn;
 typedef struct {
     const server_opts *opts;
     const cred_set *creds;
+    /* Roots for client certificates (--client-ca, else the local client CA), or NULL. */
+    const uint8_t *client_ca;
+    size_t client_ca_len;
     sink keylog, log;
     atomic_uint n_conns;
     atomic_ulong n_refused; /* over --max-conns */
@@ -47,7 +50,12 @@ typedef struct worker {
     uv_loop_t loop;
     workspace_cache workspaces;
     server_ctx *srv;
-    tlsflow_config *cfg;
+    tlsflow_config *cfg; /* every name but the sites' */
+    /* The local PKI's sites (site_list()), each with a configuration of its own: a
+     * connection starts on cfg and moves to one of these once its ClientHello names it. */
+    tlsflow_config *site_cfg[SITES_MAX];
+    const char *site_name[SITES_MAX];
+    unsigned n_sites;
     uv_tcp_t listeners[MAX_BOUND];
     unsigned n_listeners;
     struct sconn *conns; /* every open connection, for shutdown */

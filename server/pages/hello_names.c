@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/coding.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
 typedef struct {
@@ -265,5 +266,26 @@ int ja3_md5_hex(const char *ja3, char hex[33])
     }
     for (size_t i = 0; i < sizeof(digest); i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    return 0;
+}
+
+int cert_ids_make(const uint8_t *der, size_t der_len, const uint8_t spki_sha256[32],
+                  size_t chain_len, cert_ids *out)
+{
+    uint8_t h[WC_SHA256_DIGEST_SIZE];
+    memset(out, 0, sizeof(*out));
+    if (!der || der_len > 0xffffffffu || wc_Sha256Hash(der, (word32)der_len, h) != 0)
+        return -1;
+    size_t n = 0; /* 32 x "XX" and 31 colons: 95 characters */
+    for (size_t i = 0; i < sizeof(h); i++)
+        n += (size_t)snprintf(out->sha256 + n, sizeof(out->sha256) - n, "%s%02X", i ? ":" : "",
+                              h[i]);
+    static const char pre[] = "sha256//";
+    memcpy(out->pin, pre, sizeof(pre) - 1);
+    word32 len = (word32)(sizeof(out->pin) - sizeof(pre));
+    if (Base64_Encode_NoNl(spki_sha256, 32, (byte *)out->pin + sizeof(pre) - 1, &len) != 0)
+        return -1;
+    out->pin[sizeof(pre) - 1 + len] = '\0';
+    out->chain_len = chain_len;
     return 0;
 }

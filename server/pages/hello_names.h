@@ -26,4 +26,17 @@ int is_grease(uint16_t v);
 void ja3_string(const tlsflow_hello_info *hello, sbuf *out);
 int ja3_md5_hex(const char *ja3, char hex[33]);
 
+/* Two ways to name a peer certificate: the SHA-256 of the certificate as
+ * `openssl x509 -fingerprint -sha256` prints it, and the public-key pin curl takes
+ * (--pinnedpubkey sha256//BASE64: the SHA-256 of the SubjectPublicKeyInfo). */
+typedef struct {
+    char sha256[96];  /* "AB:CD:..." (32 bytes, colon-separated hex) */
+    char pin[56];     /* "sha256//" + base64 */
+    size_t chain_len; /* certificates the peer sent */
+} cert_ids;
+
+/* From the leaf (DER) and the engine's SHA-256 of its SubjectPublicKeyInfo. 0, or -1. */
+int cert_ids_make(const uint8_t *der, size_t der_len, const uint8_t spki_sha256[32],
+                  size_t chain_len, cert_ids *out);
+
 #endif

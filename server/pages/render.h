@@ -8,6 +8,8 @@
 
 #include <tlsflow/tlsflow.h>
 
+#include "hello_names.h"
+#include "flow_steps.h"
 #include "util/sbuf.h"
 #include "util/trace_store.h"
 
@@ -21,7 +23,19 @@ typedef struct {
     uint64_t wire_in, wire_out; /* TLS bytes on the socket so far */
     size_t conn_memory;         /* tlsflow_conn_memory() */
     int scenarios;              /* the local PKI's scenario endpoints exist */
+    int sites;                  /* the local PKI's sites (classic.localhost...) are served */
+    const char *site;           /* the site this connection was served as, or NULL */
+    const cert_ids *client_ids; /* the client certificate's fingerprints, or NULL */
 } conn_view;
+
+/* The facts the sequence table needs, from a view. */
+flow_facts render_facts(const conn_view *v);
+/* The other flow this server shows (TLS 1.3 beside the classic one, the classic one
+ * beside any other) and how this connection's differs from it; returns the other. */
+flow_variant render_compared(const conn_view *v, flow_diff *d);
+/* "verified", or why the engine refused the client certificate (a hook may have
+ * accepted it anyway). */
+const char *render_client_verdict(const tlsflow_info *in);
 
 /* The body that fits one TLS record with room for the response head. */
 #define RENDER_TEXT_MAX 15360

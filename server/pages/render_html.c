@@ -1,5 +1,7 @@
 /* The handshake as an HTML page: an inline-SVG sequence diagram of this very
- * connection with the five steps marked, then the values behind each step. */
+ * connection with the five steps and the encrypted part marked (drawn from the one
+ * message table in flow_steps.c), then the values behind each step, the client
+ * certificate, and what differs from the other flow this server shows. */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,17 +41,8 @@ static const char css[] =
     "ul.tags li{background:#e2e8f0;border-radius:6px;padding:1px 8px;font-size:13px}"
     "ul.tags li.chosen{background:#dcfce7}"
     "svg{background:#fff;border:1px solid #e2e8f0;border-radius:10px;max-width:100%;"
-    "height:auto}";
-
-/* One row of the sequence diagram. */
-typedef enum { TO_SERVER, TO_CLIENT, AT_CLIENT, AT_SERVER, BOTH } row_kind;
-
-typedef struct {
-    row_kind kind;
-    int step; /* 1..5 or 0 */
-    const char *label;
-    char detail[600];
-} row;
+    "height:auto}"
+    ".note{background:#eff6ff;border:1px solid #bfdbfe;border-radius:10px;padding:10px 14px}";
 
 static void svg_text(sbuf *o, int x, int y, const char *anchor, const char *style, const char *text)
 {
@@ -58,7 +51,7 @@ static void svg_text(sbuf *o, int x, int y, const char *anchor, const char *styl
     sb_puts(o, "</text>");
 }
 
-static void svg_row(sbuf *o, const row *r, int y)
+static void svg_row(sbuf *o, const flow_line *r, int y)
 {
     const char *color = step_color[r->step];
     const char *bold = "font-weight=\"600\" font-size=\"14\"";
@@ -71,11 +64,11 @@ static void svg_row(sbuf *o, const row *r, int y)
                   "font-weight=\"700\">%d</text>",
                   y + 5, r->step);
     }
-    switch (r->kind) {
-    case TO_SERVER:
-    case TO_CLIENT: {
-        int from = r->kind == TO_SERVER ? X_CLIENT : X_SERVER;
-        int to = r->kind == TO_SERVER ? X_SERVER - 6 : X_CLIENT + 6;
+    switch (r->dir) {
+    case SEQ_TO_SERVER:
+    case SEQ_TO_CLIENT: {
+        int from = r->dir == SEQ_TO_SERVER ? X_CLIENT : X_SERVER;
+        int to = r->dir == SEQ_TO_SERVER ? X_SERVER - 6 : X_CLIENT + 6;
         sb_printf(o,
                   "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
                   "stroke-width=\"%d\" marker-end=\"url(#ah%d)\"/>",
@@ -84,10 +77,10 @@ static void svg_row(sbuf *o, const row *r, int y)
         svg_text(o, mid, y + 17, "middle", small, r->detail);
         break;
     }
-    case AT_CLIENT:
-    case AT_SERVER: {
-        int x = r->kind == AT_CLIENT ? X_CLIENT : X_SERVER;
-        int w = 360, left = r->kind == AT_CLIENT ? x - 110 : x - w + 110;
+    case SEQ_AT_CLIENT:
+    case SEQ_AT_SERVER: {
+        int x = r->dir == SEQ_AT_CLIENT ? X_CLIENT : X_SERVER;
+        int w = 380, left = r->dir == SEQ_AT_CLIENT ? x - 110 : x - w + 110;
         sb_printf(o,
                   "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"42\" rx=\"8\" "
                   "fill=\"#fff\" stroke=\"%s\" stroke-width=\"2\"/>",
@@ -96,7 +89,7 @@ static void svg_row(sbuf *o, const row *r, int y)
         svg_text(o, left + w / 2, y + 13, "middle", small, r->detail);
         break;
     }
-    case BOTH:
+    case SEQ_BOTH:
         sb_printf(o,
                   "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
                   "stroke-width=\"3\" marker-end=\"url(#ah%d)\" "
@@ -108,66 +101,60 @@ static void svg_row(sbuf *o, const row *r, int y)
     }
 }
 
-static size_t build_rows(const conn_view *v, row *rows)
+static int local_row(const flow_line *l)
 {
-    const tlsflow_info *in = v->info;
-    const tlsflow_hello_info *h = &in->client_hello;
-    char b[16];
-    size_t n = 0;
-    rows[n] = (row){TO_SERVER, 0, "ClientHello", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "%s, %zu suites, SNI %s%s%s",
-             version_name(h->version), h->n_suites, in->server_name[0] ? in->server_name : "(none)",
-             h->alpn[0] ? ", ALPN " : "", h->alpn);
-    rows[n] = (row){TO_CLIENT, 0, "ServerHello", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "%s%s", render_suite(in->cipher_suite, b),
-             in->ems ? ", extended master secret" : "");
-    rows[n] = (row){TO_CLIENT, 1, "Certificate", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "%s, %s %d-bit public key", in->cert.subject,
-             in->cert.key_type ? in->cert.key_type : "?", in->cert.key_bits);
-    int ecdhe = flow_is_ecdhe(in);
-    if (ecdhe) {
-        rows[n] = (row){TO_CLIENT, 0, "ServerKeyExchange", ""};
-        snprintf(rows[n++].detail, sizeof(rows[0].detail), "%s public value (%zu bytes), signed %s",
-                 in->group_name, in->server_public_len, in->signature_scheme_name);
+    return l->dir == SEQ_AT_CLIENT || l->dir == SEQ_AT_SERVER;
+}
+
+/* Encrypted, or a step taken locally between two encrypted messages. */
+static int in_band(const flow_line *l, size_t n, size_t i)
+{
+    if (l[i].encrypted)
+        return 1;
+    if (!local_row(&l[i]))
+        return 0;
+    size_t a = i, b = i;
+    while (a > 0 && local_row(&l[a]))
+        a--;
+    while (b + 1 < n && local_row(&l[b]))
+        b++;
+    return l[a].encrypted && l[b].encrypted && a != i && b != i;
+}
+
+/* A tinted band behind each run of encrypted rows, labelled along its edge. */
+static void encrypted_bands(sbuf *o, const flow_line *l, size_t n, flow_variant fv)
+{
+    for (size_t i = 0; i < n;) {
+        if (!in_band(l, n, i)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && in_band(l, n, j))
+            j++;
+        int top = TOP + (int)i * ROW_H, h = (int)(j - i) * ROW_H;
+        sb_printf(o,
+                  "<rect class=\"encrypted\" x=\"62\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                  "rx=\"8\" fill=\"#fef9c3\" stroke=\"#facc15\" stroke-dasharray=\"6 4\"/>",
+                  top + 2, SVG_W - 62 - 28, h - 4);
+        /* Along the band's right edge, reading downwards. */
+        int x = SVG_W - 14, y = top + h / 2;
+        sb_printf(o,
+                  "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\" "
+                  "fill=\"#a16207\" transform=\"rotate(90 %d %d)\">",
+                  x, y, x, y);
+        sb_html(o, fv == FLOW_TLS13 && h >= 4 * ROW_H ? "encrypted from here on" : "encrypted");
+        sb_puts(o, "</text>");
+        i = j;
     }
-    rows[n] = (row){TO_CLIENT, 0, "ServerHelloDone", ""};
-    n++;
-    rows[n] =
-        (row){AT_CLIENT, 2,
-              ecdhe ? "verify chain, host name, signature" : "verify chain, dates, host name", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "issuer %s", in->cert.issuer);
-    rows[n] = (row){TO_SERVER, 3, "ClientKeyExchange", ""};
-    if (ecdhe)
-        snprintf(rows[n++].detail, sizeof(rows[0].detail),
-                 "the client's %s public value: %zu bytes", in->group_name, in->client_public_len);
-    else
-        snprintf(rows[n++].detail, sizeof(rows[0].detail),
-                 "premaster secret, RSA-encrypted: %zu bytes", in->encrypted_premaster_len);
-    if (ecdhe) {
-        rows[n] = (row){AT_SERVER, 4, "compute the shared secret", ""};
-        snprintf(rows[n++].detail, sizeof(rows[0].detail),
-                 "ECDH(%s) -> master secret -> record keys", in->group_name);
-    } else {
-        rows[n] = (row){AT_SERVER, 4, "decrypt with the private key", ""};
-        snprintf(rows[n++].detail, sizeof(rows[0].detail),
-                 "48-byte premaster -> master secret -> record keys");
-    }
-    rows[n] = (row){TO_SERVER, 0, "ChangeCipherSpec, Finished", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "first encrypted record from the client");
-    rows[n] = (row){TO_CLIENT, 0, "ChangeCipherSpec, Finished", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "client's Finished %s",
-             trace_store_find(v->trace, TLSFLOW_STEP_FINISHED_VERIFIED) ? "verified"
-                                                                        : "not verified");
-    rows[n] = (row){BOTH, 5, "application data", ""};
-    snprintf(rows[n++].detail, sizeof(rows[0].detail), "AEAD records: %llu in, %llu out so far",
-             (unsigned long long)in->records_in, (unsigned long long)in->records_out);
-    return n;
 }
 
 static void diagram(const conn_view *v, sbuf *o)
 {
-    row rows[12];
-    size_t n = build_rows(v, rows);
+    flow_variant fv = flow_variant_of(v->info);
+    flow_facts f = render_facts(v);
+    flow_line rows[FLOW_LINES_MAX];
+    size_t n = flow_sequence(fv, &f, rows, FLOW_LINES_MAX);
     int height = TOP + (int)n * ROW_H + 20;
     sb_printf(o,
               "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
@@ -188,6 +175,7 @@ static void diagram(const conn_view *v, sbuf *o)
                   s, step_color[s]);
     }
     sb_puts(o, "</defs>");
+    encrypted_bands(o, rows, n, fv);
     const int xs[2] = {X_CLIENT, X_SERVER};
     const char *names[2] = {"Client (you)", "Server (tlsflow)"};
     const char *addrs[2] = {v->peer, v->local};
@@ -218,15 +206,15 @@ static void observed(sbuf *o, const char *text)
 static void step_cards(const conn_view *v, sbuf *o)
 {
     const tlsflow_info *in = v->info;
-    int ecdhe = flow_is_ecdhe(in);
+    flow_variant fv = flow_variant_of(in);
     char line[400], nb[32], na[32], b[16];
     sb_puts(o, "<h2>The five steps, with this connection's values</h2><ol class=\"steps\">");
     for (int s = 1; s <= FLOW_STEPS; s++) {
         sb_printf(o, "<li><span class=\"badge\" style=\"background:%s\">%d</span><div><b>",
                   step_color[s], s);
-        sb_html(o, flow_title(s, ecdhe));
+        sb_html(o, flow_title(s, fv));
         sb_puts(o, "</b><br>");
-        sb_html(o, flow_explain(s, ecdhe));
+        sb_html(o, flow_explain(s, fv));
         const char *t = NULL;
         switch (s) {
         case 1:
@@ -237,15 +225,26 @@ static void step_cards(const conn_view *v, sbuf *o)
                      in->cert.key_type ? in->cert.key_type : "?", in->cert.key_bits);
             observed(o, line);
             t = trace_store_find(v->trace, TLSFLOW_STEP_CERTIFICATE_SENT);
-            if (ecdhe && trace_store_find(v->trace, TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT))
+            if (fv == FLOW_ECDHE12 &&
+                trace_store_find(v->trace, TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT))
                 observed(o, trace_store_find(v->trace, TLSFLOW_STEP_SERVER_KEY_EXCHANGE_SENT));
             break;
         case 2:
-            observed(o, "Happens inside your client. The server sees the outcome: your "
-                        "client went on with ClientKeyExchange instead of an alert.");
+            snprintf(line, sizeof(line),
+                     "Happens inside your client. The server sees the outcome: your client went "
+                     "on with %s instead of an alert.",
+                     fv == FLOW_TLS13 ? "its Finished" : "ClientKeyExchange");
+            observed(o, line);
             break;
         case 3:
-            if (ecdhe)
+            if (fv == FLOW_TLS13)
+                snprintf(line, sizeof(line), "ClientHello carried your %zu-byte %s key share%s",
+                         in->client_public_len, in->group_name,
+                         in->hello_retry ? " (in the second ClientHello, after a "
+                                           "HelloRetryRequest: the first had no share for a "
+                                           "group we take)"
+                                         : "");
+            else if (fv == FLOW_ECDHE12)
                 snprintf(line, sizeof(line),
                          "ClientKeyExchange carried the client's %zu-byte %s public value",
                          in->client_public_len, in->group_name);
@@ -255,10 +254,24 @@ static void step_cards(const conn_view *v, sbuf *o)
                          "premaster, padded and encrypted under the certificate's key)",
                          in->encrypted_premaster_len);
             observed(o, line);
+            t = fv == FLOW_TLS13 ? trace_store_find(v->trace, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED)
+                                 : NULL;
             break;
         case 4:
-            t = trace_store_find(v->trace, ecdhe ? TLSFLOW_STEP_SHARED_SECRET_COMPUTED
-                                                 : TLSFLOW_STEP_PREMASTER_DECRYPTED);
+            if (fv == FLOW_TLS13) {
+                snprintf(line, sizeof(line),
+                         "ServerHello carried our %zu-byte %s key share; CertificateVerify: %s, "
+                         "%zu bytes",
+                         in->server_public_len, in->group_name, in->signature_scheme_name,
+                         in->signature_len);
+                observed(o, line);
+                if (trace_store_find(v->trace, TLSFLOW_STEP_HANDSHAKE_KEYS))
+                    observed(o, trace_store_find(v->trace, TLSFLOW_STEP_HANDSHAKE_KEYS));
+                t = trace_store_find(v->trace, TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT);
+                break;
+            }
+            t = trace_store_find(v->trace, fv == FLOW_ECDHE12 ? TLSFLOW_STEP_SHARED_SECRET_COMPUTED
+                                                              : TLSFLOW_STEP_PREMASTER_DECRYPTED);
             if (trace_store_find(v->trace, TLSFLOW_STEP_KEYS_DERIVED))
                 observed(o, trace_store_find(v->trace, TLSFLOW_STEP_KEYS_DERIVED));
             break;
@@ -289,9 +302,88 @@ static void tr(sbuf *o, const char *k, const char *v)
     sb_puts(o, "</td></tr>");
 }
 
+static void client_certificate(const conn_view *v, sbuf *o)
+{
+    const tlsflow_info *in = v->info;
+    char line[300], nb[32], na[32];
+    sb_puts(o, "<h2 id=\"client-certificate\">Your client certificate</h2>");
+    if (!in->client_cert_requested || !in->client_cert_sent) {
+        sb_puts(o, "<div class=\"card\"><p class=\"client-cert-none\">");
+        sb_html(o, in->client_cert_requested
+                       ? "The server asked for one (CertificateRequest); your client presented "
+                         "none, and this name lets you in without."
+                       : "Not asked for on this name. mtls.localhost requires one (the local "
+                         "PKI's client.pem), as does the server started with --client-auth.");
+        sb_puts(o, "</p></div>\n");
+        return;
+    }
+    const tlsflow_cert_info *cc = &in->client_cert;
+    sb_puts(o, "<table class=\"client-cert\">");
+    tr(o, "Subject", cc->subject);
+    tr(o, "Issuer", cc->issuer);
+    render_time(cc->not_before, nb);
+    render_time(cc->not_after, na);
+    snprintf(line, sizeof(line), "%s .. %s", nb, na);
+    tr(o, "Validity", line);
+    snprintf(line, sizeof(line), "%s, %d bits", cc->key_type ? cc->key_type : "?", cc->key_bits);
+    tr(o, "Public key", line);
+    tr(o, "Verification", render_client_verdict(in));
+    const char *cv = trace_store_find(v->trace, TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED);
+    if (cv)
+        tr(o, "Proof of the key", cv);
+    if (v->client_ids) {
+        tr(o, "SHA-256 fingerprint", v->client_ids->sha256);
+        tr(o, "Public-key pin", v->client_ids->pin);
+        snprintf(line, sizeof(line), "%zu", v->client_ids->chain_len);
+        tr(o, "Certificates sent", line);
+    }
+    sb_puts(o, "</table>\n");
+}
+
+/* What this flow has that the other one this server shows has not, from the table. */
+static void compared(const conn_view *v, sbuf *o)
+{
+    flow_diff d;
+    flow_variant other = render_compared(v, &d);
+    sb_puts(o, "<h2>Compared with ");
+    sb_html(o, flow_variant_name(other));
+    sb_puts(o, "</h2><div class=\"card compare\"><table>");
+    sb_puts(o, "<tr><th>Only here</th><td><ul class=\"tags\">");
+    for (size_t i = 0; i < d.n_added; i++) {
+        sb_puts(o, "<li>");
+        sb_html(o, d.added[i]);
+        sb_puts(o, "</li>");
+    }
+    sb_puts(o, "</ul></td></tr><tr><th>Not here</th><td><ul class=\"tags\">");
+    for (size_t i = 0; i < d.n_gone; i++) {
+        sb_puts(o, "<li>");
+        sb_html(o, d.gone[i]);
+        sb_puts(o, "</li>");
+    }
+    sb_puts(o, "</ul></td></tr>");
+    for (size_t i = 0; i < d.n_changed; i++) {
+        sb_puts(o, "<tr><th>");
+        sb_html(o, d.changed[i].label);
+        sb_puts(o, " <span class=\"muted\">");
+        sb_html(o, flow_dir_words(d.changed[i].dir));
+        sb_puts(o, "</span></th><td>");
+        sb_html(o, d.changed[i].why);
+        sb_puts(o, "</td></tr>");
+    }
+    sb_puts(o, "</table>");
+    if (v->sites)
+        sb_printf(o,
+                  "<p>See it: <a class=\"other-flow\" href=\"https://%s:%u/\">https://%s:%u/</a>"
+                  "</p>",
+                  other == FLOW_TLS13 ? "localhost" : "classic.localhost", v->local_port,
+                  other == FLOW_TLS13 ? "localhost" : "classic.localhost", v->local_port);
+    sb_puts(o, "</div>\n");
+}
+
 static void negotiated(const conn_view *v, sbuf *o)
 {
     const tlsflow_info *in = v->info;
+    flow_variant fv = flow_variant_of(in);
     char b[16], line[300], nb[32], na[32];
     sb_puts(o, "<h2>What was negotiated</h2><table>");
     tr(o, "Version", version_name(in->version));
@@ -299,9 +391,15 @@ static void negotiated(const conn_view *v, sbuf *o)
              in->cipher_suite);
     tr(o, "Cipher suite", line);
     tr(o, "Server name (SNI)", in->server_name[0] ? in->server_name : "(none sent)");
+    if (v->site)
+        tr(o, "Served as", v->site);
     tr(o, "ALPN", in->alpn[0] ? in->alpn : "(none)");
-    tr(o, "Extended master secret", in->ems ? "yes (RFC 7627)" : "no");
-    tr(o, "Secure renegotiation", in->secure_renegotiation ? "yes (RFC 5746)" : "no");
+    if (fv == FLOW_TLS13) {
+        tr(o, "Extended master secret", "built in (TLS 1.3 binds every key to the transcript)");
+    } else {
+        tr(o, "Extended master secret", in->ems ? "yes (RFC 7627)" : "no");
+        tr(o, "Secure renegotiation", in->secure_renegotiation ? "yes (RFC 5746)" : "no");
+    }
     tr(o, "Certificate subject", in->cert.subject);
     tr(o, "Certificate issuer", in->cert.issuer);
     render_time(in->cert.not_before, nb);
@@ -312,7 +410,14 @@ static void negotiated(const conn_view *v, sbuf *o)
              in->cert.key_bits);
     tr(o, "Public key", line);
     tr(o, "Key exchange", in->key_exchange);
-    if (flow_is_ecdhe(in)) {
+    if (fv == FLOW_TLS13) {
+        snprintf(line, sizeof(line), "%s; client %zu bytes, server %zu bytes", in->group_name,
+                 in->client_public_len, in->server_public_len);
+        tr(o, "Key shares", line);
+        tr(o, "HelloRetryRequest", in->hello_retry ? "yes" : "no");
+        snprintf(line, sizeof(line), "%s, %zu bytes", in->signature_scheme_name, in->signature_len);
+        tr(o, "CertificateVerify", line);
+    } else if (fv == FLOW_ECDHE12) {
         snprintf(line, sizeof(line), "%s; public values: server %zu bytes, client %zu bytes",
                  in->group_name, in->server_public_len, in->client_public_len);
         tr(o, "ECDHE group", line);
@@ -377,14 +482,14 @@ static void trace_table(const conn_view *v, sbuf *o)
     sb_puts(o, "<h2>Engine trace</h2><table><tr><th>ms since accept</th><th>step</th></tr>");
     for (unsigned i = 0; i < v->trace->n; i++) {
         tlsflow_step s = (tlsflow_step)v->trace->step[i];
-        int f = flow_step_number(s);
+        int f = flow_step_in(s, flow_variant_of(v->info), TLSFLOW_SERVER);
         sb_printf(o, "<tr><td class=\"mono\">%.1f</td><td>", v->trace->at_us[i] / 1000.0);
         if (f)
             sb_printf(o,
                       "<span class=\"badge\" style=\"display:inline-flex;width:20px;"
                       "height:20px;font-size:12px;background:%s\">%d</span> ",
                       step_color[f], f);
-        sb_printf(o, "<b>%s</b> <span class=\"mono\">", flow_step_label(s));
+        sb_printf(o, "<b>%s</b> <span class=\"mono\">", flow_step_label_in(s, TLSFLOW_SERVER));
         sb_html(o, trace_store_text(v->trace, i));
         sb_puts(o, "</span></td></tr>");
     }
@@ -394,6 +499,21 @@ static void trace_table(const conn_view *v, sbuf *o)
 static void scenarios(const conn_view *v, sbuf *o)
 {
     size_t n;
+    if (v->sites) {
+        const site_info *st = site_list(&n);
+        sb_puts(o, "<h2>Sites: the same server, other configurations</h2><div class=\"card\">"
+                   "<p class=\"muted\">Picked by SNI; each name has an engine configuration "
+                   "of its own.</p><ul>");
+        for (size_t i = 0; i < n; i++) {
+            sb_printf(o, "<li><a href=\"https://%s:%u/\">%s</a> &mdash; ", st[i].name,
+                      v->local_port, st[i].name);
+            sb_html(o, st[i].what);
+            sb_puts(o, "</li>");
+        }
+        sb_puts(o, "</ul></div>\n");
+    }
+    if (!v->scenarios)
+        return;
     const scenario *s = scenario_list(&n);
     sb_puts(o, "<h2>Scenarios: each must fail verification</h2><div class=\"card\">"
                "<p class=\"muted\">Same server, other certificates, picked by SNI. A client "
@@ -410,24 +530,41 @@ static void scenarios(const conn_view *v, sbuf *o)
 void render_html(const conn_view *v, sbuf *o)
 {
     char b[16];
+    flow_variant fv = flow_variant_of(v->info);
     sb_printf(o,
               "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
               "<title>tlsflow: your TLS handshake</title><style>%s</style></head>"
-              "<body><main><h1>Your TLS 1.2 handshake, step by step</h1><p class=\"sub\">",
-              css);
+              "<body><main><h1>Your %s handshake, step by step</h1><p class=\"sub\">",
+              css, version_name(v->info->version));
     sb_html(o, render_suite(v->info->cipher_suite, b));
     sb_puts(o, " with ");
     sb_html(o, v->info->server_name[0] ? v->info->server_name : "no SNI");
     sb_puts(o, ". The diagram shows the connection that fetched this page; the values "
-               "are the real ones the engine saw.</p>\n");
+               "are the real ones the engine saw. Numbers mark the five steps; the tinted "
+               "band is what travelled encrypted.</p>\n");
+    if (v->sites && fv == FLOW_TLS13)
+        sb_printf(o,
+                  "<p class=\"note\">In TLS 1.3 the key exchange comes first: step 3 rides in "
+                  "your ClientHello, step 4 in our ServerHello, and the certificate (step 1) "
+                  "already travels encrypted. <a class=\"other-flow\" "
+                  "href=\"https://classic.localhost:%u/\">The classic flow</a> (TLS 1.2, RSA "
+                  "key transport) is one step away.</p>\n",
+                  v->local_port);
+    else if (v->sites)
+        sb_printf(o,
+                  "<p class=\"note\">This is %s. <a class=\"other-flow\" "
+                  "href=\"https://localhost:%u/\">The same server on localhost</a> speaks "
+                  "TLS 1.3 to a client that offers it.</p>\n",
+                  flow_variant_name(fv), v->local_port);
     diagram(v, o);
     step_cards(v, o);
+    client_certificate(v, o);
+    compared(v, o);
     negotiated(v, o);
     hello(v, o);
     trace_table(v, o);
-    if (v->scenarios)
-        scenarios(v, o);
+    scenarios(v, o);
     sb_printf(o,
               "<p class=\"muted\">Also: <a href=\"/json\">/json</a> (the same data plus "
               "the ClientHello and JA3). From a terminal: <code>curl --cacert "

@@ -1,5 +1,6 @@
-/* The handshake as JSON: what was negotiated, the trace, and an echo of the
- * ClientHello with its JA3 fingerprint. */
+/* The handshake as JSON: what was negotiated, the five steps, the message sequence
+ * (from the table in flow_steps.c) and what differs from the other flow, the client
+ * certificate, the trace, and an echo of the ClientHello with its JA3 fingerprint. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -85,14 +86,14 @@ static cJSON *client_hello(const tlsflow_hello_info *h)
     return o;
 }
 
-static cJSON *trace(const trace_store *t)
+static cJSON *trace(const trace_store *t, flow_variant fv)
 {
     cJSON *a = cJSON_CreateArray();
     for (unsigned i = 0; i < t->n; i++) {
         cJSON *e = cJSON_CreateObject();
         tlsflow_step s = (tlsflow_step)t->step[i];
         cJSON_AddStringToObject(e, "step", flow_step_id(s));
-        int flow = flow_step_number(s);
+        int flow = flow_step_in(s, fv, TLSFLOW_SERVER);
         if (flow)
             cJSON_AddNumberToObject(e, "flow_step", flow);
         cJSON_AddNumberToObject(e, "ms", t->at_us[i] / 1000.0);
@@ -104,27 +105,140 @@ static cJSON *trace(const trace_store *t)
 
 static cJSON *flow(const conn_view *v)
 {
-    int ecdhe = flow_is_ecdhe(v->info);
-    const tlsflow_step evidence[FLOW_STEPS] = {TLSFLOW_STEP_CERTIFICATE_SENT, 0, 0,
-                                               ecdhe ? TLSFLOW_STEP_SHARED_SECRET_COMPUTED
-                                                     : TLSFLOW_STEP_PREMASTER_DECRYPTED,
-                                               TLSFLOW_STEP_HANDSHAKE_DONE};
+    flow_variant fv = flow_variant_of(v->info);
+    const tlsflow_step evidence[FLOW_VARIANTS][FLOW_STEPS] = {
+        {TLSFLOW_STEP_CERTIFICATE_SENT, 0, 0, TLSFLOW_STEP_PREMASTER_DECRYPTED,
+         TLSFLOW_STEP_HANDSHAKE_DONE},
+        {TLSFLOW_STEP_CERTIFICATE_SENT, 0, 0, TLSFLOW_STEP_SHARED_SECRET_COMPUTED,
+         TLSFLOW_STEP_HANDSHAKE_DONE},
+        {TLSFLOW_STEP_CERTIFICATE_SENT, 0, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
+         TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT, TLSFLOW_STEP_HANDSHAKE_DONE},
+    };
     cJSON *a = cJSON_CreateArray();
     for (int n = 1; n <= FLOW_STEPS; n++) {
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "n", n);
-        cJSON_AddStringToObject(e, "title", flow_title(n, ecdhe));
-        cJSON_AddStringToObject(e, "explain", flow_explain(n, ecdhe));
-        const char *t = evidence[n - 1] ? trace_store_find(v->trace, evidence[n - 1]) : NULL;
+        cJSON_AddStringToObject(e, "title", flow_title(n, fv));
+        cJSON_AddStringToObject(e, "explain", flow_explain(n, fv));
+        tlsflow_step ev = evidence[fv][n - 1];
+        const char *t = ev ? trace_store_find(v->trace, ev) : NULL;
         if (n == 2)
-            t = "done by the client; it answered with ClientKeyExchange, not an alert";
-        if (n == 3)
-            t = ecdhe ? "the client's public value arrived in ClientKeyExchange"
-                      : "the encrypted premaster arrived in ClientKeyExchange";
+            t = fv == FLOW_TLS13
+                    ? "done by the client; it answered with its Finished, not an alert"
+                    : "done by the client; it answered with ClientKeyExchange, not an alert";
+        if (n == 3 && fv != FLOW_TLS13)
+            t = fv == FLOW_ECDHE12 ? "the client's public value arrived in ClientKeyExchange"
+                                   : "the encrypted premaster arrived in ClientKeyExchange";
         cJSON_AddStringToObject(e, "observed", t ? t : "");
         cJSON_AddItemToArray(a, e);
     }
     return a;
+}
+
+static const char *dir_name(seq_dir d)
+{
+    switch (d) {
+    case SEQ_TO_SERVER:
+        return "client_to_server";
+    case SEQ_TO_CLIENT:
+        return "server_to_client";
+    case SEQ_AT_CLIENT:
+        return "at_client";
+    case SEQ_AT_SERVER:
+        return "at_server";
+    case SEQ_BOTH:
+        return "both";
+    }
+    return "";
+}
+
+static cJSON *sequence(const conn_view *v)
+{
+    flow_facts f = render_facts(v);
+    flow_line l[FLOW_LINES_MAX];
+    size_t n = flow_sequence(flow_variant_of(v->info), &f, l, FLOW_LINES_MAX);
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "id", l[i].id);
+        cJSON_AddStringToObject(e, "message", l[i].label);
+        cJSON_AddStringToObject(e, "direction", dir_name(l[i].dir));
+        if (l[i].step)
+            cJSON_AddNumberToObject(e, "flow_step", l[i].step);
+        cJSON_AddBoolToObject(e, "encrypted", l[i].encrypted);
+        cJSON_AddStringToObject(e, "detail", l[i].detail);
+        cJSON_AddItemToArray(a, e);
+    }
+    return a;
+}
+
+static cJSON *labels(const char *const *l, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(l[i]));
+    return a;
+}
+
+static cJSON *compared(const conn_view *v)
+{
+    flow_diff d;
+    flow_variant other = render_compared(v, &d);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "flow", flow_variant_name(other));
+    if (v->sites) {
+        char url[300];
+        snprintf(url, sizeof(url), "https://%s:%u/",
+                 other == FLOW_TLS13 ? "localhost" : "classic.localhost", v->local_port);
+        cJSON_AddStringToObject(o, "url", url);
+    }
+    cJSON_AddItemToObject(o, "only_here", labels(d.added, d.n_added));
+    cJSON_AddItemToObject(o, "not_here", labels(d.gone, d.n_gone));
+    cJSON *c = cJSON_AddArrayToObject(o, "changed");
+    for (size_t i = 0; i < d.n_changed; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "message", d.changed[i].label);
+        cJSON_AddStringToObject(e, "direction", dir_name(d.changed[i].dir));
+        cJSON_AddStringToObject(e, "how", d.changed[i].why);
+        cJSON_AddItemToArray(c, e);
+    }
+    return o;
+}
+
+static cJSON *client_certificate(const conn_view *v)
+{
+    const tlsflow_info *in = v->info;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "requested", in->client_cert_requested);
+    cJSON_AddBoolToObject(o, "presented", in->client_cert_sent);
+    if (!in->client_cert_sent)
+        return o;
+    cJSON_AddItemToObject(o, "certificate", certificate(&in->client_cert));
+    cJSON_AddStringToObject(o, "verification", in->client_cert_verdict ? "refused" : "verified");
+    if (in->client_cert_verdict)
+        cJSON_AddStringToObject(o, "verification_error",
+                                tlsflow_error_name(in->client_cert_verdict));
+    const char *cv = trace_store_find(v->trace, TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED);
+    if (cv)
+        cJSON_AddStringToObject(o, "certificate_verify", cv);
+    if (v->client_ids) {
+        cJSON_AddStringToObject(o, "sha256", v->client_ids->sha256);
+        cJSON_AddStringToObject(o, "pin", v->client_ids->pin);
+        cJSON_AddNumberToObject(o, "chain_length", (double)v->client_ids->chain_len);
+    }
+    return o;
+}
+
+/* {"url": "https://NAME:PORT/", key: text} onto array a. */
+static void add_endpoint(cJSON *a, const char *name, unsigned port, const char *key,
+                         const char *text)
+{
+    cJSON *e = cJSON_CreateObject();
+    char url[300];
+    snprintf(url, sizeof(url), "https://%s:%u/", name, port);
+    cJSON_AddStringToObject(e, "url", url);
+    cJSON_AddStringToObject(e, key, text);
+    cJSON_AddItemToArray(a, e);
 }
 
 int render_json(const conn_view *v, sbuf *out)
@@ -141,11 +255,27 @@ int render_json(const conn_view *v, sbuf *out)
     cJSON_AddItemToObject(c, "cipher_suite",
                           named16(in->cipher_suite, suite_name(in->cipher_suite)));
     cJSON_AddStringToObject(c, "sni", in->server_name);
+    if (v->site)
+        cJSON_AddStringToObject(c, "site", v->site);
+    else
+        cJSON_AddNullToObject(c, "site");
     cJSON_AddStringToObject(c, "alpn", in->alpn);
     cJSON_AddBoolToObject(c, "extended_master_secret", in->ems);
     cJSON_AddBoolToObject(c, "secure_renegotiation", in->secure_renegotiation);
     cJSON_AddStringToObject(c, "key_exchange", in->key_exchange);
-    if (flow_is_ecdhe(in)) {
+    flow_variant fv = flow_variant_of(in);
+    cJSON_AddStringToObject(c, "flow", flow_variant_name(fv));
+    if (fv == FLOW_TLS13) {
+        cJSON *k = cJSON_AddObjectToObject(c, "key_shares");
+        cJSON_AddStringToObject(k, "group", in->group_name);
+        cJSON_AddNumberToObject(k, "client_bytes", (double)in->client_public_len);
+        cJSON_AddNumberToObject(k, "server_bytes", (double)in->server_public_len);
+        cJSON_AddBoolToObject(c, "hello_retry_request", in->hello_retry);
+        cJSON *cv = cJSON_AddObjectToObject(c, "certificate_verify");
+        cJSON_AddStringToObject(cv, "scheme", in->signature_scheme_name);
+        cJSON_AddNumberToObject(cv, "bytes", (double)in->signature_len);
+    }
+    if (fv != FLOW_RSA12) {
         cJSON *k = cJSON_AddObjectToObject(c, "ecdhe");
         cJSON_AddStringToObject(k, "group", in->group_name);
         cJSON_AddNumberToObject(k, "server_public_bytes", (double)in->server_public_len);
@@ -168,20 +298,24 @@ int render_json(const conn_view *v, sbuf *out)
     cJSON_AddNumberToObject(c, "engine_memory_bytes", (double)v->conn_memory);
     cJSON_AddNumberToObject(c, "request_on_connection", v->requests);
     cJSON_AddItemToObject(root, "flow", flow(v));
-    cJSON_AddItemToObject(root, "trace", trace(v->trace));
+    cJSON_AddItemToObject(root, "sequence", sequence(v));
+    cJSON_AddItemToObject(root, "compared_with", compared(v));
+    cJSON_AddItemToObject(root, "client_certificate", client_certificate(v));
+    cJSON_AddItemToObject(root, "trace", trace(v->trace, fv));
     cJSON_AddItemToObject(root, "client_hello", client_hello(&in->client_hello));
+    if (v->sites) {
+        size_t n;
+        const site_info *st = site_list(&n);
+        cJSON *a = cJSON_AddArrayToObject(root, "sites");
+        for (size_t i = 0; i < n; i++)
+            add_endpoint(a, st[i].name, v->local_port, "what", st[i].what);
+    }
     if (v->scenarios) {
         size_t n;
         const scenario *s = scenario_list(&n);
         cJSON *a = cJSON_AddArrayToObject(root, "scenarios");
-        for (size_t i = 0; i < n; i++) {
-            cJSON *e = cJSON_CreateObject();
-            char url[300];
-            snprintf(url, sizeof(url), "https://%s:%u/", s[i].name, v->local_port);
-            cJSON_AddStringToObject(e, "url", url);
-            cJSON_AddStringToObject(e, "expect", s[i].expect);
-            cJSON_AddItemToArray(a, e);
-        }
+        for (size_t i = 0; i < n; i++)
+            add_endpoint(a, s[i].name, v->local_port, "expect", s[i].expect);
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

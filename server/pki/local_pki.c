@@ -41,6 +41,19 @@ const scenario *scenario_list(size_t *n)
     return scenarios;
 }
 
+static const site_info sites[] = {
+    {"classic.localhost", SITE_CLASSIC, "TLS 1.2 with RSA key transport only: the classic flow"},
+    {"mtls.localhost", SITE_MTLS, "mutual TLS: a client certificate is required"},
+};
+#define N_SITES (sizeof(sites) / sizeof(sites[0]))
+_Static_assert(N_SITES <= SITES_MAX, "SITES_MAX too small");
+
+const site_info *site_list(size_t *n)
+{
+    *n = N_SITES;
+    return sites;
+}
+
 /* ---- checks shared by both sources ---------------------------------------------- */
 
 /* Does the key belong to the chain's first certificate? Records what the key is. */
@@ -403,18 +416,20 @@ static int load_or_issue_scenario(pki_state *st, size_t i, credential *c)
                       " (delete the scenarios directory to make new ones)");
 }
 
-/* The server's own certificate for localhost, 127.0.0.1 and ::1 (the leaf, then the
- * CA) in dir/base.pem with its key in dir/base.key: loaded, or issued when either
- * file is missing (a PKI directory from before the EC certificate gains it). */
-static int server_credential(pki_state *st, credential *c, const char *base, tfpki_key_type type)
+/* A server certificate from the local CA (the leaf, then the CA) in dir/base.pem with its
+ * key in dir/base.key: loaded, or issued when either file is missing (a PKI directory
+ * from before the EC certificate or the sites gains them). name NULL: the default one, for
+ * localhost, 127.0.0.1 and ::1; else for that one DNS name (and c->sni is the name). */
+static int server_credential(pki_state *st, credential *c, const char *base, tfpki_key_type type,
+                             const char *name)
 {
-    char pem_path[4096], key_path[4096], name[64], key_what[4200], cert_what[4200];
-    snprintf(name, sizeof(name), "%s.pem", base);
-    join(pem_path, sizeof(pem_path), st->dir, name);
-    snprintf(name, sizeof(name), "%s.key", base);
-    join(key_path, sizeof(key_path), st->dir, name);
+    char pem_path[4096], key_path[4096], file[64], key_what[4200], cert_what[4200];
+    snprintf(file, sizeof(file), "%s.pem", base);
+    join(pem_path, sizeof(pem_path), st->dir, file);
+    snprintf(file, sizeof(file), "%s.key", base);
+    join(key_path, sizeof(key_path), st->dir, file);
     snprintf(c->source, sizeof(c->source), "%s.pem", base);
-    c->sni = NULL;
+    c->sni = name;
     if (file_exists(pem_path) && file_exists(key_path)) {
         if (file_read_all(pem_path, PEM_MAX, "certificate file", &c->chain, &c->chain_len) != 0 ||
             file_read_all(key_path, PEM_MAX, "key file", &c->key, &c->key_len) != 0)
@@ -424,13 +439,14 @@ static int server_credential(pki_state *st, credential *c, const char *base, tfp
         return check_pair(c, cert_what, key_what,
                           " (delete both files to make a new pair from the local CA)");
     }
-    static const char *const dns[] = {"localhost"};
+    static const char *const localhost[] = {"localhost"};
     static const char *const ips[] = {"127.0.0.1", "::1"};
-    tfpki_spec spec = {.common_name = "localhost",
-                       .dns_names = dns,
+    const char *const named[] = {name};
+    tfpki_spec spec = {.common_name = name ? name : "localhost",
+                       .dns_names = name ? named : localhost,
                        .n_dns = 1,
-                       .ip_addrs = ips,
-                       .n_ip = 2,
+                       .ip_addrs = name ? NULL : ips,
+                       .n_ip = name ? 0 : 2,
                        .not_before = now_s() - DAY,
                        .not_after = now_s() + 825 * DAY};
     tfpki_key key;
@@ -458,6 +474,63 @@ static int server_credential(pki_state *st, credential *c, const char *base, tfp
     return rc;
 }
 
+/* The client side of mutual TLS: dir/client-ca.{pem,key}, a CA of its own (client
+ * certificates are not server certificates), and dir/client.{pem,key} issued by it
+ * (RSA, extendedKeyUsage clientAuth, the leaf alone). A new client CA issues a new
+ * client certificate; a missing or mismatched pair is issued again. */
+static int client_pki(pki_state *st, cred_set *out)
+{
+    keycert cca;
+    int created;
+    if (ca_pair(st->dir, "client-ca", "tlsflow local client CA", NULL, &cca, &created) != 0)
+        return -1;
+    int rc = -1;
+    char pem_path[4096], key_path[4096];
+    join(pem_path, sizeof(pem_path), st->dir, "client.pem");
+    join(key_path, sizeof(key_path), st->dir, "client.key");
+    out->client_ca = dup_text(cca.cert.pem, &out->client_ca_len);
+    if (!out->client_ca)
+        goto done;
+    if (!created && file_exists(pem_path) && file_exists(key_path)) {
+        uint8_t *pem = NULL, *key = NULL;
+        size_t pem_len = 0, key_len = 0;
+        tfpki_key_desc d;
+        if (file_read_all(pem_path, PEM_MAX, "certificate file", &pem, &pem_len) == 0 &&
+            file_read_all(key_path, PEM_MAX, "key file", &key, &key_len) == 0 &&
+            tfpki_check_pair(pem, pem_len, key, key_len, &d) == TFPKI_PAIR_OK)
+            rc = 0;
+        free(pem);
+        if (key)
+            memset(key, 0, key_len);
+        free(key);
+        if (rc == 0)
+            goto done;
+    }
+    tfpki_spec spec = {.common_name = "tlsflow test client",
+                       .not_before = now_s() - DAY,
+                       .not_after = now_s() + 825 * DAY,
+                       .usage = TFPKI_CLIENT_ONLY};
+    tfpki_key key;
+    tfpki_cert leaf;
+    if (tfpki_key_generate(&key, TFPKI_RSA, RSA_BITS) != 0) {
+        errorf("cannot generate the key for %s", pem_path);
+        goto done;
+    }
+    if (tfpki_cert_issue(&leaf, &spec, &key, &cca.cert, &cca.key) != 0) {
+        errorf("cannot issue the client certificate %s", pem_path);
+        tfpki_key_free(&key);
+        goto done;
+    }
+    rc = save_key(key_path, &key);
+    if (rc == 0)
+        rc = file_write_atomic(pem_path, leaf.pem, strlen(leaf.pem), 0644);
+    tfpki_key_free(&key);
+    tfpki_cert_free(&leaf);
+done:
+    keycert_free(&cca);
+    return rc;
+}
+
 static int creds_from_local_pki(const char *dir, cred_set *out)
 {
     pki_state st;
@@ -477,16 +550,26 @@ static int creds_from_local_pki(const char *dir, cred_set *out)
     out->local = 1;
     /* Both for the default name: the engine serves the EC one to ECDHE_ECDSA suites. */
     out->n = 1;
-    if (server_credential(&st, &out->creds[0], "server", TFPKI_RSA) != 0)
+    if (server_credential(&st, &out->creds[0], "server", TFPKI_RSA, NULL) != 0)
         goto done;
     out->n = 2;
-    if (server_credential(&st, &out->creds[1], "server-ec", TFPKI_ECDSA_P256) != 0)
+    if (server_credential(&st, &out->creds[1], "server-ec", TFPKI_ECDSA_P256, NULL) != 0)
         goto done;
     for (size_t i = 0; i < N_SCENARIOS; i++) {
         out->n++;
         if (load_or_issue_scenario(&st, i, &out->creds[out->n - 1]) != 0)
             goto done;
     }
+    /* Each site's certificate names only the site: classic.pem, mtls.pem. */
+    for (size_t i = 0; i < N_SITES; i++) {
+        char base[64];
+        snprintf(base, sizeof(base), "%.*s", (int)strcspn(sites[i].name, "."), sites[i].name);
+        out->n_sites = i + 1;
+        if (server_credential(&st, &out->site_creds[i], base, TFPKI_RSA, sites[i].name) != 0)
+            goto done;
+    }
+    if (client_pki(&st, out) != 0)
+        goto done;
     rc = 0;
 done:
     keycert_free(&st.ca);
@@ -510,13 +593,20 @@ int creds_load(const cred_files *files, size_t n, const char *pki_dir, cred_key_
     return rc;
 }
 
+static void credential_free(credential *c)
+{
+    free(c->chain);
+    if (c->key)
+        memset(c->key, 0, c->key_len);
+    free(c->key);
+}
+
 void creds_free(cred_set *set)
 {
-    for (size_t i = 0; i < CRED_MAX; i++) {
-        free(set->creds[i].chain);
-        if (set->creds[i].key)
-            memset(set->creds[i].key, 0, set->creds[i].key_len);
-        free(set->creds[i].key);
-    }
+    for (size_t i = 0; i < CRED_MAX; i++)
+        credential_free(&set->creds[i]);
+    for (size_t i = 0; i < SITES_MAX; i++)
+        credential_free(&set->site_creds[i]);
+    free(set->client_ca);
     memset(set, 0, sizeof(*set));
 }

@@ -3,9 +3,9 @@
  * Certificates carry: a random positive 128-bit serial, the caller's absolute
  * validity (UTCTime for 1950..2049, GeneralizedTime otherwise, as RFC 5280 asks),
  * SKID/AKID, keyUsage, basicConstraints for CAs, serverAuth+clientAuth EKU for
- * leaves, a subjectAltName with dNSName and iPAddress entries, and SHA-256
- * signatures (RSA PKCS#1 v1.5 or ECDSA). wolfCrypt has no API that builds a
- * GeneralNames value from strings, so that one SEQUENCE is assembled here. */
+ * server leaves (clientAuth alone for client certificates), a subjectAltName with dNSName and
+ * iPAddress entries, and SHA-256 signatures (RSA PKCS#1 v1.5 or ECDSA). wolfCrypt has no API that
+ * builds a GeneralNames value from strings, so that one SEQUENCE is assembled here. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "pki.h"
@@ -476,6 +476,11 @@ static int set_usage(Cert *cert, const tfpki_spec *spec, tfpki_key_type subject_
         cert->isCA = 1;
         return wc_SetKeyUsage(cert, "keyCertSign,cRLSign") == 0 ? 0 : -1;
     }
+    if (spec->usage == TFPKI_CLIENT_ONLY) /* signs CertificateVerify, nothing else */
+        return wc_SetKeyUsage(cert, "digitalSignature") == 0 &&
+                       wc_SetExtKeyUsage(cert, "clientAuth") == 0
+                   ? 0
+                   : -1;
     /* RSA leaves do key transport (keyEncipherment); ECDSA leaves only sign. */
     if (wc_SetKeyUsage(cert, subject_type == TFPKI_RSA ? "digitalSignature,keyEncipherment"
                                                        : "digitalSignature") != 0) {

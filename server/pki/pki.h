@@ -34,7 +34,12 @@ typedef struct {
     int64_t not_before; /* seconds since the epoch */
     int64_t not_after;
     int is_ca; /* basicConstraints CA:TRUE + keyCertSign */
+    /* A leaf's purpose: 0, a server's (keyUsage for its key type, extendedKeyUsage
+     * serverAuth + clientAuth), or TFPKI_CLIENT_ONLY (digitalSignature, clientAuth only). */
+    int usage;
 } tfpki_spec;
+
+#define TFPKI_CLIENT_ONLY 1
 
 /* Generate a key (bits used for RSA only). 0 on success. */
 int tfpki_key_generate(tfpki_key *out, tfpki_key_type type, int bits);

@@ -47,8 +47,3 @@ void sink_close(sink *s)
         close(s->fd);
     s->fd = -1;
 }
-
-void sink_keylog_cb(void *ctx, const char *line)
-{
-    sink_line(ctx, line);
-}

@@ -13,7 +13,4 @@ int sink_open(sink *s, const char *path, const char *what);
 void sink_line(sink *s, const char *line);
 void sink_close(sink *s);
 
-/* tlsflow_keylog_fn for a sink. */
-void sink_keylog_cb(void *ctx, const char *line);
-
 #endif

@@ -1,9 +1,12 @@
 """A real browser: headless Chromium trusting the local CA through a private NSS
-database (no flag that ignores certificate errors) loads the page with RSA key
-transport and, from an ECDHE-only server, with ECDHE; refuses a scenario endpoint; and
-saves a screenshot (tlsflow-browser.png in the test's working directory).
+database (no flag that ignores certificate errors) loads the page over TLS 1.3 (the
+default) and, on classic.localhost, over TLS 1.2 with RSA key transport, both drawn
+from the same message table; from an ECDHE-only TLS 1.2 server with ECDHE; refuses a
+scenario endpoint; and saves a screenshot of each of the two pages in the test's
+temporary directory (printed). Chromium resolves *.localhost to loopback itself.
 Skipped (exit 77) where chromium or certutil (libnss3-tools) is not installed."""
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -36,23 +39,57 @@ def dump(url):
     return browse(url, "--dump-dom")
 
 
+def shoot(url, name):
+    shot = os.path.join(home, name)
+    browse(url, f"--screenshot={shot}", "--window-size=1200,2400")
+    ok = os.path.exists(shot) and os.path.getsize(shot) > 10000
+    check(ok, f"chromium saved a screenshot of {url}: {shot}", shot)
+    return shot
+
+
+def rows(dom):
+    """The message labels of the diagram, in order (the bold text of each row)."""
+    svg = dom[dom.find("<svg"):dom.find("</svg>")]
+    return re.findall(r'font-weight="600" font-size="14">([^<]*)</text>', svg)
+
+
 with Server() as s:
     dom = dump(f"https://localhost:{s.port}/")
-    check("Your TLS 1.2 handshake, step by step" in dom and "<svg" in dom,
-          "chromium loads the page with the diagram", dom[:300])
-    check("TLS_RSA_WITH_AES_" in dom and "ClientKeyExchange" in dom,
-          "chromium negotiated RSA key transport")
-    dom = dump(f"https://expired.localhost:{s.port}/")
-    check("Your TLS 1.2 handshake" not in dom, "chromium refuses expired.localhost")
-    shot = os.path.abspath("tlsflow-browser.png")
-    if os.path.exists(shot):
-        os.remove(shot)
-    browse(f"https://localhost:{s.port}/", f"--screenshot={shot}", "--window-size=1200,1600")
-    check(os.path.exists(shot) and os.path.getsize(shot) > 10000,
-          "chromium saved a screenshot of the page", shot)
+    check("Your TLS 1.3 handshake, step by step" in dom and "<svg" in dom,
+          "chromium loads the page with the diagram over TLS 1.3", dom[:300])
+    check("TLS_AES_" in dom and "ClientHello + key_share" in dom and
+          "ServerHello + key_share" in dom and "CertificateVerify" in dom,
+          "the TLS 1.3 page shows both key shares and CertificateVerify")
+    check('class="encrypted"' in dom and "encrypted from here on" in dom,
+          "the diagram marks the encrypted part of the handshake")
+    check(f'href="https://classic.localhost:{s.port}/"' in dom,
+          "the TLS 1.3 page links to the classic flow")
+    r13 = rows(dom)
+    shots = [shoot(f"https://localhost:{s.port}/", "tlsflow-browser-tls13.png")]
 
-with Server("--suites", "ecdhe") as s:
+    dom = dump(f"https://classic.localhost:{s.port}/")
+    check("Your TLS 1.2 handshake, step by step" in dom and "TLS_RSA_WITH_AES_" in dom and
+          "ClientKeyExchange" in dom and "decrypt with the private key" in dom,
+          "chromium gets the classic flow on classic.localhost: TLS 1.2, RSA key transport",
+          dom[:300])
+    r12 = rows(dom)
+    # One table, two flows: the shared rows appear in both, in the same order.
+    shared = [x for x in r13 if x in r12]
+    check(shared == [x for x in r12 if x in r13] and
+          {"Certificate", "application data"} <= set(shared) and
+          "ServerHelloDone" in r12 and "ServerHelloDone" not in r13 and
+          "EncryptedExtensions" in r13 and "EncryptedExtensions" not in r12,
+          "both diagrams come from one table: shared rows in order, the differences apart",
+          (r13, r12))
+    check(f'href="https://localhost:{s.port}/"' in dom, "the classic page links back")
+    shots.append(shoot(f"https://classic.localhost:{s.port}/", "tlsflow-browser-classic.png"))
+
+    dom = dump(f"https://expired.localhost:{s.port}/")
+    check("handshake, step by step" not in dom, "chromium refuses expired.localhost")
+
+with Server("--suites", "ecdhe", "--max-version", "1.2") as s:
     dom = dump(f"https://localhost:{s.port}/")
     check("Your TLS 1.2 handshake, step by step" in dom and "TLS_ECDHE_" in dom,
-          "chromium completes an ECDHE handshake and shows the page", dom[:300])
+          "chromium completes a TLS 1.2 ECDHE handshake and shows the page", dom[:300])
+print("screenshots:", *shots)
 finish()

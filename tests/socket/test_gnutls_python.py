@@ -1,18 +1,20 @@
-"""gnutls-cli and Python's ssl (limited to the RSA suites, at most TLS 1.2)."""
+"""gnutls-cli and Python's ssl limited to TLS 1.2 (the RSA suites, then ECDHE); their
+defaults get TLS 1.3 (more of that in test_tls13.py)."""
 import json
 import ssl
 
 from tfsock import CA, Server, check, finish, https_get, rsa_context, run, text
 
 with Server() as s:
-    r = run(["gnutls-cli", "--x509cafile", CA, "-p", str(s.port), "localhost"],
+    r = run(["gnutls-cli", "--x509cafile", CA, "-p", str(s.port), "--priority",
+             "NORMAL:-VERS-TLS1.3", "localhost"],
             input=b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     out = text(r.stdout)
     check(r.returncode == 0 and "HTTP/1.1 200 OK" in out, "gnutls-cli fetches /",
           text(r.stderr)[-800:])
     check("(TLS1.2-X.509)-(RSA)-(AES-" in out, "gnutls-cli: TLS 1.2, RSA key exchange, AES-GCM")
-    for prio, name in [("NORMAL:-CIPHER-ALL:+AES-256-GCM", "AES-256-GCM"),
-                       ("NORMAL:-CIPHER-ALL:+AES-128-GCM", "AES-128-GCM")]:
+    for prio, name in [("NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM", "AES-256-GCM"),
+                       ("NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM", "AES-128-GCM")]:
         r = run(["gnutls-cli", "--x509cafile", CA, "-p", str(s.port), "--priority", prio,
                  "localhost"], input=b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         check(r.returncode == 0 and name in text(r.stdout), f"gnutls-cli with {name}",
@@ -27,12 +29,12 @@ with Server() as s:
         d = json.loads(body)
         check(d["connection"]["cipher_suite"]["name"].startswith("TLS_RSA_WITH_AES_"),
               f"python ssl {suite}: /json names the suite")
-    # Python's default context (ECDHE first on some builds) is served either way.
+    # Python's default context offers TLS 1.3 and gets it.
     status, _, body, cipher = https_get(s.port, "/json",
                                         ctx=ssl.create_default_context(cafile=CA))
     d = json.loads(body)
-    check(status.endswith("200 OK") and d["connection"]["cipher_suite"]["name"]
-          .replace("TLS_", "", 1).startswith(("RSA_", "ECDHE_")), "default python context",
+    check(status.endswith("200 OK") and cipher[1] == "TLSv1.3" and
+          d["connection"]["version_name"] == "TLS 1.3", "default python context: TLS 1.3",
           cipher)
     # ECDHE only: forward secrecy, and the page describes the ECDHE steps 3 and 4.
     ctx = rsa_context()

@@ -1,5 +1,6 @@
 /* The server's own small parsers and buffers, without sockets: the HTTP head reader,
- * HOST:PORT, the JA3 string and hash, the bounded text buffer and trace store. */
+ * HOST:PORT, the JA3 string and hash, the bounded text buffer and trace store, and the
+ * message table the pages draw both flows from. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "pages/flow_steps.h"
 #include "pages/hello_names.h"
 #include "util/hostport.h"
 #include "pages/http_req.h"
@@ -194,6 +196,105 @@ static void test_trace_store_holds_what_was_said(void **state)
     trace_store_free(&t);
 }
 
+static size_t index_of(const flow_line *l, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(l[i].id, id) == 0)
+            return i;
+    return n;
+}
+
+/* TLS 1.3: the key shares ride in the hellos (steps 3 and 4), everything after
+ * ServerHello that travels is encrypted; the classic flow keeps its order. */
+static void test_flow_sequences(void **state)
+{
+    (void)state;
+    tlsflow_info in;
+    memset(&in, 0, sizeof(in));
+    flow_facts f = {&in, 1, NULL};
+    flow_line l[FLOW_LINES_MAX];
+    size_t n = flow_sequence(FLOW_TLS13, &f, l, FLOW_LINES_MAX);
+    size_t sh = index_of(l, n, "server_hello");
+    assert_true(sh < n);
+    assert_int_equal(l[0].step, 3);
+    assert_int_equal(l[sh].step, 4);
+    assert_false(l[0].encrypted || l[sh].encrypted);
+    for (size_t i = sh + 1; i < n; i++)
+        if (l[i].dir != SEQ_AT_CLIENT && l[i].dir != SEQ_AT_SERVER)
+            assert_true(l[i].encrypted);
+    assert_int_equal(l[index_of(l, n, "certificate_verify")].step, 4);
+    assert_true(index_of(l, n, "hello_retry_request") == n); /* only when it happened */
+    assert_true(index_of(l, n, "certificate_request") == n);
+    in.hello_retry = 1;
+    in.client_cert_requested = in.client_cert_sent = 1;
+    n = flow_sequence(FLOW_TLS13, &f, l, FLOW_LINES_MAX);
+    assert_string_equal(l[1].id, "hello_retry_request");
+    assert_int_equal(l[0].step, 0); /* the first ClientHello's share was of no use */
+    assert_int_equal(l[index_of(l, n, "client_hello_retry")].step, 3);
+    assert_true(l[index_of(l, n, "client_certificate_verify")].encrypted);
+
+    in.hello_retry = 0;
+    in.client_cert_requested = in.client_cert_sent = 0;
+    n = flow_sequence(FLOW_RSA12, &f, l, FLOW_LINES_MAX);
+    const char *steps[] = {"certificate", "verify", "client_key_exchange", "decrypt_premaster",
+                           "application_data"};
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (l[i].step) {
+            assert_true(k < 5);
+            assert_string_equal(l[i].id, steps[k]);
+            assert_int_equal(l[i].step, (int)++k);
+        }
+    assert_false(l[index_of(l, n, "certificate")].encrypted);
+    assert_true(l[index_of(l, n, "client_finished")].encrypted);
+}
+
+/* The comparison is a property of the table, and symmetric. */
+static void test_flow_compare(void **state)
+{
+    (void)state;
+    tlsflow_info in;
+    memset(&in, 0, sizeof(in));
+    flow_facts f = {&in, 1, NULL};
+    flow_diff a, b;
+    flow_compare(FLOW_TLS13, FLOW_RSA12, &f, &a);
+    flow_compare(FLOW_RSA12, FLOW_TLS13, &f, &b);
+    assert_int_equal(a.n_added, b.n_gone);
+    assert_int_equal(a.n_gone, b.n_added);
+    assert_int_equal(a.n_changed, b.n_changed);
+    int ee = 0, cke = 0, cert = 0;
+    for (size_t i = 0; i < a.n_added; i++)
+        ee |= strcmp(a.added[i], "EncryptedExtensions") == 0;
+    for (size_t i = 0; i < a.n_gone; i++)
+        cke |= strcmp(a.gone[i], "ClientKeyExchange") == 0;
+    for (size_t i = 0; i < a.n_changed; i++)
+        if (strcmp(a.changed[i].label, "Certificate") == 0)
+            cert = strcmp(a.changed[i].why, "encrypted now") == 0;
+    assert_true(ee && cke && cert);
+    flow_compare(FLOW_TLS13, FLOW_TLS13, &f, &a);
+    assert_int_equal(a.n_added + a.n_gone + a.n_changed, 0);
+}
+
+static void test_flow_steps_by_role(void **state)
+{
+    (void)state;
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, FLOW_TLS13, TLSFLOW_SERVER),
+                     3);
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, FLOW_RSA12, TLSFLOW_SERVER),
+                     0);
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT, FLOW_TLS13, TLSFLOW_SERVER),
+                     4);
+    /* On a server, a certificate received is the client's: none of the five. */
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_CERTIFICATE_VERIFIED, FLOW_TLS13, TLSFLOW_SERVER),
+                     0);
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_CERTIFICATE_VERIFIED, FLOW_TLS13, TLSFLOW_CLIENT),
+                     2);
+    assert_string_equal(flow_step_label_in(TLSFLOW_STEP_CERTIFICATE_VERIFIED, TLSFLOW_SERVER),
+                        "Client certificate verified");
+    assert_int_equal(flow_step_number(TLSFLOW_STEP_PREMASTER_DECRYPTED), 4);
+    assert_string_equal(flow_title(3, FLOW_TLS13), "Key share sent by the client");
+    assert_string_equal(flow_title(3, FLOW_RSA12), "Session key encrypted by the client");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +308,9 @@ int main(void)
         cmocka_unit_test(test_sbuf_cap),
         cmocka_unit_test(test_trace_store_bounds),
         cmocka_unit_test(test_trace_store_holds_what_was_said),
+        cmocka_unit_test(test_flow_sequences),
+        cmocka_unit_test(test_flow_compare),
+        cmocka_unit_test(test_flow_steps_by_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,6 +162,19 @@ def https_get(port, path="/", host="localhost", ctx=None, headers=None, timeout=
             return lines[0], "\r\n".join(lines[1:]), body, s.cipher()
 
 
+def http_body(out):
+    """The body of the first 200 response in a tool's output (openssl s_client,
+    gnutls-cli): Content-Length bytes after the head, since tools print more after it."""
+    i = out.find("HTTP/1.1 200 OK")
+    if i < 0 or "\r\n\r\n" not in out[i:]:
+        return ""
+    head, body = out[i:].split("\r\n\r\n", 1)
+    for line in head.split("\r\n"):
+        if line.lower().startswith("content-length:"):
+            return body.encode()[:int(line.split(":")[1])].decode("utf-8", "replace")
+    return body
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
