@@ -34,12 +34,14 @@ static size_t hs_in_capacity(const tlsflow_config *cfg)
     return cap + 4;
 }
 
-/* The workspace: handshake state and the four buffers. Everything else is the
- * connection proper, which is all an idle established connection needs. */
+/* The workspace: handshake state, the record contexts and the rest of tf_work, and the
+ * buffers. Everything else is the connection proper, which is all an idle established
+ * connection needs. */
 static size_t workspace_size(const tlsflow_config *cfg)
 {
-    return ALIGN16(sizeof(tf_handshake)) + ALIGN16(TF_IN_CAP) + ALIGN16(TF_OUT_CAP) +
-           ALIGN16(hs_in_capacity(cfg)) + hs_out_capacity(cfg) + ALIGN16(cfg->peer_chain_cap);
+    return ALIGN16(sizeof(tf_handshake)) + ALIGN16(sizeof(tf_work)) + ALIGN16(TF_IN_CAP) +
+           ALIGN16(TF_OUT_CAP) + ALIGN16(hs_in_capacity(cfg)) + hs_out_capacity(cfg) +
+           ALIGN16(cfg->peer_chain_cap);
 }
 
 size_t tlsflow_conn_size(const tlsflow_config *cfg)
@@ -49,12 +51,18 @@ size_t tlsflow_conn_size(const tlsflow_config *cfg)
     return ALIGN16(sizeof(tlsflow_conn)) + workspace_size(cfg);
 }
 
+/* Lay out a workspace for the connection: handshake state and tf_work start empty (no
+ * record context keyed yet), the buffers as they come. */
 static void attach_workspace(tlsflow_conn *c, void *ws)
 {
     uint8_t *p = ws;
+    memset(p, 0, ALIGN16(sizeof(tf_handshake)) + sizeof(tf_work));
     c->workspace = ws;
     c->hs = ws;
     p += ALIGN16(sizeof(tf_handshake));
+    c->work = (tf_work *)p;
+    c->rng = c->cfg->shared_drbg ? c->cfg->shared_drbg : &c->work->drbg;
+    p += ALIGN16(sizeof(tf_work));
     c->in = p;
     p += ALIGN16(TF_IN_CAP);
     c->out = p;
@@ -79,9 +87,7 @@ static int config_ready(const tlsflow_config *cfg)
 static tlsflow_conn *setup(tlsflow_conn *c, void *ws, const tlsflow_config *cfg)
 {
     memset(c, 0, sizeof(*c));
-    memset(ws, 0, sizeof(tf_handshake));
     c->cfg = cfg;
-    c->rng = cfg->shared_drbg ? cfg->shared_drbg : &c->drbg;
     c->role = cfg->role;
     attach_workspace(c, ws);
     c->pending_alert = -1;
@@ -160,7 +166,8 @@ tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg)
     return c;
 }
 
-/* Wipe what the buffers ever held (secrets, plaintext); untouched pages stay untouched. */
+/* Wipe what the workspace ever held (secrets, keyed contexts, plaintext); untouched pages
+ * stay untouched. */
 static void wipe_workspace(tlsflow_conn *c)
 {
     if (!c->workspace)
@@ -168,12 +175,14 @@ static void wipe_workspace(tlsflow_conn *c)
     tf_hash_free(&c->hs->transcript256);
     tf_hash_free(&c->hs->transcript384);
     tf_wipe(c->hs, sizeof(*c->hs));
-    tf_wipe(c->in, c->in_hw);
-    tf_wipe(c->out, c->out_hw);
-    tf_wipe(c->hs_in, c->hs_in_hw);
-    tf_wipe(c->hs_out, c->hs_out_hw);
+    tf_wipe(c->in, c->work->in_hw);
+    tf_wipe(c->out, c->work->out_hw);
+    tf_wipe(c->hs_in, c->work->hs_in_hw);
+    tf_wipe(c->hs_out, c->work->hs_out_hw);
     tf_wipe(c->peer_chain, c->cfg->peer_chain_cap); /* written only when a chain came */
-    c->in_hw = c->out_hw = c->hs_in_hw = c->hs_out_hw = 0;
+    tf_record_drop_contexts(c);
+    tf_drbg_free(&c->work->drbg);
+    tf_wipe(c->work, sizeof(*c->work));
 }
 
 void tlsflow_conn_free(tlsflow_conn *c)
@@ -184,10 +193,7 @@ void tlsflow_conn_free(tlsflow_conn *c)
     wipe_workspace(c);
     if (c->owns_workspace)
         workspace_put(c->cfg, c->workspace);
-    tf_aead_free(&c->rd.aead);
-    tf_aead_free(&c->wr.aead);
-    tf_drbg_free(&c->drbg);
-    tf_wipe(c, sizeof(*c));
+    tf_wipe(c, sizeof(*c)); /* the record keys and secrets */
     if (owned)
         free(c);
 }
@@ -203,6 +209,8 @@ int tlsflow_conn_release_buffers(tlsflow_conn *c)
     workspace_put(c->cfg, c->workspace);
     c->workspace = NULL;
     c->hs = NULL;
+    c->work = NULL;
+    c->rng = c->cfg->shared_drbg;
     c->in = c->out = c->hs_in = c->hs_out = c->peer_chain = NULL;
     c->in_len = c->in_off = c->out_off = c->hs_out_off = 0;
     c->app = NULL;
@@ -222,7 +230,6 @@ static int need_workspace(tlsflow_conn *c)
         }
         return -1;
     }
-    memset(ws, 0, sizeof(tf_handshake));
     attach_workspace(c, ws);
     return 0;
 }
@@ -399,7 +406,7 @@ void tlsflow_in_ack(tlsflow_conn *c, size_t n)
         return;
     }
     c->in_len += n;
-    tf_note_high_water(&c->in_hw, c->in_len);
+    tf_note_high_water(&c->work->in_hw, c->in_len);
 }
 
 const uint8_t *tlsflow_out_buf(tlsflow_conn *c, size_t *len)

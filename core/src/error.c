@@ -199,11 +199,13 @@ int tf_failf(tlsflow_conn *c, int err, const char *fmt, ...)
 {
     if (c->error)
         return c->error;
+    if (!c->work) /* released: no room for a sentence, the code's own text says it */
+        return tf_fail(c, err, NULL);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->error_buf, sizeof(c->error_buf), fmt, ap);
+    vsnprintf(c->work->error_buf, sizeof(c->work->error_buf), fmt, ap);
     va_end(ap);
-    return tf_fail(c, err, c->error_buf);
+    return tf_fail(c, err, c->work->error_buf);
 }
 
 void tf_tracef(tlsflow_conn *c, tlsflow_step step, const char *fmt, ...)

@@ -335,7 +335,7 @@ static void finish_handshake(tlsflow_conn *c)
     tf_hash_free(&c->hs->transcript384);
     /* TLS 1.2 asks for no randomness after this (renegotiation is refused): the
      * generator's state goes too. */
-    tf_drbg_free(&c->drbg);
+    tf_drbg_free(&c->work->drbg);
     tf_tracef(c, TLSFLOW_STEP_HANDSHAKE_DONE, "handshake complete: %s, records now protected",
               c->hs->suite->name);
     tf_resume_handshake_done(c);
@@ -493,7 +493,7 @@ int tf_handshake_bytes(tlsflow_conn *c, const uint8_t *data, size_t len)
         size_t take = need - c->hs_in_len < len ? need - c->hs_in_len : len;
         memcpy(c->hs_in + c->hs_in_len, data, take);
         c->hs_in_len += take;
-        tf_note_high_water(&c->hs_in_hw, c->hs_in_len);
+        tf_note_high_water(&c->work->hs_in_hw, c->hs_in_len);
         data += take;
         len -= take;
         if (c->hs_in_len == 4) {
@@ -577,9 +577,9 @@ int tf_handshake_alert(tlsflow_conn *c, const uint8_t *data, size_t len)
     int tls13 = c->version == TF_TLS13 || (c->hs && c->hs->version == TF_TLS13);
     if (level == 2 || (tls13 && desc != TLSFLOW_ALERT_USER_CANCELED)) {
         c->error = TLSFLOW_E_PEER_ALERT;
-        snprintf(c->error_buf, sizeof(c->error_buf), "the peer sent a fatal %s alert (%u)",
-                 tlsflow_alert_name(desc), desc);
-        c->error_text = c->error_buf;
+        snprintf(c->work->error_buf, sizeof(c->work->error_buf),
+                 "the peer sent a fatal %s alert (%u)", tlsflow_alert_name(desc), desc);
+        c->error_text = c->work->error_buf;
         return c->error;
     }
     return tf_record_idle(c, "a warning alert"); /* other warnings change nothing */
@@ -598,7 +598,7 @@ static int queue_message(tlsflow_conn *c, uint8_t type, int (*fill)(tf_writer *w
     if (transcript && tf_transcript_add(c, start, w.len))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     c->hs_out_len += w.len;
-    tf_note_high_water(&c->hs_out_hw, c->hs_out_len);
+    tf_note_high_water(&c->work->hs_out_hw, c->hs_out_len);
     return 0;
 }
 

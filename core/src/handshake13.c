@@ -73,7 +73,7 @@ int tf13_read_finished(tlsflow_conn *c, const uint8_t *body, size_t len)
     /* The peer's next records use its application keys. */
     if (from_server ? tf13_application_secrets(c) : tf13_resumption_secret(c))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "key schedule failed");
-    uint8_t *secret = from_server ? c->s_ap : hs->c_ap;
+    uint8_t *secret = from_server ? hs->s_ap : hs->c_ap;
     err = tf13_install(c, 0, secret);
     tf_wipe(secret, TF_MAX_HASH);
     if (err)

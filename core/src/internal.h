@@ -110,15 +110,19 @@ struct tlsflow_config {
     size_t peer_chain_cap; /* workspace bytes that keep the peer's certificates */
 };
 
-/* One direction of the record layer. */
+/* One direction of the record layer: what protects its records and nothing more. The
+ * wolfCrypt context keyed from `key` (about 1.1 KiB for AES-GCM) lives in the workspace
+ * (tf_work) and is rebuilt there after tlsflow_conn_release_buffers gave it back. */
+#define TF_MAX_KEY            32 /* AES-256, ChaCha20 */
+#define TF_MAX_TRAFFIC_SECRET 48 /* SHA-384 */
 typedef struct {
-    tf_aead aead;
-    const tf_suite *suite; /* nonce layout and overhead */
-    uint8_t fixed_iv[12];  /* suite->fixed_iv_len bytes used */
+    const tf_suite *suite; /* AEAD, key length, nonce layout and overhead */
     uint64_t seq;
-    int active;                  /* records in this direction are protected */
-    int tls13;                   /* RFC 8446 records: inner content type, header as AAD */
-    uint8_t secret[TF_MAX_HASH]; /* TLS 1.3: the traffic secret in use (for KeyUpdate) */
+    uint8_t key[TF_MAX_KEY];               /* suite->key_len bytes used */
+    uint8_t fixed_iv[12];                  /* suite->fixed_iv_len bytes used */
+    uint8_t active;                        /* records in this direction are protected */
+    uint8_t tls13;                         /* RFC 8446 records: inner content type, header as AAD */
+    uint8_t secret[TF_MAX_TRAFFIC_SECRET]; /* TLS 1.3: the traffic secret in use (KeyUpdate) */
 } tf_direction;
 
 /* Something the record layer does when the output queue reaches a point of it. */
@@ -134,6 +138,25 @@ typedef struct {
     uint8_t kind;
 } tf_mark;
 #define TF_MAX_MARKS 4
+
+/* The part of the workspace that is neither handshake state nor a buffer: what only a
+ * connection that is doing something needs. Release mode frees it with the rest of the
+ * workspace (wiped first); a connection without release mode keeps it for its lifetime.
+ * - the record layer's wolfCrypt contexts, keyed from tf_direction.key when the
+ *   direction's keys are installed, and again after a release when a record next moves
+ *   (record.c);
+ * - the marks of the handshake output queue (a connection with marks is not idle);
+ * - the per-connection DRBG (freed once the handshake is done in any case);
+ * - the text of a formatted error (an error ends the connection, which then never gives
+ *   its workspace back);
+ * - how far each buffer was ever filled (what a release or free must wipe). */
+typedef struct {
+    tf_aead aead[2]; /* [0] read, [1] write; .ready once keyed */
+    tf_mark marks[TF_MAX_MARKS];
+    tf_drbg drbg;
+    char error_buf[192];
+    size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* the buffers' high-water marks: what to wipe */
+} tf_work;
 
 /* A private-key operation the handshake waits for (keyop.c). `finish` continues the
  * handshake with the result (NULL: the operation failed). */
@@ -194,14 +217,15 @@ typedef struct {
     uint8_t secret13[TF_MAX_HASH];                /* handshake secret, then the master secret */
     uint8_t c_hs[TF_MAX_HASH], s_hs[TF_MAX_HASH]; /* handshake traffic secrets */
     uint8_t c_ap[TF_MAX_HASH];                    /* client application traffic secret 0 */
-    int hrr;                                      /* a HelloRetryRequest happened */
-    int ccs_seen;                                 /* dummy ChangeCipherSpecs received */
-    int compat;              /* send a dummy ChangeCipherSpec (middlebox compatibility) */
-    int ccs_sent;            /* ... and it went out */
-    int read_keys_changed;   /* a message just changed the read keys */
-    int peer_finished;       /* TLS 1.3: the peer's Finished arrived */
-    uint16_t peer_key_group; /* client: the server key's curve (ECDSA) */
-    uint8_t cr_context[255]; /* client: the CertificateRequest's context */
+    uint8_t s_ap[TF_MAX_HASH]; /* server application traffic secret 0, until installed */
+    int hrr;                   /* a HelloRetryRequest happened */
+    int ccs_seen;              /* dummy ChangeCipherSpecs received */
+    int compat;                /* send a dummy ChangeCipherSpec (middlebox compatibility) */
+    int ccs_sent;              /* ... and it went out */
+    int read_keys_changed;     /* a message just changed the read keys */
+    int peer_finished;         /* TLS 1.3: the peer's Finished arrived */
+    uint16_t peer_key_group;   /* client: the server key's curve (ECDSA) */
+    uint8_t cr_context[255];   /* client: the CertificateRequest's context */
     size_t cr_context_len;
     uint8_t hash_before384[TF_MAX_HASH]; /* before the suite is known: the SHA-384 one too */
 
@@ -235,6 +259,7 @@ struct tlsflow_conn {
     int owned; /* allocated by tlsflow_conn_new */
     size_t mem_size;
     void *workspace;    /* handshake state + buffers; NULL while released */
+    tf_work *work;      /* in the workspace: record contexts, marks, DRBG, error text */
     int owns_workspace; /* release mode: the workspace is its own allocation */
 
     /* input: bytes fed by the caller, parsed in place */
@@ -254,8 +279,7 @@ struct tlsflow_conn {
     /* handshake messages to send, and where our ChangeCipherSpec goes among them */
     uint8_t *hs_out;
     size_t hs_out_cap, hs_out_len, hs_out_off;
-    tf_mark marks[TF_MAX_MARKS]; /* what happens where in hs_out (CCS, key changes) */
-    size_t n_marks;
+    size_t n_marks; /* marks (in the workspace) of what happens where in hs_out */
 
     /* incoming handshake message being reassembled */
     uint8_t *hs_in;
@@ -263,20 +287,17 @@ struct tlsflow_conn {
     uint8_t *peer_chain; /* the peer's certificates, kept (cfg->peer_chain_cap bytes) */
 
     tf_direction rd, wr;
-    const tf_suite *suite;           /* the negotiated suite, once known */
-    uint16_t version;                /* the negotiated version, once known */
-    uint8_t s_ap[TF_MAX_HASH];       /* TLS 1.3 server application secret 0, until installed */
-    size_t peer_record_limit;        /* largest plaintext the peer takes (RFC 8449) */
-    size_t own_record_limit;         /* largest plaintext we take, once the peer agreed */
-    uint64_t key_update_after;       /* TLS 1.3: write records before our own KeyUpdate (§5.5) */
-    int key_update_pending;          /* TLS 1.3: a KeyUpdate of ours is queued */
-    uint8_t res_secret[TF_MAX_HASH]; /* TLS 1.3 resumption_master_secret (tickets) */
-    uint8_t tickets_seen;            /* TLS 1.3: NewSessionTickets sent or received */
-    tf_drbg drbg;                    /* the default random source and blinding, per connection */
-    tf_drbg *rng;                    /* &drbg, or the configuration's one-thread generator */
-    tf_handshake *hs;                /* handshake state: in the workspace, gone once released */
-    int version_fixed;               /* records must now carry 0x0303 */
-    size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* high-water marks: what free must wipe */
+    const tf_suite *suite;     /* the negotiated suite, once known */
+    uint16_t version;          /* the negotiated version, once known */
+    size_t peer_record_limit;  /* largest plaintext the peer takes (RFC 8449) */
+    size_t own_record_limit;   /* largest plaintext we take, once the peer agreed */
+    uint64_t key_update_after; /* TLS 1.3: write records before our own KeyUpdate (§5.5) */
+    int key_update_pending;    /* TLS 1.3: a KeyUpdate of ours is queued */
+    uint8_t res_secret[TF_MAX_TRAFFIC_SECRET]; /* TLS 1.3 resumption_master_secret (tickets) */
+    uint8_t tickets_seen;                      /* TLS 1.3: NewSessionTickets sent or received */
+    tf_drbg *rng;     /* &work->drbg (NULL while released), or the configuration's one-thread one */
+    tf_handshake *hs; /* handshake state: in the workspace, gone once released */
+    int version_fixed; /* records must now carry 0x0303 */
 
     unsigned idle_records; /* records in a row that carried nothing */
     int established;       /* both Finished verified */
@@ -292,8 +313,7 @@ struct tlsflow_conn {
     uint8_t export_randoms[64]; /* TLS 1.2: client_random || server_random */
 
     int error;
-    const char *error_text;
-    char error_buf[192];
+    const char *error_text; /* static, or work->error_buf */
     int started;
     int peer_alert;
     int sent_alert;

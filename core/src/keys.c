@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "record.h"
+
 int tf_transcript_add(tlsflow_conn *c, const uint8_t *msg, size_t len)
 {
     tf_hash_alg want = c->hs->suite ? c->hs->suite->prf_hash : 0;
@@ -121,14 +123,8 @@ int tf_keys_activate(tlsflow_conn *c, int write)
     int client_keys = (c->role == TLSFLOW_CLIENT) == (write != 0);
     const uint8_t *key = c->hs->key_block + (client_keys ? 0 : s->key_len);
     const uint8_t *iv = c->hs->key_block + 2 * s->key_len + (client_keys ? 0 : s->fixed_iv_len);
-    tf_direction *d = write ? &c->wr : &c->rd;
-
-    if (s->fixed_iv_len > sizeof(d->fixed_iv) || tf_aead_setup(&d->aead, s->aead, key, s->key_len))
+    if (tf_record_set_keys(c, write, s, key, iv))
         return -1;
-    d->suite = s;
-    memcpy(d->fixed_iv, iv, s->fixed_iv_len);
-    d->seq = 0;
-    d->active = 1;
     if (c->rd.active && c->wr.active) /* both directions keyed: the block is spent */
         tf_wipe(c->hs->key_block, sizeof(c->hs->key_block));
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "record.h"
 
 int tf13_derive_secret(tf_hash_alg alg, const uint8_t *secret, const char *label,
                        const uint8_t *hash, uint8_t *out)
@@ -114,7 +115,7 @@ int tf13_application_secrets(tlsflow_conn *c)
     int ret = tf13_next_secret(alg, hs->secret13, NULL, 0, master) ||
               !tf_transcript_hash(c, hash) ||
               tf13_derive_secret(alg, master, "c ap traffic", hash, hs->c_ap) ||
-              tf13_derive_secret(alg, master, "s ap traffic", hash, c->s_ap) ||
+              tf13_derive_secret(alg, master, "s ap traffic", hash, c->hs->s_ap) ||
               tf13_derive_secret(alg, master, "exp master", hash, c->export_secret);
     memcpy(hs->secret13, master, sizeof(master)); /* the resumption secret comes from it */
     tf_wipe(master, sizeof(master));
@@ -122,7 +123,7 @@ int tf13_application_secrets(tlsflow_conn *c)
         return -1;
     c->export_hash = alg;
     keylog(c, "CLIENT_TRAFFIC_SECRET_0", hs->c_ap);
-    keylog(c, "SERVER_TRAFFIC_SECRET_0", c->s_ap);
+    keylog(c, "SERVER_TRAFFIC_SECRET_0", c->hs->s_ap);
     keylog(c, "EXPORTER_SECRET", c->export_secret);
     return 0;
 }
@@ -131,20 +132,17 @@ int tf13_install(tlsflow_conn *c, int write, const uint8_t *secret)
 {
     const tf_suite *s = c->suite;
     tf_direction *d = write ? &c->wr : &c->rd;
-    uint8_t key[32];
+    uint8_t key[TF_MAX_KEY], iv[12];
     size_t n = tf_hash_len(s->prf_hash);
-    if (s->key_len > sizeof(key) ||
-        tf13_traffic_key(s->prf_hash, secret, key, s->key_len, d->fixed_iv) ||
-        tf_aead_setup(&d->aead, s->aead, key, s->key_len)) {
-        tf_wipe(key, sizeof(key));
-        return -1;
-    }
+    int ret = s->key_len > sizeof(key) || n > sizeof(d->secret) ||
+              tf13_traffic_key(s->prf_hash, secret, key, s->key_len, iv) ||
+              tf_record_set_keys(c, write, s, key, iv);
     tf_wipe(key, sizeof(key));
+    tf_wipe(iv, sizeof(iv));
+    if (ret)
+        return -1;
     if (secret != d->secret)
         memcpy(d->secret, secret, n);
-    d->suite = s;
-    d->seq = 0;
-    d->active = 1;
     d->tls13 = 1;
     return 0;
 }

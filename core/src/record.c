@@ -53,6 +53,59 @@ static size_t nonce_and_aad(const tf_direction *d, uint8_t type, size_t len, uin
     return 13;
 }
 
+/* ---- keys and their contexts ---- */
+
+int tf_record_set_keys(tlsflow_conn *c, int write, const tf_suite *s, const uint8_t *key,
+                       const uint8_t *iv)
+{
+    tf_direction *d = write ? &c->wr : &c->rd;
+    if (!c->work || s->key_len > sizeof(d->key) || s->fixed_iv_len > sizeof(d->fixed_iv))
+        return -1;
+    tf_aead *a = &c->work->aead[write ? 1 : 0];
+    tf_aead_free(a); /* the old keys' schedule */
+    tf_wipe(d->key, sizeof(d->key));
+    if (tf_aead_setup(a, s->aead, key, s->key_len)) {
+        tf_aead_free(a);
+        return -1;
+    }
+    memcpy(d->key, key, s->key_len);
+    memcpy(d->fixed_iv, iv, s->fixed_iv_len);
+    d->suite = s;
+    d->seq = 0;
+    d->active = 1;
+    return 0;
+}
+
+/* The direction's wolfCrypt context: keyed when its keys were installed, or now, from the
+ * direction's key, when the workspace came back after a release. NULL if that fails. */
+static tf_aead *direction_aead(tlsflow_conn *c, const tf_direction *d)
+{
+    tf_aead *a = &c->work->aead[d == &c->wr ? 1 : 0];
+    if (!a->ready && tf_aead_setup(a, d->suite->aead, d->key, d->suite->key_len)) {
+        tf_aead_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+int tf_record_rebuild_contexts(tlsflow_conn *c)
+{
+    for (int w = 0; w < 2; w++) {
+        const tf_direction *d = w ? &c->wr : &c->rd;
+        if (d->active && !direction_aead(c, d))
+            return -1;
+    }
+    return 0;
+}
+
+void tf_record_drop_contexts(tlsflow_conn *c)
+{
+    if (!c->work)
+        return;
+    tf_aead_free(&c->work->aead[0]);
+    tf_aead_free(&c->work->aead[1]);
+}
+
 size_t tf_record_align_pad(const tf_direction *d)
 {
     return d->active ? (16 - ((5 + d->suite->explicit_nonce_len) & 15)) & 15 : 0;
@@ -92,7 +145,7 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
         put_header(h, type, len);
         memmove(h + 5, data, len);
         c->out_len += 5 + len;
-        tf_note_high_water(&c->out_hw, c->out_off + c->out_len);
+        tf_note_high_water(&c->work->out_hw, c->out_off + c->out_len);
         return 0;
     }
     tf_direction *d = &c->wr;
@@ -115,11 +168,12 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
     }
     put_header(h, type, ex + n + TF_AEAD_TAG);
     memcpy(h + 5, nonce + 12 - ex, ex);
-    if (tf_aead_seal(&d->aead, nonce, aad, aad_len, data, n, body, body + n))
+    tf_aead *a = direction_aead(c, d);
+    if (!a || tf_aead_seal(a, nonce, aad, aad_len, data, n, body, body + n))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "record encryption failed");
     d->seq++;
     c->out_len += 5 + ex + n + TF_AEAD_TAG;
-    tf_note_high_water(&c->out_hw, c->out_off + c->out_len);
+    tf_note_high_water(&c->work->out_hw, c->out_off + c->out_len);
     return 0;
 }
 
@@ -127,8 +181,8 @@ int tf_record_mark(tlsflow_conn *c, int kind)
 {
     if (c->n_marks == TF_MAX_MARKS)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "too many key changes queued");
-    c->marks[c->n_marks].at = c->hs_out_len;
-    c->marks[c->n_marks++].kind = (uint8_t)kind;
+    c->work->marks[c->n_marks].at = c->hs_out_len;
+    c->work->marks[c->n_marks++].kind = (uint8_t)kind;
     return 0;
 }
 
@@ -137,7 +191,7 @@ int tf_record_mark(tlsflow_conn *c, int kind)
 static int do_mark(tlsflow_conn *c)
 {
     static const uint8_t ccs = 1;
-    int kind = c->marks[0].kind, err = 0;
+    int kind = c->work->marks[0].kind, err = 0;
     if ((kind == TF_MARK_CCS_KEYS || kind == TF_MARK_CCS) && tf_record_room(c) < 1)
         return 1;
     if (kind == TF_MARK_CCS_KEYS || kind == TF_MARK_CCS)
@@ -148,7 +202,7 @@ static int do_mark(tlsflow_conn *c)
         tf13_install(c, 1, c->role == TLSFLOW_CLIENT ? c->hs->c_hs : c->hs->s_hs))
         err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the handshake write keys");
     if (!err && kind == TF_MARK_KEYS_AP &&
-        tf13_install(c, 1, c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->s_ap))
+        tf13_install(c, 1, c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->hs->s_ap))
         err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not install the application write keys");
     if (!err && kind == TF_MARK_KEYS_UPDATE) {
         c->key_update_pending = 0;
@@ -156,8 +210,8 @@ static int do_mark(tlsflow_conn *c)
             err = tf_fail(c, TLSFLOW_E_INTERNAL, "could not update the write keys");
     }
     if (kind == TF_MARK_KEYS_AP) /* installed: the copy is spent */
-        tf_wipe(c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->s_ap, TF_MAX_HASH);
-    memmove(c->marks, c->marks + 1, --c->n_marks * sizeof(c->marks[0]));
+        tf_wipe(c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->hs->s_ap, TF_MAX_HASH);
+    memmove(c->work->marks, c->work->marks + 1, --c->n_marks * sizeof(c->work->marks[0]));
     return err;
 }
 
@@ -176,12 +230,12 @@ void tf_record_flush(tlsflow_conn *c)
                   alert[0] == 2 ? "fatal" : "warning", tlsflow_alert_name(alert[1]), alert[1]);
     }
     while (!c->error && (c->hs_out_off < c->hs_out_len || c->n_marks)) {
-        if (c->n_marks && c->marks[0].at == c->hs_out_off) {
+        if (c->n_marks && c->work->marks[0].at == c->hs_out_off) {
             if (do_mark(c))
                 return;
             continue;
         }
-        size_t end = c->n_marks ? c->marks[0].at : c->hs_out_len;
+        size_t end = c->n_marks ? c->work->marks[0].at : c->hs_out_len;
         size_t want = end - c->hs_out_off, room = tf_record_room(c);
         if (want > TLSFLOW_MAX_PLAINTEXT)
             want = TLSFLOW_MAX_PLAINTEXT;
@@ -222,7 +276,10 @@ static int unprotect(tlsflow_conn *c, uint8_t *type, uint8_t *payload, size_t le
     size_t aad_len = nonce_and_aad(d, *type, d->tls13 ? n - 1 : n, nonce, aad);
     memcpy(nonce + 12 - ex, payload, ex); /* the sender's explicit nonce, if any */
     uint8_t *ct = payload + ex;
-    if (tf_aead_open(&d->aead, nonce, aad, aad_len, ct, n, ct + n, ct))
+    tf_aead *a = direction_aead(c, d);
+    if (!a)
+        return tf_fail(c, TLSFLOW_E_INTERNAL, "could not key the record decryption");
+    if (tf_aead_open(a, nonce, aad, aad_len, ct, n, ct + n, ct))
         return tf_fail(c, err,
                        err == TLSFLOW_E_BAD_FINISHED
                            ? "the peer's Finished record did not decrypt (wrong keys)"

@@ -11,6 +11,16 @@ int tf_record_process(tlsflow_conn *c);
 size_t tf_record_room(tlsflow_conn *c);
 /* Frame (and protect, once keys are active) one record into the output buffer. */
 int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t len);
+/* Install one direction's keys (write: 1) for suite s: key (s->key_len bytes) and fixed
+ * IV (s->fixed_iv_len), sequence number 0; its wolfCrypt context is keyed now. The
+ * caller sets tls13 (and the TLS 1.3 secret). -1 on failure. */
+int tf_record_set_keys(tlsflow_conn *c, int write, const tf_suite *s, const uint8_t *key,
+                       const uint8_t *iv);
+/* Key the contexts of both active directions now (they are otherwise keyed when a record
+ * next moves): what a wake-up after tlsflow_conn_release_buffers costs. 0 or -1. */
+int tf_record_rebuild_contexts(tlsflow_conn *c);
+/* Wipe both directions' contexts (their keys stay in tf_direction): a release. */
+void tf_record_drop_contexts(tlsflow_conn *c);
 /* Where a record starts in an empty buffer so that its protected payload (after the
  * header and explicit nonce) is 16-byte aligned; 0 while the direction is plaintext. */
 size_t tf_record_align_pad(const tf_direction *d);

@@ -305,8 +305,8 @@ static void test_premaster_selection(void **state)
                                         &p->crng),
                          0);
         memcpy(out, random48, 48);
-        assert_int_equal(tf_rsa_decrypt_premaster(key, enc, enc_len, 0x0303, out, &p->server->drbg),
-                         0);
+        assert_int_equal(
+            tf_rsa_decrypt_premaster(key, enc, enc_len, 0x0303, out, &p->server->work->drbg), 0);
         memcpy(pm, buf, 48);
         if (cases[i].accepted)
             assert_memory_equal(out, pm, 48);
@@ -315,7 +315,8 @@ static void test_premaster_selection(void **state)
     }
     /* Garbage ciphertext of the wrong size: the random premaster stays. */
     memcpy(out, random48, 48);
-    assert_int_equal(tf_rsa_decrypt_premaster(key, enc, 100, 0x0303, out, &p->server->drbg), 0);
+    assert_int_equal(tf_rsa_decrypt_premaster(key, enc, 100, 0x0303, out, &p->server->work->drbg),
+                     0);
     assert_memory_equal(out, random48, 48);
     pair_free(p);
 }

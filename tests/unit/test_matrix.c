@@ -704,7 +704,8 @@ static void write_protected(tlsflow_conn *from, tlsflow_conn *to, uint8_t inner,
     memcpy(nonce, d->fixed_iv, 12);
     for (int i = 0; i < 8; i++)
         nonce[4 + i] ^= (uint8_t)(d->seq >> (56 - 8 * i));
-    assert_int_equal(tf_aead_seal(&d->aead, nonce, rec, 5, rec + 5, n, rec + 5, rec + 5 + n), 0);
+    assert_int_equal(
+        tf_aead_seal(&from->work->aead[1], nonce, rec, 5, rec + 5, n, rec + 5, rec + 5 + n), 0);
     d->seq++;
     size_t room;
     uint8_t *in = tlsflow_in_buf(to, &room);

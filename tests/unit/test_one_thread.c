@@ -67,7 +67,7 @@ static void test_connections_share_the_generator(void **state)
     assert_true(scfg->shared_drbg->ready); /* it served the handshakes ... */
     for (int i = 0; i < CONNS; i++) {
         assert_ptr_equal(servers[i]->rng, scfg->shared_drbg);
-        assert_false(servers[i]->drbg.ready); /* ... and no connection seeded its own */
+        assert_false(servers[i]->work->drbg.ready); /* ... and no connection seeded its own */
     }
     /* One generator, distinct output for every connection. */
     uint8_t drawn[CONNS][32];
@@ -92,7 +92,7 @@ static void test_default_is_per_connection(void **state)
     assert_int_equal(run_interleaved(scfg, ccfg, servers), CONNS);
     assert_null(scfg->shared_drbg);
     for (int i = 0; i < CONNS; i++) {
-        assert_ptr_equal(servers[i]->rng, &servers[i]->drbg);
+        assert_ptr_equal(servers[i]->rng, &servers[i]->work->drbg);
         tlsflow_conn_free(servers[i]);
     }
     tlsflow_config_free(scfg);

@@ -180,7 +180,7 @@ static void test_key_update_requested(void **state)
     tft_pair *p = tft_pair_new();
     tft_pair_start(p);
     assert_true(tft_handshake(p->client, p->server, NULL));
-    uint8_t before[TF_MAX_HASH];
+    uint8_t before[sizeof(p->server->wr.secret)];
     memcpy(before, p->server->wr.secret, sizeof(before));
     for (int i = 0; i < 3; i++) { /* three requests in a row: one answer each time */
         assert_int_equal(tf13_send_key_update(p->client, 1), 0);
