@@ -380,6 +380,13 @@ void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release)
     cfg->release_idle = release != 0;
 }
 
+void tlsflow_config_set_keep_client_hello(tlsflow_config *cfg, int keep)
+{
+    if (!cfg)
+        return;
+    cfg->keep_client_hello = keep != 0;
+}
+
 int tlsflow_config_set_workspace_allocator(tlsflow_config *cfg, tlsflow_workspace_get_fn get,
                                            tlsflow_workspace_put_fn put, void *ctx)
 {

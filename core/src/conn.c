@@ -83,13 +83,27 @@ static int config_ready(const tlsflow_config *cfg)
     return cfg->trust != NULL && cfg->server_name[0] != 0;
 }
 
-/* Everything but the memory: shared by both ways of making a connection. */
-static tlsflow_conn *setup(tlsflow_conn *c, void *ws, const tlsflow_config *cfg)
+/* What info.client_hello shows when the summary is gone (or for no connection). */
+static const tlsflow_hello_info no_hello;
+
+tlsflow_hello_info *tf_hello_store(tlsflow_conn *c)
+{
+    /* The handshake state's summary or the connection's own: written only while a
+     * ClientHello comes, which is never after a release. */
+    return c->info.client_hello == &no_hello ? NULL : (tlsflow_hello_info *)c->info.client_hello;
+}
+
+/* Everything but the memory: shared by both ways of making a connection. `hello`: the
+ * connection's own room for the ClientHello summary, or NULL (it lives in the handshake
+ * state). */
+static tlsflow_conn *setup(tlsflow_conn *c, void *ws, const tlsflow_config *cfg,
+                           tlsflow_hello_info *hello)
 {
     memset(c, 0, sizeof(*c));
     c->cfg = cfg;
     c->role = cfg->role;
     attach_workspace(c, ws);
+    c->info.client_hello = hello ? hello : &c->hs->hello;
     c->pending_alert = -1;
     c->peer_alert = -1;
     c->sent_alert = -1;
@@ -107,7 +121,7 @@ tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cf
     if (!mem || !cfg || ((uintptr_t)mem & 15) || size < tlsflow_conn_size(cfg) ||
         !config_ready(cfg))
         return NULL;
-    tlsflow_conn *c = setup(mem, (uint8_t *)mem + ALIGN16(sizeof(tlsflow_conn)), cfg);
+    tlsflow_conn *c = setup(mem, (uint8_t *)mem + ALIGN16(sizeof(tlsflow_conn)), cfg, NULL);
     if (c)
         c->mem_size = size;
     return c;
@@ -152,17 +166,24 @@ tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg)
         c->owned = 1;
         return c;
     }
-    /* Release mode: the workspace is a second allocation that comes and goes. */
-    tlsflow_conn *c = aligned_alloc(16, ALIGN16(sizeof(tlsflow_conn)));
+    /* Release mode: the workspace is a second allocation that comes and goes; the
+     * ClientHello summary goes with it unless the configuration keeps it here. */
+    size_t hello = cfg->keep_client_hello ? ALIGN16(sizeof(tlsflow_hello_info)) : 0;
+    size_t size = ALIGN16(sizeof(tlsflow_conn)) + hello;
+    tlsflow_conn *c = aligned_alloc(16, size);
     void *ws = c ? workspace_get(cfg) : NULL;
-    if (!c || !ws || !setup(c, ws, cfg)) {
+    tlsflow_hello_info *kept =
+        c && hello ? (tlsflow_hello_info *)((uint8_t *)c + ALIGN16(sizeof(tlsflow_conn))) : NULL;
+    if (kept)
+        memset(kept, 0, sizeof(*kept));
+    if (!c || !ws || !setup(c, ws, cfg, kept)) {
         free(c);
         workspace_put(cfg, ws);
         return NULL;
     }
     c->owned = 1;
     c->owns_workspace = 1;
-    c->mem_size = ALIGN16(sizeof(tlsflow_conn));
+    c->mem_size = size;
     return c;
 }
 
@@ -205,6 +226,8 @@ int tlsflow_conn_release_buffers(tlsflow_conn *c)
                !c->hs_out_len && !c->n_marks && c->pending_alert < 0 && !c->hs_in_len;
     if (!idle)
         return 0;
+    if (c->info.client_hello == &c->hs->hello)
+        c->info.client_hello = &no_hello; /* gone with the handshake state */
     wipe_workspace(c);
     workspace_put(c->cfg, c->workspace);
     c->workspace = NULL;
@@ -515,7 +538,7 @@ int tlsflow_sent_alert(const tlsflow_conn *c)
 
 const tlsflow_info *tlsflow_get_info(const tlsflow_conn *c)
 {
-    static const tlsflow_info none;
+    static const tlsflow_info none = {.client_hello = &no_hello};
     return c ? &c->info : &none;
 }
 

@@ -1,6 +1,7 @@
-/* What a ClientHello said, kept in tlsflow_info for the embedder (the test server's page,
- * JA3). Both roles record through here: the server what it received, the client what
- * it sent, parsed back from the bytes on the wire. */
+/* What a ClientHello said, shown by tlsflow_info for the embedder (the test server's page,
+ * JA3) and kept in the handshake state (or in the connection proper:
+ * tlsflow_config_set_keep_client_hello). Both roles record through here: the server what
+ * it received, the client what it sent, parsed back from the bytes on the wire. */
 #include <string.h>
 
 #include "hello_info.h"
@@ -14,7 +15,12 @@ static void copy_u16_list(const tf_view *v, uint16_t *dst, size_t *n)
 
 void tf_hello_info_record(tlsflow_conn *c, const tf_client_hello *ch)
 {
-    tlsflow_hello_info *hi = &c->info.client_hello;
+    memcpy(c->info.server_name, ch->ext.sni_host.p ? (const char *)ch->ext.sni_host.p : "",
+           ch->ext.sni_host.len);
+    c->info.server_name[ch->ext.sni_host.len] = 0;
+    tlsflow_hello_info *hi = tf_hello_store(c);
+    if (!hi)
+        return;
     hi->version = ch->version;
     copy_u16_list(&ch->suites, hi->suites, &hi->n_suites);
     hi->n_extensions = 0;
@@ -26,7 +32,4 @@ void tf_hello_info_record(tlsflow_conn *c, const tf_client_hello *ch)
     for (size_t i = 0; i < ch->ext.point_formats_list.len && i < sizeof(hi->point_formats); i++)
         hi->point_formats[hi->n_point_formats++] = ch->ext.point_formats_list.p[i];
     tf_alpn_to_text(ch->ext.alpn_list.p, ch->ext.alpn_list.len, hi->alpn, sizeof(hi->alpn));
-    memcpy(c->info.server_name, ch->ext.sni_host.p ? (const char *)ch->ext.sni_host.p : "",
-           ch->ext.sni_host.len);
-    c->info.server_name[ch->ext.sni_host.len] = 0;
 }

@@ -5,7 +5,8 @@
 #include "internal.h"
 #include "msg.h"
 
-/* Copy the hello's lists (cut at TLSFLOW_INFO_LIST_MAX) and its SNI into c->info. */
+/* Copy the hello's SNI into c->info and its lists (cut at TLSFLOW_INFO_LIST_MAX) into the
+ * summary info.client_hello shows. */
 void tf_hello_info_record(tlsflow_conn *c, const tf_client_hello *ch);
 
 #endif

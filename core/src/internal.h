@@ -81,6 +81,7 @@ struct tlsflow_config {
     size_t max_handshake;
     int offer_ems;
     int release_idle;                /* connections may give their buffers back while idle */
+    int keep_client_hello;           /* release mode: the hello summary outlives a release */
     tlsflow_workspace_get_fn ws_get; /* release mode's workspaces; NULL: aligned_alloc */
     tlsflow_workspace_put_fn ws_put;
     void *ws_ctx;
@@ -251,6 +252,7 @@ typedef struct {
     uint8_t hrr_hash[TF_MAX_HASH]; /* Hash(ClientHello1) for the message_hash */
     tf_key_op op;                  /* the private-key operation in progress */
     tf_peer_chain peer;            /* what tlsflow_peer_cert() shows */
+    tlsflow_hello_info hello;      /* info.client_hello, unless the connection keeps its own */
 } tf_handshake;
 
 struct tlsflow_conn {
@@ -324,6 +326,10 @@ struct tlsflow_conn {
 /* config.c: the versions the configuration can do (its range, narrowed to those it has
  * suites for); *min > *max when none. */
 void tf_config_versions(const tlsflow_config *cfg, uint16_t *min, uint16_t *max);
+
+/* conn.c: where the ClientHello summary is written (what info.client_hello shows), or
+ * NULL once it is gone (a released connection that does not keep it). */
+tlsflow_hello_info *tf_hello_store(tlsflow_conn *c);
 
 /* conn.c: the connection's random bytes: the configured source, or its own DRBG when the
  * configuration keeps the default. tf_random_cb has the callback shape (ctx = conn). */

@@ -123,7 +123,8 @@ int tf_server_pick_alpn(tlsflow_conn *c, const tf_view *offered)
         }
     }
     return tf_failf(c, TLSFLOW_E_NO_APPLICATION_PROTOCOL,
-                    "none of the client's protocols (%s) is configured", c->info.client_hello.alpn);
+                    "none of the client's protocols (%s) is configured",
+                    c->info.client_hello->alpn);
 }
 
 /* The highest version the client offers (supported_versions, else legacy_version). */
@@ -227,8 +228,8 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         return tf_failf(c, TLSFLOW_E_HANDSHAKE_FAILURE,
                         "no cipher suite in common that we can complete (client offered %zu "
                         "suites, %zu groups, %zu signature schemes)",
-                        c->info.client_hello.n_suites, c->info.client_hello.n_groups,
-                        c->info.client_hello.n_sig_algs);
+                        c->info.client_hello->n_suites, c->info.client_hello->n_groups,
+                        c->info.client_hello->n_sig_algs);
 
     const tf_suite *suite = pick.suite;
     c->hs->cred = pick.cred;
@@ -255,8 +256,8 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
         tf_ecdhe_info(c, pick.group, pick.scheme, 0);
     tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
               "ClientHello: version 0x%04x, %zu suites, SNI \"%s\", ALPN \"%s\", EMS %s",
-              ch.version, c->info.client_hello.n_suites, c->info.server_name,
-              c->info.client_hello.alpn, ch.ext.ems ? "offered" : "not offered");
+              ch.version, c->info.client_hello->n_suites, c->info.server_name,
+              c->info.client_hello->alpn, ch.ext.ems ? "offered" : "not offered");
     return 0;
 }
 

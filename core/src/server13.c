@@ -113,7 +113,7 @@ int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello, con
     if (!suite)
         return tf_failf(c, TLSFLOW_E_HANDSHAKE_FAILURE,
                         "no TLS 1.3 cipher suite in common (client offered %zu suites)",
-                        c->info.client_hello.n_suites);
+                        c->info.client_hello->n_suites);
     int retry;
     uint16_t group = choose_group(c->cfg, ch, &retry);
     if (!group)
@@ -146,7 +146,7 @@ int tf13_server_read_client_hello(tlsflow_conn *c, const void *client_hello, con
     tf_ecdhe_info(c, group, scheme, 0);
     tf_tracef(c, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
               "ClientHello: TLS 1.3, %zu suites, SNI \"%s\", ALPN \"%s\", key share for %s",
-              c->info.client_hello.n_suites, c->info.server_name, c->info.client_hello.alpn,
+              c->info.client_hello->n_suites, c->info.server_name, c->info.client_hello->alpn,
               retry ? "no group we take" : tlsflow_group_name(group));
     hs->flow = tf_flow_select(TF_KX_TLS13, retry, c->cfg->client_auth != 0);
     if (retry)

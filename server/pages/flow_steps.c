@@ -336,11 +336,19 @@ static int applies(const seq_row *r, flow_variant v, const flow_facts *f)
     return 0;
 }
 
+/* The ClientHello summary of a view (a hand-made tlsflow_info may have none). */
+static const tlsflow_hello_info *hello_of(const tlsflow_info *in)
+{
+    static const tlsflow_hello_info none;
+    return in->client_hello ? in->client_hello : &none;
+}
+
 /* TLS 1.3 offered in the ClientHello (supported_versions) whatever was negotiated. */
 static int offered13(const tlsflow_info *in)
 {
-    for (size_t i = 0; i < in->client_hello.n_extensions; i++)
-        if (in->client_hello.extensions[i] == 43)
+    const tlsflow_hello_info *h = hello_of(in);
+    for (size_t i = 0; i < h->n_extensions; i++)
+        if (h->extensions[i] == 43)
             return 1;
     return 0;
 }
@@ -348,7 +356,7 @@ static int offered13(const tlsflow_info *in)
 static void detail(const seq_row *r, flow_variant v, const flow_facts *f, char *o, size_t cap)
 {
     const tlsflow_info *in = f->info;
-    const tlsflow_hello_info *h = &in->client_hello;
+    const tlsflow_hello_info *h = hello_of(in);
     const char *sni = in->server_name[0] ? in->server_name : "(none)";
     const char *suite = suite_name(in->cipher_suite);
     suite = suite ? suite : "?";

@@ -457,7 +457,7 @@ static void tags16(sbuf *o, const char *title, const uint16_t *v, size_t n, name
 
 static void hello(const conn_view *v, sbuf *o)
 {
-    const tlsflow_hello_info *h = &v->info->client_hello;
+    const tlsflow_hello_info *h = v->info->client_hello;
     sb_puts(o, "<h2>Your ClientHello</h2><table>");
     tr(o, "Version", version_name(h->version));
     tags16(o, "Cipher suites", h->suites, h->n_suites, suite_name, v->info->cipher_suite);

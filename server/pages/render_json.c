@@ -302,7 +302,7 @@ int render_json(const conn_view *v, sbuf *out)
     cJSON_AddItemToObject(root, "compared_with", compared(v));
     cJSON_AddItemToObject(root, "client_certificate", client_certificate(v));
     cJSON_AddItemToObject(root, "trace", trace(v->trace, fv));
-    cJSON_AddItemToObject(root, "client_hello", client_hello(&in->client_hello));
+    cJSON_AddItemToObject(root, "client_hello", client_hello(in->client_hello));
     if (v->sites) {
         size_t n;
         const site_info *st = site_list(&n);

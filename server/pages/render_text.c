@@ -217,7 +217,7 @@ static void compared(const conn_view *v, sbuf *out)
 
 static void hello_summary(const conn_view *v, sbuf *out)
 {
-    const tlsflow_hello_info *h = &v->info->client_hello;
+    const tlsflow_hello_info *h = v->info->client_hello;
     char b[16];
     int tls13 = 0;
     for (size_t i = 0; i < h->n_extensions; i++)

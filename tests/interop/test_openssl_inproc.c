@@ -445,8 +445,8 @@ static void check_suite_both_sides(fixture *f, uint16_t suite)
     assert_int_equal(SSL_get_secure_renegotiation_support(f->ssl), 1);
     /* RSA-2048: the encrypted premaster is one modulus long. */
     assert_int_equal(info->encrypted_premaster_len, 256);
-    assert_true(hello_has_suite(&info->client_hello, suite));
-    assert_int_equal(info->client_hello.version, 0x0303);
+    assert_true(hello_has_suite(info->client_hello, suite));
+    assert_int_equal(info->client_hello->version, 0x0303);
 }
 
 /* The certificate each side saw is the one that was configured on the other. */
@@ -479,7 +479,7 @@ static void run_suite(fixture *f, uint16_t suite, const char *ossl_name)
     handshake(f);
     check_suite_both_sides(f, suite);
     check_leaf_both_sides(f, &g_pki.leaf, "localhost");
-    const tlsflow_hello_info *hello = &tlsflow_get_info(f->conn)->client_hello;
+    const tlsflow_hello_info *hello = tlsflow_get_info(f->conn)->client_hello;
     if (f->role == TLSFLOW_SERVER) {
         STACK_OF(SSL_CIPHER) *offered = SSL_get1_supported_ciphers(f->ssl);
         check_hello_suites(hello, offered);
@@ -614,7 +614,7 @@ static void assert_u16_list(const char *what, const uint16_t *got, size_t n_got,
 
 static void check_hello_matches(const fixture *f, const peer_hello_view *v)
 {
-    const tlsflow_hello_info *h = &tlsflow_get_info(f->conn)->client_hello;
+    const tlsflow_hello_info *h = tlsflow_get_info(f->conn)->client_hello;
     uint16_t pf_got[16], pf_want[16];
     assert_int_equal(v->seen, 1);
     assert_int_equal(h->version, v->version);
@@ -849,7 +849,7 @@ static void test_alpn_our_server_common(void **state)
     peer_offers_alpn(f, alpn_http11, 1);
     handshake(f);
     check_alpn_both_sides(f, "http/1.1");
-    assert_string_equal(tlsflow_get_info(f->conn)->client_hello.alpn, "http/1.1");
+    assert_string_equal(tlsflow_get_info(f->conn)->client_hello->alpn, "http/1.1");
 }
 
 /* The server's list is its preference order, whatever order the client offers in. */
@@ -861,7 +861,7 @@ static void test_alpn_our_server_preference(void **state)
     peer_offers_alpn(f, alpn_http11_h2, 2);
     handshake(f);
     check_alpn_both_sides(f, "h2");
-    assert_string_equal(tlsflow_get_info(f->conn)->client_hello.alpn, "http/1.1,h2");
+    assert_string_equal(tlsflow_get_info(f->conn)->client_hello->alpn, "http/1.1,h2");
 }
 
 static void test_alpn_our_server_client_offers_none(void **state)
@@ -899,7 +899,7 @@ static void test_alpn_our_client_server_picks(void **state)
     assert_string_equal(f->alpn.offered, "h2,http/1.1");
     check_alpn_both_sides(f, "http/1.1");
     /* tlsflow.h: client_hello is the hello "as sent" on the client. */
-    assert_string_equal(tlsflow_get_info(f->conn)->client_hello.alpn, "h2,http/1.1");
+    assert_string_equal(tlsflow_get_info(f->conn)->client_hello->alpn, "h2,http/1.1");
 }
 
 static void test_alpn_our_client_server_declines(void **state)

@@ -314,8 +314,8 @@ static void test_rsa_key_exchange_info(void **state)
         assert_int_equal(in->encrypted_premaster_len, 256);
     }
     /* No ECC suite offered: no supported_groups, no ec_point_formats (RFC 8422 §4). */
-    assert_int_equal(tlsflow_get_info(p->server)->client_hello.n_groups, 0);
-    assert_int_equal(tlsflow_get_info(p->server)->client_hello.n_point_formats, 0);
+    assert_int_equal(tlsflow_get_info(p->server)->client_hello->n_groups, 0);
+    assert_int_equal(tlsflow_get_info(p->server)->client_hello->n_point_formats, 0);
     pair_free(p);
 }
 
@@ -340,7 +340,7 @@ static void test_default_preferences(void **state)
     assert_int_equal(tlsflow_get_info(p->server)->group, TLSFLOW_GROUP_X25519);
     assert_string_equal(tlsflow_get_info(p->client)->cert.key_type, "EC");
     /* The client offered both extensions, uncompressed points only. */
-    const tlsflow_hello_info *h = &tlsflow_get_info(p->server)->client_hello;
+    const tlsflow_hello_info *h = tlsflow_get_info(p->server)->client_hello;
     assert_int_equal(h->n_groups, 3);
     assert_int_equal(h->groups[0], TLSFLOW_GROUP_X25519);
     assert_int_equal(h->n_point_formats, 1);

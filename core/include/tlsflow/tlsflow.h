@@ -342,6 +342,11 @@ void tlsflow_config_set_offer_ems(tlsflow_config *cfg, int offer);
  *  tlsflow_conn_release_buffers() frees the workspace of an idle established
  *  connection; the next tlsflow_in_buf/app_write/close takes a fresh one. */
 void tlsflow_config_set_release_idle_buffers(tlsflow_config *cfg, int release);
+/** Release mode: keep the ClientHello summary (tlsflow_info.client_hello, 832 bytes) in
+ *  the connection proper, so it outlives tlsflow_conn_release_buffers() (default 0: it goes
+ *  with the handshake state; copy it at TLSFLOW_HANDSHAKE_DONE if you need it later).
+ *  Without release mode the summary is kept for the connection's lifetime anyway. */
+void tlsflow_config_set_keep_client_hello(tlsflow_config *cfg, int keep);
 /** Gives release mode a workspace of `size` bytes, 16-byte aligned, or NULL. */
 typedef void *(*tlsflow_workspace_get_fn)(void *ctx, size_t size);
 /** Takes back a workspace from tlsflow_workspace_get_fn (wiped already). */
@@ -415,7 +420,20 @@ void tlsflow_conn_free(tlsflow_conn *conn);
 
 /** If the connection is established and idle (no buffered input, output or application
  *  data) and its configuration allows it, wipe and free its buffers until they are
- *  needed again. Returns 1 if released. Call it when a connection waits for its peer. */
+ *  needed again. Returns 1 if released. Call it when a connection waits for its peer.
+ *
+ *  What goes, wiped: the buffers; the handshake state, and with it the peer's
+ *  certificates (tlsflow_peer_cert), the session to export, and the ClientHello summary
+ *  (unless tlsflow_config_set_keep_client_hello); the keyed wolfCrypt record contexts
+ *  (about 1.1 KiB each for AES-GCM), which are keyed again from the record keys when a
+ *  record next moves (a few microseconds for AES-GCM, less for ChaCha20-Poly1305:
+ *  bench_engine's wake-up row).
+ *  What stays (tlsflow_conn_memory() about 2 KiB): the record keys, IVs, sequence numbers
+ *  and TLS 1.3 traffic secrets; what exporters and TLS 1.3 tickets need; the rest of
+ *  tlsflow_info, which tlsflow_get_info() keeps answering (names, protocol and certificate
+ *  summaries at their full sizes: they are what an application asks of a live
+ *  connection). An error's sentence needs no room here: an error ends the connection,
+ *  which then never gives its workspace back. */
 int tlsflow_conn_release_buffers(tlsflow_conn *conn);
 
 /** Advance the state machine as far as buffered input allows; say what is needed next.
@@ -569,7 +587,9 @@ typedef struct {
     const char *key_type; /**< "RSA", "EC", ... */
 } tlsflow_cert_info;
 
-/** The ClientHello as received (server) or sent (client); lists cut at INFO_LIST_MAX. */
+/** The ClientHello as received (server) or sent (client); lists cut at INFO_LIST_MAX.
+ *  A summary for the embedder (pages, JA3, logs): TLS needs none of it once the handshake
+ *  is done, so it lives with the handshake state (tlsflow_info.client_hello says where). */
 typedef struct {
     uint16_t version;                           /**< legacy_version as sent */
     uint16_t suites[TLSFLOW_INFO_LIST_MAX];     /**< cipher suites, in the client's order */
@@ -601,24 +621,28 @@ typedef struct {
     /* ECDHE and TLS 1.3 only (zero and "" otherwise). Server side known after ClientHello
      * (group, scheme) or when sent/received (sizes); client side as each message arrives.
      * In TLS 1.3 the public values are the key shares and the signature is CertificateVerify. */
-    uint16_t group;                  /**< the named group, TLSFLOW_GROUP_* */
-    char group_name[16];             /**< its IANA name: "x25519", "secp256r1", "secp384r1" */
-    size_t server_public_len;        /**< bytes of the server's public value (32, 65, 97) */
-    size_t client_public_len;        /**< bytes of the client's public value */
-    uint16_t signature_scheme;       /**< what signed ServerKeyExchange, TLSFLOW_SIG_* */
-    char signature_scheme_name[32];  /**< its IANA name, e.g. "rsa_pss_rsae_sha256" */
-    size_t signature_len;            /**< bytes of that signature */
-    tlsflow_cert_info cert;          /**< server's leaf (client: as verified; server: ours) */
-    int client_cert_requested;       /**< the server asked for a client certificate */
-    int client_cert_sent;            /**< a client certificate was presented (not empty) */
-    tlsflow_cert_info client_cert;   /**< the client's leaf (server: as received; client: ours) */
-    int client_cert_verdict;         /**< server: 0, or the TLSFLOW_E_CERT_* the engine found
-                                        (a verification hook may have accepted it anyway) */
-    tlsflow_hello_info client_hello; /**< the ClientHello (received or sent) */
-    uint64_t records_in;             /**< protected application records received */
-    uint64_t records_out;            /**< protected application records sent */
-    uint64_t app_bytes_in;           /**< application bytes received */
-    uint64_t app_bytes_out;          /**< application bytes sent */
+    uint16_t group;                 /**< the named group, TLSFLOW_GROUP_* */
+    char group_name[16];            /**< its IANA name: "x25519", "secp256r1", "secp384r1" */
+    size_t server_public_len;       /**< bytes of the server's public value (32, 65, 97) */
+    size_t client_public_len;       /**< bytes of the client's public value */
+    uint16_t signature_scheme;      /**< what signed ServerKeyExchange, TLSFLOW_SIG_* */
+    char signature_scheme_name[32]; /**< its IANA name, e.g. "rsa_pss_rsae_sha256" */
+    size_t signature_len;           /**< bytes of that signature */
+    tlsflow_cert_info cert;         /**< server's leaf (client: as verified; server: ours) */
+    int client_cert_requested;      /**< the server asked for a client certificate */
+    int client_cert_sent;           /**< a client certificate was presented (not empty) */
+    tlsflow_cert_info client_cert;  /**< the client's leaf (server: as received; client: ours) */
+    int client_cert_verdict;        /**< server: 0, or the TLSFLOW_E_CERT_* the engine found
+                                       (a verification hook may have accepted it anyway) */
+    const tlsflow_hello_info *client_hello; /**< the ClientHello (received or sent), never NULL:
+                                               all zero until known, and after
+                                               tlsflow_conn_release_buffers() unless the
+                                               configuration keeps it
+                                               (tlsflow_config_set_keep_client_hello) */
+    uint64_t records_in;                    /**< protected application records received */
+    uint64_t records_out;                   /**< protected application records sent */
+    uint64_t app_bytes_in;                  /**< application bytes received */
+    uint64_t app_bytes_out;                 /**< application bytes sent */
 } tlsflow_info;
 
 /** What the connection has negotiated so far (never NULL). */
