@@ -8,6 +8,9 @@
  *  - records: MB/s of 16 KiB application records (tlsflow_app_write -> out buffer ->
  *    peer in buffer -> tlsflow_app_peek) beside raw AEAD seal + open of the same sizes;
  *  - memory: bytes per established connection (tlsflow_conn_memory);
+ *  - wake-up: what an idle connection in release mode pays when a record moves again:
+ *    keying its two record contexts anew (beside wolfCrypt's own key setup), and a whole
+ *    released request/response against the same exchange without the release;
  *  - micro: single engine internals beside the raw operation they wrap, to price the
  *    proposals (X.509 glue, RSA key decode per decrypt, DRBG per call, conn new/free).
  *
@@ -24,6 +27,7 @@
 #include "engine_pump.h"
 #include "raw_crypto.h"
 #include "raw_handshake.h"
+#include "record.h"
 #include "tf_test.h"
 #include "x509.h"
 
@@ -252,21 +256,40 @@ static int one_record(bench_side *cl, bench_side *sv, const uint8_t *data, size_
     return got == len ? 0 : -1;
 }
 
+/* Our client and server connected with one suite (the server in release mode if asked):
+ * 0, or -1; close_pair frees whatever was made either way. */
+static int open_pair(const bench_suite *s, int release, tlsflow_config **scfg,
+                     tlsflow_config **ccfg, bench_side *cl, bench_side *sv)
+{
+    *scfg = bench_server_config(s, &FX);
+    *ccfg = bench_client_config(s, &FX);
+    memset(cl, 0, sizeof(*cl));
+    memset(sv, 0, sizeof(*sv));
+    if (*scfg && *ccfg) {
+        tlsflow_config_set_release_idle_buffers(*scfg, release);
+        cl->c = tlsflow_conn_new(*ccfg);
+        sv->c = tlsflow_conn_new(*scfg);
+    }
+    return cl->c && sv->c && bench_handshake(cl, sv, NULL) == 0 ? 0 : -1;
+}
+
+static void close_pair(tlsflow_config *scfg, tlsflow_config *ccfg, bench_side *cl, bench_side *sv)
+{
+    tlsflow_conn_free(cl->c);
+    tlsflow_conn_free(sv->c);
+    tlsflow_config_free(scfg);
+    tlsflow_config_free(ccfg);
+}
+
 static void bench_records(const bench_suite *s)
 {
     char name[96];
     snprintf(name, sizeof(name), "records.%s", s->id);
     if (!bench_selected(&O, name) || (s->ecdsa && !FX.ec_cert.p))
         return;
-    tlsflow_config *scfg = bench_server_config(s, &FX), *ccfg = bench_client_config(s, &FX);
+    tlsflow_config *scfg, *ccfg;
     bench_side cl, sv;
-    memset(&cl, 0, sizeof(cl));
-    memset(&sv, 0, sizeof(sv));
-    if (scfg && ccfg) {
-        cl.c = tlsflow_conn_new(ccfg);
-        sv.c = tlsflow_conn_new(scfg);
-    }
-    if (!cl.c || !sv.c || bench_handshake(&cl, &sv, NULL) != 0) {
+    if (open_pair(s, 0, &scfg, &ccfg, &cl, &sv) != 0) {
         printf("# records %s: no connection, skipped\n", s->id);
         goto out;
     }
@@ -354,10 +377,116 @@ static void bench_records(const bench_suite *s)
         printf("   raw AEAD at the engine's layout: the measurement failed\n");
     }
 out:
-    tlsflow_conn_free(cl.c);
-    tlsflow_conn_free(sv.c);
-    tlsflow_config_free(scfg);
-    tlsflow_config_free(ccfg);
+    close_pair(scfg, ccfg, &cl, &sv);
+}
+
+/* ---- wake-up -----------------------------------------------------------------------------------
+ */
+
+/* A release wipes both record contexts; the next records key them again from the keys
+ * the connection kept. Both halves, timed together. */
+static int do_rekey_contexts(void *arg)
+{
+    tlsflow_conn *c = arg;
+    tf_record_drop_contexts(c);
+    return tf_record_rebuild_contexts(c);
+}
+
+static double time_loop(int (*fn)(void *), void *arg, double seconds);
+
+/* A 32-byte request to the server and its 32-byte answer; the server's engine time (us).
+ * release: the server gives its buffers back first (timed too), so the request wakes it. */
+static int wake_exchange(bench_side *cl, bench_side *sv, int release, double *us)
+{
+    static const uint8_t msg[32];
+    uint64_t s0 = sv->ns;
+    long sc0 = sv->calls;
+    int r = 1;
+    if (release)
+        BENCH_TIMED(sv, r = tlsflow_conn_release_buffers(sv->c));
+    size_t took, n = 0;
+    BENCH_TIMED(cl, took = tlsflow_app_write(cl->c, msg, sizeof(msg)));
+    if (r != 1 || took != sizeof(msg) || bench_step(cl, sv, NULL) != TLSFLOW_OUTPUT_READY)
+        return -1;
+    tlsflow_event ev;
+    BENCH_TIMED(sv, ev = tlsflow_poll(sv->c));
+    if (ev != TLSFLOW_APP_DATA)
+        return -1;
+    BENCH_TIMED(sv, (void)tlsflow_app_peek(sv->c, &n));
+    BENCH_TIMED(sv, tlsflow_app_consume(sv->c, n));
+    BENCH_TIMED(sv, took = tlsflow_app_write(sv->c, msg, sizeof(msg)));
+    if (n != sizeof(msg) || took != sizeof(msg) || bench_step(sv, cl, NULL) != TLSFLOW_OUTPUT_READY)
+        return -1;
+    *us = bench_side_us_since(sv, s0, sc0);
+    /* The client reads the answer (untimed) and both wait again. */
+    if (tlsflow_poll(cl->c) != TLSFLOW_APP_DATA)
+        return -1;
+    tlsflow_app_peek(cl->c, &n);
+    tlsflow_app_consume(cl->c, n);
+    return tlsflow_poll(cl->c) == TLSFLOW_NEED_INPUT && tlsflow_poll(sv->c) == TLSFLOW_NEED_INPUT
+               ? 0
+               : -1;
+}
+
+static void bench_wakeup(const bench_suite *s)
+{
+    char name[96];
+    snprintf(name, sizeof(name), "wakeup.%s", s->id);
+    if (!bench_selected(&O, name) || (s->ecdsa && !FX.ec_cert.p) || O.callgrind)
+        return;
+    tlsflow_config *scfg, *ccfg;
+    bench_side cl, sv;
+    if (open_pair(s, 1, &scfg, &ccfg, &cl, &sv) != 0) {
+        printf("# wake-up %s: no connection, skipped\n", s->id);
+        goto out;
+    }
+    double b = O.smoke ? 0.002 : O.seconds * 0.1;
+    /* Rounds alternate the exchange with and without a release; medians of each. */
+    int rounds = O.smoke ? 1 : REC_ROUNDS;
+    double with[REC_ROUNDS], without[REC_ROUNDS];
+    for (int r = 0; r < rounds; r++) {
+        double *out[2] = {&with[r], &without[r]};
+        for (int release = 1; release >= 0; release--) {
+            size_t n = 0;
+            bench_loop l;
+            bench_loop_init(&l, 3, O.smoke ? 3 : MAX_RECORDS, b / 2);
+            while (bench_loop_next(&l))
+                if (wake_exchange(&cl, &sv, release, &c_samples[n++])) {
+                    printf("# wake-up %s: the exchange broke: %s / %s\n", s->id,
+                           tlsflow_last_error_text(cl.c), tlsflow_last_error_text(sv.c));
+                    goto out;
+                }
+            *out[1 - release] = bench_median(c_samples, n);
+        }
+    }
+    double cycle = bench_median(with, (size_t)rounds),
+           plain = bench_median(without, (size_t)rounds);
+    double rekey = time_loop(do_rekey_contexts, sv.c, b);
+    raw_aead a = suite_aead(s);
+    int chacha = a == RAW_CHACHA20_POLY1305;
+    double raw_setup = chacha ? 0 : raw_aead_setup_us(a, b); /* wc_AesInit + wc_AesGcmSetKey */
+    printf("\n## wake-up %s (%s)\n", s->id,
+           chacha                ? "ChaCha20-Poly1305"
+           : a == RAW_AES256_GCM ? "AES-256-GCM"
+                                 : "AES-128-GCM");
+    if (chacha)
+        printf("   both record contexts wiped and keyed again: %.2f us per wake-up (raw: nothing "
+               "to key, wolfCrypt's ChaCha20-Poly1305 takes the key with each record)\n",
+               rekey);
+    else
+        printf("   both record contexts wiped and keyed again: %.2f us per wake-up (raw "
+               "wc_AesInit+wc_AesGcmSetKey: %.2f us per direction)\n",
+               rekey, raw_setup);
+    printf("   32-byte request and answer on the server: %.1f us after a release, %.1f us "
+           "without (+%.1f us per wake-up: workspace, contexts, wipes)\n",
+           cycle, plain, cycle - plain);
+    bench_result("us", rekey, "wakeup.%s.rekey_contexts_us", s->id);
+    if (!chacha)
+        bench_result("us", raw_setup, "wakeup.%s.raw_setkey_us", s->id);
+    bench_result("us", cycle, "wakeup.%s.exchange_released_us", s->id);
+    bench_result("us", plain, "wakeup.%s.exchange_us", s->id);
+out:
+    close_pair(scfg, ccfg, &cl, &sv);
 }
 
 /* ---- micro: engine internals beside the raw operation -----------------------------------------
@@ -591,6 +720,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < BENCH_N_SUITES; i++)
         if (!BENCH_SUITES[i].ecdhe || BENCH_SUITES[i].aead == 3)
             bench_records(&BENCH_SUITES[i]);
+    for (size_t i = 0; i < BENCH_N_SUITES; i++)
+        if (!BENCH_SUITES[i].ecdhe || BENCH_SUITES[i].aead == 3)
+            bench_wakeup(&BENCH_SUITES[i]);
     bench_micro();
     raw_cleanup();
     bench_fx_free(&FX);
