@@ -167,8 +167,10 @@ int tf13_client_read_server_hello(tlsflow_conn *c, const void *server_hello, con
     int resumed = tf13_client_psk_answer(c, sh);
     if (resumed < 0 || c->error)
         return c->error;
-    hs->flow =
-        resumed ? tf_kx_find(TF_KX_TLS13)->flow_resume : tf_flow_select(TF_KX_TLS13, hs->hrr, 0);
+    const tf_kx_def *kx = tf_kx_find(TF_KX_TLS13);
+    hs->flow = !resumed  ? tf_flow_select(TF_KX_TLS13, hs->hrr, 0)
+               : hs->hrr ? kx->flow_hrr_resume
+                         : kx->flow_resume;
     if (resumed)
         tf_trace(c, TLSFLOW_STEP_SESSION_RESUMED,
                  "ServerHello: the server took our ticket: resumed, no certificate");

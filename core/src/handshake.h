@@ -66,7 +66,8 @@ typedef struct {
     const uint8_t *flow_hrr_client_auth;
     const uint8_t *flow_client_cert; /* the client sends a certificate and CertificateVerify */
     const uint8_t *flow_hrr_client_cert;
-    const uint8_t *flow_resume; /* a session resumed from a ticket */
+    const uint8_t *flow_resume;     /* a session resumed from a ticket */
+    const uint8_t *flow_hrr_resume; /* TLS 1.3: resumed after a HelloRetryRequest */
 } tf_kx_def;
 
 /* Which sequence: after a HelloRetryRequest or not; client authentication none (0), asked

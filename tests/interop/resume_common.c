@@ -1145,26 +1145,14 @@ static void resumes_sha384(const rs_peer_ops *ops, uint16_t version)
 
 SCENARIO_BOTH(resumes_sha384)
 
-/* BUG: core/src/client13.c, the TLS 1.3 ServerHello handler (after tf13_client_psk_answer:
- * "hs->flow = resumed ? tf_kx_find(TF_KX_TLS13)->flow_resume : tf_flow_select(TF_KX_TLS13,
- * hs->hrr, 0)"), with core/src/handshake.c's KX table, whose TLS 1.3 row has one PSK sequence,
- * FLOW_13_PSK, without the HelloRetryRequest prefix. After a HelloRetryRequest our client is
- * at step 3 (its ServerHello in FLOW_13_HRR); step 4 of FLOW_13_PSK is its own Finished. Seen,
- * against OpenSSL 3.0.19 and wolfSSL 5.5.4 servers that ask for secp256r1 after our x25519
- * share and then select our PSK (selected_identity 0, so they verified the binder our client
- * computed over ClientHello1, HelloRetryRequest and ClientHello2): our client sends its
- * Finished over the transcript up to ServerHello, installs the application keys and traces
- * "handshake complete", then takes EncryptedExtensions as "handshake message type 8 after the
- * TLS 1.3 handshake" (unexpected_message; OpenSSL: bad_record_mac, wolfSSL: -180). With the
- * server's encrypted flight held back, our client reports TLSFLOW_HANDSHAKE_DONE having
- * verified nothing after ServerHello. RFC 8446 §4.2.11.2 defines the binder after a
- * HelloRetryRequest (resumption after HRR is part of the protocol); §2.2: the server's
- * EncryptedExtensions and Finished come before the client's Finished; §4.4.4: "Recipients of
- * Finished messages MUST verify that the contents are correct". A resumption with a server
- * that asks again for a share fails the connection. */
+/* Resumption after a HelloRetryRequest (RFC 8446 §4.2.11.2: the binder of the second
+ * ClientHello covers the retry): the server asks for secp256r1 after our x25519 share, then
+ * selects our PSK. Regression: our client once followed the PSK sequence without the retry's
+ * steps, sent its Finished right after ServerHello and, with the server's encrypted flight
+ * held back, reported the handshake done having verified nothing after ServerHello (§2.2,
+ * §4.4.4). */
 void rs_test_hello_retry_resumes_with_peer_server(void **state)
 {
-    skip();
     const rs_peer_ops *ops = *state;
     void *ctx = server_ctx(ops, V13, V13);
     exported s = {0};
