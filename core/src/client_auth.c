@@ -240,7 +240,8 @@ static int scheme_offered(const tf_view *list, uint16_t id)
 }
 
 /* Our first credential the server's names and schemes allow, and our first scheme for it
- * (TLS 1.2: the suite's hash, see accepted_schemes). An empty Certificate when none. */
+ * (TLS 1.2: a hash whose transcript runs, SHA-256 or SHA-384). An empty Certificate when
+ * none. */
 static void choose_credential(tlsflow_conn *c, const tf_view *sig_algs, const tf_view *cas,
                               int key_types_ok(const tf_credential *, const void *),
                               const void *arg)
@@ -253,9 +254,11 @@ static void choose_credential(tlsflow_conn *c, const tf_view *sig_algs, const tf
             continue;
         for (size_t j = 0; j < cfg->n_sig_schemes; j++) {
             const tf_sig_scheme *s = tf_sig_scheme_find(cfg->sig_schemes[j]);
-            int fits = c->version == TF_TLS13
-                           ? tf_sig_scheme_usable13(s, cr->key_type, cr->key_group)
-                           : s && s->key == cr->key_type && s->hash == hs->suite->prf_hash;
+            uint8_t probe[TF_MAX_HASH];
+            int fits =
+                c->version == TF_TLS13
+                    ? tf_sig_scheme_usable13(s, cr->key_type, cr->key_group)
+                    : s && s->key == cr->key_type && tf_transcript_hash_with(c, s->hash, probe);
             if (fits && scheme_offered(sig_algs, s->id)) {
                 hs->client_cred = cr;
                 hs->client_scheme = s->id;
@@ -370,7 +373,8 @@ static int finish_verify(tlsflow_conn *c, const uint8_t *sig, size_t len)
 int tf_client_write_certificate_verify(tlsflow_conn *c)
 {
     uint8_t hash[TF_MAX_HASH];
-    if (!tf_transcript_hash(c, hash))
+    const tf_sig_scheme *s = tf_sig_scheme_find(c->hs->client_scheme);
+    if (!s || !tf_transcript_hash_with(c, s->hash, hash))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "transcript hash failed");
     return tf_key_op_sign_digest(c, c->hs->client_cred, c->hs->client_scheme, hash, finish_verify);
 }

@@ -6,20 +6,33 @@
 
 int tf_transcript_add(tlsflow_conn *c, const uint8_t *msg, size_t len)
 {
-    tf_hash_alg want = c->hs->suite ? c->hs->suite->prf_hash : 0;
-    if ((!want || want == TF_HASH_SHA256) && tf_hash_update(&c->hs->transcript256, msg, len))
+    /* Every transcript still running: both until the suite is known, and both for a TLS 1.2
+     * client that may sign with either hash (tf_transcript_select). */
+    if (c->hs->transcript256.alg && tf_hash_update(&c->hs->transcript256, msg, len))
         return -1;
-    if ((!want || want == TF_HASH_SHA384) && tf_hash_update(&c->hs->transcript384, msg, len))
+    if (c->hs->transcript384.alg && tf_hash_update(&c->hs->transcript384, msg, len))
         return -1;
     return 0;
 }
 
 void tf_transcript_select(tlsflow_conn *c)
 {
+    /* RFC 5246 §7.4.8: a TLS 1.2 client signs CertificateVerify with any hash the server
+     * lists, not only the suite's: a client with a certificate keeps both running. */
+    if (c->role == TLSFLOW_CLIENT && c->version != TF_TLS13 && c->cfg->n_creds)
+        return;
     if (c->hs->suite->prf_hash == TF_HASH_SHA256)
         tf_hash_free(&c->hs->transcript384);
     else
         tf_hash_free(&c->hs->transcript256);
+}
+
+size_t tf_transcript_hash_with(const tlsflow_conn *c, tf_hash_alg alg, uint8_t out[TF_MAX_HASH])
+{
+    const tf_hash *h = alg == TF_HASH_SHA384   ? &c->hs->transcript384
+                       : alg == TF_HASH_SHA256 ? &c->hs->transcript256
+                                               : NULL;
+    return h && h->alg == alg && tf_hash_peek(h, out) == 0 ? tf_hash_len(alg) : 0;
 }
 
 size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH])

@@ -9,6 +9,9 @@
 int tf_transcript_add(tlsflow_conn *c, const uint8_t *msg, size_t len);
 /* Keep only the suite's transcript hash once the suite is chosen. */
 void tf_transcript_select(tlsflow_conn *c);
+/* Digest of the transcript so far with `alg` if that transcript runs (SHA-256 or SHA-384);
+ * returns its length or 0. */
+size_t tf_transcript_hash_with(const tlsflow_conn *c, tf_hash_alg alg, uint8_t out[TF_MAX_HASH]);
 /* Digest of the transcript so far (suite hash); returns its length or 0. */
 size_t tf_transcript_hash(const tlsflow_conn *c, uint8_t out[TF_MAX_HASH]);
 

@@ -753,8 +753,7 @@ static mtls_peer_spec peer_server(uint16_t v, tlsflow_client_auth auth)
     return s;
 }
 
-/* Signature schemes a server takes for CertificateVerify: one key type, both hashes (a TLS 1.2
- * suite with SHA-384 must find a scheme our client can make: see the BUG case below). */
+/* Signature schemes a server takes for CertificateVerify: one key type, both hashes. */
 static const uint16_t RSA_ONLY[] = {TLSFLOW_SIG_RSA_PSS_RSAE_SHA256,
                                     TLSFLOW_SIG_RSA_PSS_RSAE_SHA384, TLSFLOW_SIG_RSA_PKCS1_SHA256,
                                     TLSFLOW_SIG_RSA_PKCS1_SHA384};
@@ -1046,29 +1045,13 @@ static void run_schemes_peer_server(const mtls_peer_ops *ops, uint16_t v)
     }
 }
 
-/* BUG: core/src/client_auth.c, choose_credential (and accepted_schemes, which it follows): in
- * TLS 1.2 our client considers only CertificateVerify schemes whose hash is the suite's PRF
- * hash ("s->hash == hs->suite->prf_hash"), because it keeps the handshake only as that running
- * hash. Seen: with TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 and a CertificateRequest that lists
- * rsa_pss_rsae_sha256 and rsa_pkcs1_sha256 (OpenSSL: SSL_CTX_set1_client_sigalgs_list; wolfSSL's
- * own default list for an RSA server's request has SHA-384 entries, but a list limited with
- * wolfSSL_CTX_set1_sigalgs_list does not), our client with an RSA credential answers with an
- * empty Certificate ("we have none it takes"). RFC 5246 §7.4.8: the signature is over
- * handshake_messages with any hash and signature pair "present in the
- * supported_signature_algorithms field of the CertificateRequest message" and "compatible
- * with the key in the client's end-entity certificate"; the PRF hash is not one of the
- * conditions (§7.4.1.4.1 lets a peer's list name any hash). tlsflow.h
- * (tlsflow_config_set_client_auth) promises the first credential "whose key can sign with a
- * scheme the server accepts". A server that wants SHA-256 signatures under a SHA-384 suite
- * gets no client certificate: a required one fails the handshake. TLS 1.3 signs the
- * transcript hash with any scheme and passes. */
+/* RFC 5246 §7.4.8: a TLS 1.2 client signs CertificateVerify with any hash and signature
+ * pair the CertificateRequest lists that its key can make, not only the suite's PRF hash.
+ * A SHA-384 suite and a server that takes only SHA-256 RSA signatures: our client sends its
+ * certificate (regression: it once kept only the suite's running hash and answered with an
+ * empty Certificate). TLS 1.3 signs with any scheme anyway. */
 static void run_request_hash_peer_server(const mtls_peer_ops *ops, uint16_t v)
 {
-    if (v == V12 && !getenv("MTLS_RUN_BUGS")) {
-        print_message("BUG (skipped): TLS 1.2, our client signs CertificateVerify only with the "
-                      "suite's hash; see core/src/client_auth.c, choose_credential\n");
-        skip();
-    }
     static const uint16_t SHA256_RSA[] = {TLSFLOW_SIG_RSA_PSS_RSAE_SHA256,
                                           TLSFLOW_SIG_RSA_PKCS1_SHA256};
     uint16_t suite =
