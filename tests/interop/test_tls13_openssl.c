@@ -1108,7 +1108,9 @@ static void run_exporter(tlsflow_role role, size_t suite)
         assert_memory_equal(theirs, rfc, n);
         assert_memory_equal(ours_nul, theirs, n);
         assert_memory_equal(ours_empty, theirs, n);
-        assert_memory_not_equal(ours, ours_nul, n);
+        /* The context changes the output; one byte alike is 1 in 256, so only from 32. */
+        if (n >= 32)
+            assert_memory_not_equal(ours, ours_nul, n);
     }
     fx_free(f);
 }
