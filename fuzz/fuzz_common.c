@@ -12,11 +12,18 @@
 
 /* The only mutable globals: reset for every input by tff_reset. */
 static tft_rng client_rng, server_rng;
+/* What the TLS 1.3 configurations wrote to their key log, by role. */
+typedef struct {
+    char lines[16][256];
+    size_t n;
+} keylog_lines;
+static keylog_lines keylogs[2];
 
 void tff_reset(void)
 {
     client_rng.state = TFF_CLIENT_SEED;
     server_rng.state = TFF_SERVER_SEED;
+    keylogs[0].n = keylogs[1].n = 0;
 }
 
 void tff_fail(const char *file, int line, const char *what)
@@ -194,6 +201,88 @@ const tlsflow_config *tff_server_config_offload(int variant)
     return offload_servers[variant];
 }
 
+static void keylog13(void *ctx, const char *line)
+{
+    keylog_lines *k = ctx;
+    if (k->n < COUNT(k->lines))
+        snprintf(k->lines[k->n++], sizeof(k->lines[0]), "%s", line);
+}
+
+size_t tff_keylog13(tlsflow_role role, const char *label, uint8_t *out, size_t cap)
+{
+    const keylog_lines *k = &keylogs[role == TLSFLOW_SERVER];
+    return tft_keylog_secret((const char(*)[256])k->lines, k->n, label, out, cap);
+}
+
+static tlsflow_config *new_client13(unsigned flags)
+{
+    tlsflow_config *cfg = new_client(TFF_CLIENT_DEFAULT);
+    if (flags & TFF13_HRR) {
+        static const uint16_t groups[] = {TLSFLOW_GROUP_SECP256R1, TLSFLOW_GROUP_X25519};
+        must(tlsflow_config_set_groups(cfg, groups, COUNT(groups)) == 0, "groups");
+    }
+    if (flags & TFF13_CERT) {
+        if (flags & TFF13_ALT)
+            credential(cfg, tff_fixture_client_pem, tff_fixture_client_pem_len,
+                       tff_fixture_client_key, tff_fixture_client_key_len);
+        else
+            credential(cfg, tff_fixture_client_ec_pem, tff_fixture_client_ec_pem_len,
+                       tff_fixture_client_ec_key, tff_fixture_client_ec_key_len);
+    }
+    if (flags & TFF13_ALT) {
+        static const uint16_t ids[] = {TLSFLOW_AES_256_GCM_SHA384, TLSFLOW_CHACHA20_POLY1305_SHA256,
+                                       TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
+        static const char *const protos[] = {"h2", "http/1.1"};
+        suites(cfg, ids, COUNT(ids));
+        must(tlsflow_config_set_alpn(cfg, protos, COUNT(protos)) == 0, "alpn");
+        must(tlsflow_config_set_record_size_limit(cfg, 4096) == 0, "record_size_limit");
+    }
+    tlsflow_config_set_keylog(cfg, keylog13, &keylogs[0]);
+    return cfg;
+}
+
+static tlsflow_config *new_server13(unsigned flags)
+{
+    tlsflow_config *cfg = new_server((flags & TFF13_ALT) ? TFF_SERVER_DUAL : TFF_SERVER_DEFAULT);
+    if (flags & TFF13_HRR) {
+        static const uint16_t groups[] = {TLSFLOW_GROUP_X25519};
+        must(tlsflow_config_set_groups(cfg, groups, COUNT(groups)) == 0, "groups");
+    }
+    if (flags & TFF13_AUTH) {
+        must(tlsflow_config_add_trust_anchors(cfg, tff_fixture_ca_pem, tff_fixture_ca_pem_len) == 0,
+             "client roots");
+        must(tlsflow_config_set_client_auth(cfg, TLSFLOW_CLIENT_AUTH_OPTIONAL) == 0, "client auth");
+    }
+    if (flags & TFF13_ALT) {
+        static const char *const protos[] = {"http/1.1", "h2"};
+        must(tlsflow_config_set_alpn(cfg, protos, COUNT(protos)) == 0, "alpn");
+        must(tlsflow_config_set_record_size_limit(cfg, 2048) == 0, "record_size_limit");
+    }
+    static const tlsflow_ticket_key key = {{'t', 'f', 'f', '1', '3'}, {0x13}};
+    must(tlsflow_config_set_ticket_keys(cfg, &key, 1) == 0, "ticket key");
+    tlsflow_config_set_keylog(cfg, keylog13, &keylogs[1]);
+    return cfg;
+}
+
+static tlsflow_config *clients13[TFF13_FLAGS], *servers13[TFF13_FLAGS];
+
+const tlsflow_config *tff_client_config13(unsigned flags)
+{
+    flags &= TFF13_HRR | TFF13_CERT | TFF13_ALT; /* what the client's side of a pair needs */
+    if (!clients13[flags])
+        clients13[flags] = new_client13(flags);
+    return clients13[flags];
+}
+
+const tlsflow_config *tff_server_config13(unsigned flags)
+{
+    flags =
+        (flags & (TFF13_HRR | TFF13_ALT)) | ((flags & (TFF13_AUTH | TFF13_CERT)) ? TFF13_AUTH : 0);
+    if (!servers13[flags])
+        servers13[flags] = new_server13(flags);
+    return servers13[flags];
+}
+
 static const uint8_t *pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t *buf, size_t cap,
                                  size_t *len)
 {
@@ -361,15 +450,21 @@ static void key_op(tlsflow_conn *c, const tff_drive_opts *o)
 
 tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, const tff_drive_opts *o)
 {
-    static const uint8_t greeting[] = "hello from the fuzz harness";
     tff_watch w = {0, 0, 0, 0};
+    return tff_drive_watched(c, stream, len, o, &w);
+}
+
+tlsflow_event tff_drive_watched(tlsflow_conn *c, const uint8_t *stream, size_t len,
+                                const tff_drive_opts *o, tff_watch *w)
+{
+    static const uint8_t greeting[] = "hello from the fuzz harness";
     size_t off = 0, app_events = 0, delayed = 0, room;
     /* Every poll either moves bytes or changes state; this bound only catches a loop. */
     size_t bound = 100000 + 64 * len;
     for (size_t step = 0;; step++) {
         TFF_CHECK(step < bound);
         tlsflow_event ev = tlsflow_poll(c);
-        tff_check(c, &w, ev);
+        tff_check(c, w, ev);
         switch (ev) {
         case TLSFLOW_OUTPUT_READY: {
             size_t n;
@@ -397,8 +492,8 @@ tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, cons
              * next call must take fresh ones: the most churn an embedder can cause. */
             tlsflow_conn_release_buffers(c);
             if (feed(c, stream, len, &off, o, &room)) {
-            } else if (o->eof_at_end && !w.eof) {
-                w.eof = 1;
+            } else if (o->eof_at_end && !w->eof) {
+                w->eof = 1;
                 tlsflow_in_ack(c, 0);
             } else {
                 /* Waiting with room to spare is fine; waiting with none is a wedge. */
@@ -424,7 +519,7 @@ tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, cons
         }
         case TLSFLOW_CLOSED:
             TFF_CHECK(tlsflow_poll(c) == TLSFLOW_CLOSED);
-            TFF_CHECK(tlsflow_last_error(c) == w.error);
+            TFF_CHECK(tlsflow_last_error(c) == w->error);
             TFF_CHECK(tlsflow_app_write(c, "x", 1) == 0);
             return ev;
         }

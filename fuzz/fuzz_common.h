@@ -52,6 +52,22 @@ enum {
 const tlsflow_config *tff_client_config(int variant);
 const tlsflow_config *tff_server_config(int variant);
 
+/* TLS 1.3 pairs (fuzz_tls13), by flags; each side offers TLS 1.2 and 1.3 and every suite
+ * unless said otherwise. TFF13_HRR: the client's first share is secp256r1, the server takes
+ * only x25519 (a HelloRetryRequest). TFF13_AUTH: the server asks for a certificate (optional)
+ * under the fixture root. TFF13_CERT: the client has one (client-ec.pem; with TFF13_ALT
+ * client.pem, RSA). TFF13_ALT: the client offers only TLS_AES_256_GCM_SHA384 and
+ * TLS_CHACHA20_POLY1305_SHA256 for TLS 1.3, ALPN and record_size_limit, and the server
+ * answers them and holds the fixture RSA and EC P-256 credentials (TLS 1.3 signs with EC).
+ * Servers that do not ask for a certificate issue tickets under a fixed key. Both sides
+ * write their key log where tff_keylog13 finds it. */
+enum { TFF13_HRR = 1, TFF13_AUTH = 2, TFF13_CERT = 4, TFF13_ALT = 8, TFF13_FLAGS = 16 };
+const tlsflow_config *tff_client_config13(unsigned flags);
+const tlsflow_config *tff_server_config13(unsigned flags);
+/* The secret of the first key log line named `label` that a TLS 1.3 configuration of
+ * `role` wrote since tff_reset, into out (cap bytes). Returns its size, 0 if none. */
+size_t tff_keylog13(tlsflow_role role, const char *label, uint8_t *out, size_t cap);
+
 /* The fixture certificates as DER (leaf and root). */
 const uint8_t *tff_leaf_der(size_t *len);
 const uint8_t *tff_root_der(size_t *len);
@@ -114,6 +130,9 @@ const tlsflow_config *tff_server_config_offload(int variant);
 /* Returns the final event (TLSFLOW_CLOSED, or TLSFLOW_NEED_INPUT when the stream ran out). */
 tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len,
                         const tff_drive_opts *o);
+/* The same for a connection driven in several steps: the watch lives with the caller. */
+tlsflow_event tff_drive_watched(tlsflow_conn *c, const uint8_t *stream, size_t len,
+                                const tff_drive_opts *o, tff_watch *w);
 
 /* Driver options from five bits of an option byte: bits 0-2 chunk size, bit 3 EOF at the
  * end, bit 4 greet, echo, and close after the second application record. */
