@@ -108,7 +108,7 @@ typedef struct {
     const uint8_t *flow;
     size_t step;
     int established, ccs_seen, key_update_pending, rd_sealed;
-    uint8_t rd[TF_MAX_HASH], wr[TF_MAX_HASH];
+    uint8_t rd[sizeof(((tf_direction *)0)->secret)], wr[sizeof(((tf_direction *)0)->secret)];
 } snapshot;
 
 typedef struct {

@@ -300,6 +300,11 @@ int tf13_client_read_certificate_request(tlsflow_conn *c, const uint8_t *body, s
     int err = tf_certificate_request13_parse(body, len, &cr, &why);
     if (err)
         return tf_fail(c, err, why);
+    /* RFC 8446 §4.3.2: during the handshake the context "SHALL be zero length" (only a
+     * post-handshake request, which we do not take, names one). */
+    if (cr.context.len)
+        return tf_fail(c, TLSFLOW_E_ILLEGAL_PARAMETER,
+                       "CertificateRequest: a certificate_request_context during the handshake");
     memcpy(c->hs->cr_context, cr.context.p, cr.context.len);
     c->hs->cr_context_len = cr.context.len;
     choose_credential(c, &cr.ext.sig_algs_list, &cr.ext.cas_list, NULL, NULL);

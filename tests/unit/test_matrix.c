@@ -957,6 +957,37 @@ static void test_tls13_client_certificate_without_verify(void **state)
     pair_free(p);
 }
 
+/* RFC 8446 §4.3.2: a CertificateRequest during the handshake has an empty
+ * certificate_request_context ("SHALL be zero length"); our client refuses one with a
+ * context (illegal_parameter) instead of echoing it (found by fuzz_tls13). */
+static void test_tls13_certificate_request_context(void **state)
+{
+    (void)state;
+    build_catalog13();
+    const msg *cr = &catalog13[T_CERTIFICATE_REQUEST];
+    assert_int_equal(cr->data[4], 0); /* the real one: an empty context */
+    uint8_t m[sizeof(cr->data) + 2];
+    size_t body = cr->len - 4 + 2;
+    m[0] = TF_HS_CERTIFICATE_REQUEST;
+    m[1] = (uint8_t)(body >> 16);
+    m[2] = (uint8_t)(body >> 8);
+    m[3] = (uint8_t)body;
+    m[4] = 2; /* context ab cd */
+    m[5] = 0xab;
+    m[6] = 0xcd;
+    memcpy(m + 7, cr->data + 5, cr->len - 5);
+    pair *p = pair13_new(V_AUTH);
+    tlsflow_conn *enc = drive13(p, TLSFLOW_CLIENT, V_AUTH, 2); /* after EncryptedExtensions */
+    tlsflow_poll(p->client);
+    assert_int_equal(tlsflow_last_error(p->client), 0);
+    assert_int_equal(tf_record_write(enc, TF_CT_HANDSHAKE, m, cr->len + 2), 0);
+    pass_all(enc, p->client);
+    tlsflow_poll(p->client);
+    assert_int_equal(tlsflow_last_error(p->client), TLSFLOW_E_ILLEGAL_PARAMETER);
+    assert_int_equal(tlsflow_sent_alert(p->client), TLSFLOW_ALERT_ILLEGAL_PARAMETER);
+    pair_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_ccs),
         cmocka_unit_test(test_state_message_matrix_tls13),
         cmocka_unit_test(test_tls13_client_certificate_without_verify),
+        cmocka_unit_test(test_tls13_certificate_request_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
