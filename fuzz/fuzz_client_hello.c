@@ -143,7 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     TFF_CHECK(again.ext.point_formats == (ch.ext.groups && ch.ext.point_formats));
     TFF_CHECK(again.ext.versions == ch.ext.versions);
     TFF_CHECK(view_equal(&again.ext.versions_list, &ch.ext.versions_list));
-    TFF_CHECK(again.ext.key_share == (o.share != NULL));
+    /* the writer takes group 0 for "no share" (0 names no group) */
+    TFF_CHECK(again.ext.key_share == (o.share != NULL && o.share_group != 0));
     TFF_CHECK(again.ext.cookie == ch.ext.cookie);
     TFF_CHECK(view_equal(&again.ext.cookie_data, &ch.ext.cookie_data));
     TFF_CHECK(again.ext.rsl == ch.ext.rsl &&
