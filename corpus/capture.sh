@@ -9,7 +9,8 @@
 #     our server with the harnesses' fixed random sources and time, so they replay with
 #     valid Finished MACs (fuzz/fuzz_seeds.c);
 #   - real clients: a listener on 127.0.0.1 keeps the first flight of openssl s_client,
-#     curl, gnutls-cli and Python's ssl (they then fail, as intended);
+#     curl, gnutls-cli, Python's ssl, NSS tstclnt, Java's JSSE and Chromium (they then
+#     fail, as intended);
 #   - real servers: openssl s_server and gnutls-serv get our engine's ClientHello and their
 #     reply up to ServerHelloDone is kept; it verifies in fuzz_client as far as
 #     ServerKeyExchange, since the ClientHello is the one the harness sends;
@@ -103,6 +104,27 @@ ctx.verify_mode = ssl.CERT_NONE
 ctx.set_alpn_protocols(["http/1.1"])
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
 ctx.wrap_socket(s, server_hostname="localhost")' '$PORT'
+
+    # NSS, Java's JSSE and Chromium: independent stacks of their own.
+    if command -v tstclnt >/dev/null && command -v certutil >/dev/null; then
+        mkdir -p "$raw/tmp/nssdb"
+        certutil -N -d "sql:$raw/tmp/nssdb" --empty-password >/dev/null 2>&1 || true
+        capture_client nss-tstclnt tstclnt -d "sql:$raw/tmp/nssdb" -h 127.0.0.1 -p '$PORT' \
+            -a localhost -o
+        capture_client nss-tstclnt-tls12 tstclnt -d "sql:$raw/tmp/nssdb" -h 127.0.0.1 \
+            -p '$PORT' -a localhost -o -V tls1.2:tls1.2
+    fi
+    if command -v javac >/dev/null && command -v keytool >/dev/null; then
+        mkdir -p "$raw/tmp/java"
+        javac -d "$raw/tmp/java" tests/socket/java/TlsPeer.java
+        rm -f "$raw/tmp/java/trust.p12"
+        keytool -importcert -noprompt -alias ca -file $fx/ca.pem -storetype PKCS12 \
+            -keystore "$raw/tmp/java/trust.p12" -storepass changeit >/dev/null 2>&1
+        capture_client java-jsse java -cp "$raw/tmp/java" TlsPeer client --port '$PORT' \
+            --servername localhost --truststore "$raw/tmp/java/trust.p12"
+    fi
+    command -v chromium >/dev/null && capture_client chromium chromium --headless --no-sandbox \
+        --disable-gpu --user-data-dir="$raw/tmp/chromium" 'https://localhost:$PORT/'
 
     capture_server openssl-s_server-rsa openssl s_server -accept '127.0.0.1:$PORT' -naccept 1 \
         -tls1_2 -cipher AES128-GCM-SHA256 -cert $fx/server.pem -key $fx/server.key
