@@ -128,12 +128,21 @@ static void paired_ratios(const bench_suite *s, const stack_run *run,
     }
     if (n == 0)
         return;
+    double lo = vs[0], hi = vs[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = vs[i] < lo ? vs[i] : lo;
+        hi = vs[i] > hi ? vs[i] : hi;
+    }
     double v = bench_median(vs, n), c = nc ? bench_median(ceil, nc) : 0;
-    printf("   tlsflow / wolfSSL handshakes/s: %.2f, median of %zu rounds' ratios", v, n);
+    printf("   tlsflow / wolfSSL handshakes/s: %.2f (%.2f-%.2f), median (spread) of %zu rounds' "
+           "ratios",
+           v, lo, hi, n);
     if (nc)
         printf("; ceiling %.2f (wolfSSL over the raw floor in the same rounds)", c);
     printf("\n");
     bench_result("ratio", v, "peers.ratio.%s.tlsflow_wolfssl", s->id);
+    bench_result("ratio", lo, "peers.ratio.%s.tlsflow_wolfssl_min", s->id);
+    bench_result("ratio", hi, "peers.ratio.%s.tlsflow_wolfssl_max", s->id);
     if (nc)
         bench_result("ratio", c, "peers.ratio.%s.ceiling", s->id);
 }
@@ -153,7 +162,7 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
     int rounds = o->smoke ? 1 : ROUNDS;
     long max = o->smoke ? 3 : MAX_SAMPLES;
     memset(run, 0, sizeof(run));
-    printf("\n## %s\n", s->id);
+    printf("\n## %s (%s)\n", s->id, s->tls13 ? "TLS 1.3" : "TLS 1.2");
     for (size_t k = 0; k < N_STACKS; k++) {
         char name[96];
         snprintf(name, sizeof(name), "%s.%s", STACKS[k]->name, s->id);
@@ -189,7 +198,7 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
                 run[k].failed = 1;
             }
         }
-        if (!s->ecdsa || fx->ec_cert.p) {
+        if ((!s->ecdsa || fx->ec_cert.p) && !s->tls13) { /* the floor prices TLS 1.2 */
             raw_split f;
             raw_handshake(s, &rp, rb, &f);
             floor_c[n_floor] = f.client;

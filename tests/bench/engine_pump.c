@@ -42,6 +42,13 @@ void bench_fx_free(bench_fx *fx)
     memset(fx, 0, sizeof(*fx));
 }
 
+/* Every row names its version: TLS 1.2 rows never offer 1.3, TLS 1.3 rows never 1.2. */
+static int bench_pin_version(tlsflow_config *cfg, const bench_suite *s)
+{
+    uint16_t v = s->tls13 ? TLSFLOW_VERSION_TLS13 : TLSFLOW_VERSION_TLS12;
+    return tlsflow_config_set_versions(cfg, v, v);
+}
+
 tlsflow_config *bench_server_config(const bench_suite *s, const bench_fx *fx)
 {
     const bench_blob *cert = s->ecdsa ? &fx->ec_cert : &fx->rsa_cert;
@@ -52,6 +59,10 @@ tlsflow_config *bench_server_config(const bench_suite *s, const bench_fx *fx)
     if (!cfg ||
         tlsflow_config_add_credential(cfg, cert->p, cert->len, key->p, key->len, NULL) != 0 ||
         tlsflow_config_set_cipher_suites(cfg, &s->suite, 1) != 0) {
+        tlsflow_config_free(cfg);
+        return NULL;
+    }
+    if (bench_pin_version(cfg, s) != 0) {
         tlsflow_config_free(cfg);
         return NULL;
     }
@@ -72,12 +83,18 @@ tlsflow_config *bench_client_config(const bench_suite *s, const bench_fx *fx)
 #ifdef TLSFLOW_GROUP_X25519
     /* X25519 for the exchange; P-256 too so that an ECDSA P-256 certificate is
      * acceptable (RFC 8422 §5.1: the list also bounds the certificate's curve). */
+    /* TLS 1.3: x25519 alone, so its key share is the only one sent (no HelloRetryRequest,
+     * no second key pair). */
     static const uint16_t groups[2] = {TLSFLOW_GROUP_X25519, TLSFLOW_GROUP_SECP256R1};
-    if (s->ecdhe && tlsflow_config_set_groups(cfg, groups, 2) != 0) {
+    if (s->ecdhe && tlsflow_config_set_groups(cfg, groups, s->tls13 ? 1 : 2) != 0) {
         tlsflow_config_free(cfg);
         return NULL;
     }
 #endif
+    if (bench_pin_version(cfg, s) != 0) {
+        tlsflow_config_free(cfg);
+        return NULL;
+    }
     tlsflow_config_set_time(cfg, tft_time, NULL);
     tlsflow_config_set_one_thread(cfg, 1); /* one thread drives them all, as an event loop */
     return cfg;

@@ -43,8 +43,10 @@ void bench_fx_free(bench_fx *fx);
 
 /* Engine configurations for one suite: the server with the suite's certificate, the
  * client trusting the fixture root and expecting "localhost" (X25519 then P-256 for
- * ECDHE). Fixed clock (inside the fixtures' validity), default random source. NULL if
- * the engine or the fixtures cannot do the suite. */
+ * TLS 1.2 ECDHE; X25519 alone for TLS 1.3), the suite's version only. Fixed clock
+ * (inside the fixtures' validity), default random source, declared one-thread
+ * (tlsflow_config_set_one_thread: the connections of a configuration share one DRBG, as
+ * an event loop's would). NULL if the engine or the fixtures cannot do the suite. */
 tlsflow_config *bench_server_config(const bench_suite *s, const bench_fx *fx);
 tlsflow_config *bench_client_config(const bench_suite *s, const bench_fx *fx);
 

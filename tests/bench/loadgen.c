@@ -1,10 +1,17 @@
-/* loadgen: a TLS 1.2 load generator over loopback (OpenSSL's libssl as the client).
+/* loadgen: a TLS 1.2 / TLS 1.3 load generator over loopback (OpenSSL's libssl as the
+ * client).
  *
- *   loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]
+ *   loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST] [--sigalgs LIST]
  *           [--conns C] [--handshakes N] [--seconds T] [--request]
  *           [--server-pid PID[,PID...]]
  *   loadgen --connect ... --idle K [--conns C] [--hold S] --server-pid PID[,PID...]
  *   loadgen --connect ... --rate R --probe-echo [--probe-every MS] [--probe-bytes B] ...
+ *
+ * Version: a --cipher that names a TLS 1.3 suite (TLS_AES_128_GCM_SHA256, ...) makes every
+ * handshake TLS 1.3 with that suite; any other name is an OpenSSL TLS 1.2 cipher list and
+ * every handshake is TLS 1.2. --sigalgs (OpenSSL's list syntax, e.g. rsa_pss_rsae_sha256
+ * or ecdsa_secp256r1_sha256) picks the server's certificate when it holds an RSA and an
+ * ECDSA one (TLS 1.3, where the suite does not).
  *
  * Load mode: C connections at a time, N full handshakes in all (no session reuse), each
  * closed with close_notify once done (or after one small HTTP request with --request);
@@ -40,7 +47,9 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #define MAX_PIDS     8
 #define MAX_CONNS    100000
@@ -66,7 +75,7 @@ typedef struct {
 
 static struct {
     struct sockaddr_in addr;
-    const char *cipher, *groups;
+    const char *cipher, *groups, *sigalgs;
     long conns, handshakes, idle;
     double seconds, hold;
     int request;
@@ -86,6 +95,7 @@ static SSL_CTX *ctx;
 static int ep;
 static conn *conns;
 static long n_done, n_failed, n_started, n_open, n_skipped;
+static long n_tls13, n_ec_cert; /* what the handshakes negotiated: checks each row's label */
 static unsigned source_rr;
 static long next_slot; /* idle mode: the next unused slot */
 static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -162,10 +172,11 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]\n"
+            "               [--sigalgs LIST]\n"
             "               [--conns C] [--handshakes N] [--seconds T] [--request]\n"
             "               [--idle K [--hold S]] [--server-pid PID[,PID...]]\n"
             "               [--rate R [--probe-echo [--probe-every MS] [--probe-bytes B]]]\n"
-            "Full TLS 1.2 handshakes against a loopback server (see the source header).\n");
+            "Full TLS 1.2 or 1.3 handshakes against a loopback server (see the source header).\n");
 }
 
 static int parse_args(int argc, char **argv)
@@ -202,6 +213,8 @@ static int parse_args(int argc, char **argv)
             opt.cipher = v;
         } else if (strcmp(a, "--groups") == 0) {
             opt.groups = v;
+        } else if (strcmp(a, "--sigalgs") == 0) {
+            opt.sigalgs = v;
         } else if (strcmp(a, "--conns") == 0) {
             opt.conns = atol(v);
         } else if (strcmp(a, "--handshakes") == 0) {
@@ -341,6 +354,12 @@ static void advance(conn *c)
             }
             if (r == 0)
                 return;
+            n_tls13 += SSL_version(c->ssl) == TLS1_3_VERSION;
+            {
+                X509 *peer = SSL_get0_peer_certificate(c->ssl);
+                EVP_PKEY *pk = peer ? X509_get0_pubkey(peer) : NULL;
+                n_ec_cert += pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC;
+            }
             c->st = opt.idle ? C_IDLE : opt.request ? C_REQUEST : C_SHUTDOWN;
             if (c->st == C_IDLE) {
                 n_done++;
@@ -399,13 +418,18 @@ static int make_ctx(void)
     ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx)
         return -1;
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    int tls13 = strncmp(opt.cipher, "TLS_", 4) == 0;
+    int v = tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    SSL_CTX_set_min_proto_version(ctx, v);
+    SSL_CTX_set_max_proto_version(ctx, v);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); /* keeps 10,000 idle clients small */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);  /* the server's cost is measured */
-    if (SSL_CTX_set_cipher_list(ctx, opt.cipher) != 1)
+    if ((tls13 ? SSL_CTX_set_ciphersuites(ctx, opt.cipher)
+               : SSL_CTX_set_cipher_list(ctx, opt.cipher)) != 1)
+        return -1;
+    if (opt.sigalgs && SSL_CTX_set1_sigalgs_list(ctx, opt.sigalgs) != 1)
         return -1;
     if (opt.groups && SSL_CTX_set1_groups_list(ctx, opt.groups) != 1)
         return -1;
@@ -579,7 +603,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (make_ctx() != 0) {
-        fprintf(stderr, "loadgen: cipher or groups not accepted by OpenSSL\n");
+        fprintf(stderr, "loadgen: cipher, groups or sigalgs not accepted by OpenSSL\n");
         return 2;
     }
     long slots = opt.idle ? opt.idle : opt.conns;
@@ -657,6 +681,9 @@ int main(int argc, char **argv)
     printf("@ load.failed %ld count\n", n_failed);
     printf("@ load.hs_per_s %.1f 1/s\n", n_done / wall);
     printf("@ load.client_cpu_us %.1f us\n", n_done ? (my1 - my0) * 1e6 / n_done : 0);
+    printf("negotiated: %ld TLS 1.3, %ld with an ECDSA certificate\n", n_tls13, n_ec_cert);
+    printf("@ load.tls13 %ld count\n", n_tls13);
+    printf("@ load.ec_cert %ld count\n", n_ec_cert);
     if (opt.rate > 0) {
         printf("rate: %.0f handshakes/s asked, %ld skipped (%ld in flight already)\n", opt.rate,
                n_skipped, opt.conns);

@@ -79,12 +79,16 @@ static SSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *fx)
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx)
         return NULL;
-    int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-             SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-             SSL_CTX_set_cipher_list(ctx, s->ossl) == 1 &&
-             SSL_CTX_set1_groups_list(ctx, "X25519:P-256") == 1;
+    int v = s->tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    int ok = SSL_CTX_set_min_proto_version(ctx, v) == 1 &&
+             SSL_CTX_set_max_proto_version(ctx, v) == 1 &&
+             (s->tls13 ? SSL_CTX_set_ciphersuites(ctx, s->ossl)
+                       : SSL_CTX_set_cipher_list(ctx, s->ossl)) == 1 &&
+             SSL_CTX_set1_groups_list(ctx, s->tls13 ? "X25519" : "X25519:P-256") == 1;
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (server)
+        SSL_CTX_set_num_tickets(ctx, 0); /* TLS 1.3: no NewSessionTicket (ours sends none) */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (ok && server) {
         ok = use_pem_pair(ctx, s->ecdsa ? &fx->ec_cert : &fx->rsa_cert,

@@ -49,7 +49,7 @@ static queue q_c2s, q_s2c;
 
 typedef struct {
     WOLFSSL_CTX *cctx, *sctx;
-    int ecdhe;
+    int ecdhe, tls13;
 } wolf_ctx;
 
 typedef struct {
@@ -94,8 +94,10 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 static WOLFSSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *fx, char *note,
                              size_t len)
 {
-    WOLFSSL_CTX *ctx =
-        wolfSSL_CTX_new(server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method());
+    WOLFSSL_METHOD *m =
+        s->tls13 ? (server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method())
+                 : (server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method());
+    WOLFSSL_CTX *ctx = m ? wolfSSL_CTX_new(m) : NULL;
     if (!ctx) {
         snprintf(note, len, "wolfSSL_CTX_new failed");
         return NULL;
@@ -112,6 +114,10 @@ static WOLFSSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *f
         return NULL;
     }
     wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
+#ifdef HAVE_SESSION_TICKET
+    if (server && s->tls13)
+        wolfSSL_CTX_no_ticket_TLSv13(ctx); /* no NewSessionTicket (ours sends none) */
+#endif
     wolfSSL_CTX_SetIORecv(ctx, io_recv);
     wolfSSL_CTX_SetIOSend(ctx, io_send);
     int ok;
@@ -146,6 +152,7 @@ static void *wolf_open(const bench_suite *s, const bench_fx *fx, char *note, siz
     if (!x)
         return NULL;
     x->ecdhe = s->ecdhe;
+    x->tls13 = s->tls13;
     x->cctx = make_ctx(0, s, fx, note, len);
     x->sctx = x->cctx ? make_ctx(1, s, fx, note, len) : NULL;
     if (!x->cctx || !x->sctx) {
@@ -184,7 +191,10 @@ static int pair_new(wolf_ctx *x, wolf_side *c, wolf_side *sv)
             ok = wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, "localhost", 9) == WOLFSSL_SUCCESS &&
                  wolfSSL_check_domain_name(c->ssl, "localhost") == WOLFSSL_SUCCESS;
         }
-        if (ok && x->ecdhe)
+        if (ok && x->tls13) /* x25519 alone and its share, as the other stacks send */
+            ok = wolfSSL_UseSupportedCurve(c->ssl, WOLFSSL_ECC_X25519) == WOLFSSL_SUCCESS &&
+                 wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519) == WOLFSSL_SUCCESS;
+        else if (ok && x->ecdhe)
             ok = wolfSSL_UseSupportedCurve(c->ssl, WOLFSSL_ECC_X25519) == WOLFSSL_SUCCESS &&
                  wolfSSL_UseSupportedCurve(c->ssl, WOLFSSL_ECC_SECP256R1) == WOLFSSL_SUCCESS;
     });
