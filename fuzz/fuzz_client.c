@@ -1,10 +1,14 @@
 /* fuzz_client: the client role as a whole, fed a byte stream from a "server".
  *
  * Byte 0: bits 0-2 client configuration (TFF_CLIENT_*), bits 3-7 driver options
- * (tff_drive_opts_from_bits: chunk size, EOF, echo and close). The rest is what the server sent.
- * With the random source reset per input, the client's ClientHello and key exchange are the same as
- * when the seed transcripts were recorded, so the recorded server Finished verifies and the run
- * goes on into application data. */
+ * (tff_drive_opts_from_bits: chunk size, EOF, echo and close). Then, optionally, the
+ * extended header (tff_extended: TFF_EXTENDED, any configuration, the caller's answers:
+ * bits 0-2 the verification hook's verdict, bits 3-5 how a key operation of the client's
+ * is answered, bits 6-7 input chunks before a later answer). The rest is what the server
+ * sent. With the random source reset per input, the client's ClientHello and key exchange
+ * are the same as when the seed transcripts were recorded (a resuming client offers the
+ * same session), so the recorded server Finished verifies and the run goes on into
+ * application data. */
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -12,11 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tff_reset();
     if (size < 1)
         return 0;
-    tlsflow_conn *c = tlsflow_conn_new(tff_client_config(data[0] & 7));
+    int variant = data[0] & 7;
+    unsigned answers = 0;
+    size_t ext = tff_extended(data + 1, size - 1, &variant, &answers);
+    tff_set_verdict(answers & 7);
+    tlsflow_conn *c = tff_client_new(variant);
     TFF_CHECK(c != NULL);
     tff_drive_opts o;
     tff_drive_opts_from_bits(data[0] >> 3, &o);
-    tff_drive(c, data + 1, size - 1, &o);
+    o.key_op = ((answers >> 3) & 7) % TFF_KEY_MODES;
+    o.key_op_delay = answers >> 6;
+    tff_drive(c, data + 1 + ext, size - 1 - ext, &o);
     tlsflow_conn_free(c);
     return 0;
 }

@@ -1,14 +1,39 @@
 #include "fuzz_common.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "internal.h"
+#include "sigalg.h"
 #include "tf_test.h"
 
 #include "fuzz_fixtures.h" /* generated from tests/fixtures by fuzz/CMakeLists.txt */
+
+void tff_fail(const char *file, int line, const char *what)
+{
+    fprintf(stderr, "fuzz invariant failed at %s:%d: %s\n", file, line, what);
+    fflush(stderr);
+    abort();
+}
+
+int tff_allow_findings(void)
+{
+    static int allow = -1;
+    if (allow < 0) {
+        const char *v = getenv("TLSFLOW_FUZZ_FINDINGS");
+        allow = !(v && strcmp(v, "1") == 0);
+    }
+    return allow;
+}
+
+static void must(int ok, const char *what)
+{
+    if (!ok)
+        tff_fail(__FILE__, __LINE__, what);
+}
 
 /* The only mutable globals: reset for every input by tff_reset. */
 static tft_rng client_rng, server_rng;
@@ -18,32 +43,239 @@ typedef struct {
     size_t n;
 } keylog_lines;
 static keylog_lines keylogs[2];
+/* The caller's answers and the armed fault of this input. */
+static unsigned verdict_mode;
+typedef struct {
+    unsigned kind, n, calls; /* armed fault, its call number, calls counted so far */
+    tlsflow_role hit;        /* whose random source or workspace failed */
+} fault_state;
+static fault_state fault;
+/* Connections whose verification hook refused with an alert of its own (tff_check). */
+static struct {
+    const tlsflow_conn *c;
+    int alert;
+} hook_alerts[2];
 
 void tff_reset(void)
 {
     client_rng.state = TFF_CLIENT_SEED;
     server_rng.state = TFF_SERVER_SEED;
     keylogs[0].n = keylogs[1].n = 0;
+    verdict_mode = TFF_VERDICT_KEEP;
+    memset(&fault, 0, sizeof(fault));
+    memset(hook_alerts, 0, sizeof(hook_alerts));
 }
 
-void tff_fail(const char *file, int line, const char *what)
+void tff_set_verdict(unsigned verdict)
 {
-    fprintf(stderr, "fuzz invariant failed at %s:%d: %s\n", file, line, what);
-    fflush(stderr);
-    abort();
+    verdict_mode = verdict % TFF_VERDICTS;
 }
 
-static void must(int ok, const char *what)
+void tff_set_fault(unsigned kind, unsigned n)
 {
-    if (!ok)
-        tff_fail(__FILE__, __LINE__, what);
+    fault.kind = kind % TFF_FAULTS;
+    fault.n = n;
+    fault.calls = 0;
+    fault.hit = 0;
+}
+
+tlsflow_role tff_fault_hit(void)
+{
+    return fault.hit;
+}
+
+int64_t tff_time_offset(unsigned n)
+{
+    /* Just inside and outside a ticket's lifetime (2 h, 1 day, 7 days), the fixtures'
+     * validity (2020 to 2049) and the ends of the range. */
+    static const int64_t OFFSETS[16] = {0,
+                                        -1,
+                                        7199,
+                                        7201,
+                                        86401,
+                                        604801,
+                                        -86400,
+                                        (int64_t)100 * 365 * 86400,
+                                        -(int64_t)10 * 365 * 86400,
+                                        -TF_TEST_TIME,
+                                        -TF_TEST_TIME - 1,
+                                        INT64_MAX - TF_TEST_TIME,
+                                        INT64_MIN + 1,
+                                        (int64_t)23 * 365 * 86400,
+                                        3600,
+                                        -3600};
+    return OFFSETS[n % 16];
+}
+
+/* The random source of every configuration: the fixed sequence, unless an armed fault
+ * makes this call fail. */
+static int fuzz_random(void *ctx, uint8_t *out, size_t len)
+{
+    if (fault.kind == TFF_FAULT_RANDOM && ++fault.calls == fault.n) {
+        fault.hit = ctx == &client_rng ? TLSFLOW_CLIENT : TLSFLOW_SERVER;
+        return -1;
+    }
+    return tft_random(ctx, out, len);
+}
+
+/* The clock of every configuration: TF_TEST_TIME, or off by an armed fault. */
+static int64_t fuzz_time(void *ctx)
+{
+    (void)ctx;
+    if (fault.kind != TFF_FAULT_TIME)
+        return TF_TEST_TIME;
+    int64_t off = tff_time_offset(fault.n);
+    return off > 0 && TF_TEST_TIME > INT64_MAX - off ? INT64_MAX : TF_TEST_TIME + off;
+}
+
+/* Release mode's workspaces (the configurations that name this allocator). */
+static void *fuzz_workspace_get(void *ctx, size_t size)
+{
+    const tlsflow_role role = (tlsflow_role)(uintptr_t)ctx;
+    int armed = fault.kind == TFF_FAULT_WORKSPACE || fault.kind == TFF_FAULT_MISALIGNED;
+    if (armed && ++fault.calls == fault.n) {
+        fault.hit = role;
+        if (fault.kind == TFF_FAULT_WORKSPACE)
+            return NULL;
+        uint8_t *p = aligned_alloc(16, size + 16);
+        return p ? p + 8 : NULL; /* misaligned: the engine must give it back unused */
+    }
+    return aligned_alloc(16, size);
+}
+
+static void fuzz_workspace_put(void *ctx, void *mem, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    if ((uintptr_t)mem & 15)
+        mem = (uint8_t *)mem - 8;
+    free(mem);
+}
+
+static void use_workspace_allocator(tlsflow_config *cfg, tlsflow_role role)
+{
+    tlsflow_config_set_release_idle_buffers(cfg, 1);
+    must(tlsflow_config_set_workspace_allocator(cfg, fuzz_workspace_get, fuzz_workspace_put,
+                                                (void *)(uintptr_t)role) == 0,
+         "workspace allocator");
 }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+static int is_hex(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!p[i] || !strchr("0123456789abcdef", p[i]))
+            return 0;
+    return 1;
+}
+
+/* Key log lines (NSS format): a label, the client random, a secret of 32 to 48 bytes. */
+static void keylog_check(void *ctx, const char *line)
+{
+    (void)ctx;
+    const char *sp = strchr(line, ' ');
+    TFF_CHECK(sp != NULL && sp > line && is_hex(sp + 1, 64) && sp[65] == ' ');
+    size_t n = strlen(sp + 66);
+    TFF_CHECK(n >= 64 && n <= 96 && n % 2 == 0 && is_hex(sp + 66, n));
+    if (strncmp(line, "CLIENT_RANDOM ", 14) == 0)
+        TFF_CHECK(n == 96); /* TLS 1.2: the master secret */
+}
+
+static void trace_check(void *ctx, const tlsflow_conn *c, const tlsflow_trace_event *ev)
+{
+    (void)ctx;
+    TFF_CHECK(c != NULL && ev != NULL && ev->text != NULL);
+    TFF_CHECK(ev->step >= TLSFLOW_STEP_CLIENT_HELLO_SENT &&
+              ev->step <= TLSFLOW_STEP_SESSION_RESUMED);
+}
+
+/* The session handed over is the one tlsflow_session_export gives now. */
+static void session_check(void *ctx, tlsflow_conn *c, const uint8_t *session, size_t len)
+{
+    (void)ctx;
+    static uint8_t again[TF_MAX_SESSION];
+    size_t n = 0;
+    TFF_CHECK(session != NULL && len > 0 && len <= sizeof(again));
+    TFF_CHECK(tlsflow_session_export(c, NULL, 0, &n) == 0 && n == len);
+    TFF_CHECK(tlsflow_session_export(c, again, len - 1, &n) == TLSFLOW_E_USAGE);
+    TFF_CHECK(tlsflow_session_export(c, again, sizeof(again), &n) == 0 && n == len);
+    TFF_CHECK(memcmp(again, session, len) == 0);
+}
+
+static void ticket_check(void *ctx, tlsflow_conn *c, const uint8_t *ticket, size_t len)
+{
+    (void)ctx;
+    TFF_CHECK(c != NULL && ticket != NULL && len >= 9); /* lifetime, age_add, nonce, ticket */
+}
+
+static int cert_error(int err)
+{
+    return err <= TLSFLOW_E_CERT_EXPIRED && err >= TLSFLOW_E_CERT_REQUIRED &&
+           err != TLSFLOW_E_MISSING_EXTENSION;
+}
+
+/* The verification hook: the chain is there while it runs; the answer is the input's. */
+static int verify_hook(void *ctx, tlsflow_conn *c, int verdict)
+{
+    (void)ctx;
+    size_t len = 0;
+    uint8_t pin[32];
+    TFF_CHECK(tlsflow_peer_cert_count(c) >= 1);
+    TFF_CHECK(tlsflow_peer_cert(c, 0, &len) != NULL && len > 0);
+    TFF_CHECK(tlsflow_peer_spki_sha256(c, pin) == 0);
+    TFF_CHECK(verdict == 0 || verdict == TLSFLOW_E_INTERNAL || cert_error(verdict));
+    switch (verdict_mode) {
+    case TFF_VERDICT_ACCEPT:
+        return 0;
+    case TFF_VERDICT_ERROR:
+        return TLSFLOW_E_CERT_UNKNOWN_CA;
+    case TFF_VERDICT_ALERT:
+        for (size_t i = 0; i < COUNT(hook_alerts); i++)
+            if (!hook_alerts[i].c || hook_alerts[i].c == c) {
+                hook_alerts[i].c = c;
+                hook_alerts[i].alert = 49; /* access_denied */
+                break;
+            }
+        return 49;
+    case TFF_VERDICT_OTHER:
+        return 1000;
+    default:
+        return verdict;
+    }
+}
+
+static void versions12(tlsflow_config *cfg)
+{
+    must(tlsflow_config_set_versions(cfg, TLSFLOW_VERSION_TLS12, TLSFLOW_VERSION_TLS12) == 0,
+         "versions");
+}
+
 static void suites(tlsflow_config *cfg, const uint16_t *ids, size_t n)
 {
     must(tlsflow_config_set_cipher_suites(cfg, ids, n) == 0, "suites");
+}
+
+/* Configurations being built with credentials whose keys stay with the harness: their
+ * handle is the key itself, loaded here (tff_key_op_now signs and decrypts with it). */
+static int with_handles;
+
+static void credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
+                       const uint8_t *key, size_t key_len)
+{
+    if (!with_handles) {
+        must(tlsflow_config_add_credential(cfg, chain, chain_len, key, key_len, NULL) == 0,
+             "fixture credential");
+        return;
+    }
+    static uint8_t der[8192];
+    size_t der_len = 0;
+    must(tf_pem_key_to_der((const char *)key, key_len, der, sizeof(der), &der_len) == 0,
+         "fixture key");
+    tf_private_key *k = tf_private_key_load(der, der_len); /* kept for the process's life */
+    must(k != NULL, "fixture key");
+    must(tlsflow_config_add_credential_key_handle(cfg, chain, chain_len, k, NULL) == 0,
+         "fixture credential with a key handle");
 }
 
 static tlsflow_config *new_client(int variant)
@@ -53,8 +285,8 @@ static tlsflow_config *new_client(int variant)
     must(tlsflow_config_add_trust_anchors(cfg, tff_fixture_ca_pem, tff_fixture_ca_pem_len) == 0,
          "fixture root");
     must(tlsflow_config_set_server_name(cfg, "localhost") == 0, "server name");
-    tlsflow_config_set_random(cfg, tft_random, &client_rng);
-    tlsflow_config_set_time(cfg, tft_time, NULL);
+    tlsflow_config_set_random(cfg, fuzz_random, &client_rng);
+    tlsflow_config_set_time(cfg, fuzz_time, NULL);
     static const uint16_t rsa_kx[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256,
                                       TLSFLOW_RSA_WITH_AES_256_GCM_SHA384};
     static const uint16_t aes256[] = {TLSFLOW_RSA_WITH_AES_256_GCM_SHA384};
@@ -72,7 +304,7 @@ static tlsflow_config *new_client(int variant)
         break;
     case TFF_CLIENT_ALPN:
         must(tlsflow_config_set_alpn(cfg, protos, COUNT(protos)) == 0, "alpn");
-        tlsflow_config_set_release_idle_buffers(cfg, 1);
+        use_workspace_allocator(cfg, TLSFLOW_CLIENT);
         break;
     case TFF_CLIENT_CHACHA: {
         static const uint16_t ids[] = {TLSFLOW_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -96,25 +328,56 @@ static tlsflow_config *new_client(int variant)
         suites(cfg, ids, COUNT(ids));
         break;
     }
+    case TFF_CLIENT_RESUME12:
+        versions12(cfg);
+        tlsflow_config_set_session_callback(cfg, session_check, NULL);
+        tlsflow_config_set_keylog(cfg, keylog_check, NULL);
+        break;
+    case TFF_CLIENT_RESUME13:
+        tlsflow_config_set_session_callback(cfg, session_check, NULL);
+        tlsflow_config_set_ticket_callback(cfg, ticket_check, NULL);
+        break;
+    case TFF_CLIENT_MTLS:
+        versions12(cfg);
+        credential(cfg, tff_fixture_client_ec_pem, tff_fixture_client_ec_pem_len,
+                   tff_fixture_client_ec_key, tff_fixture_client_ec_key_len);
+        credential(cfg, tff_fixture_client_pem, tff_fixture_client_pem_len, tff_fixture_client_key,
+                   tff_fixture_client_key_len);
+        must(tlsflow_config_set_record_size_limit(cfg, 512) == 0, "record_size_limit");
+        tlsflow_config_set_trace(cfg, trace_check, NULL);
+        break;
+    case TFF_CLIENT_MTLS_ASYNC:
+        versions12(cfg);
+        credential(cfg, tff_fixture_client_pem, tff_fixture_client_pem_len, tff_fixture_client_key,
+                   tff_fixture_client_key_len);
+        tlsflow_config_set_key_offload(cfg, 1);
+        break;
+    case TFF_CLIENT_HOOK:
+        credential(cfg, tff_fixture_client_ec_pem, tff_fixture_client_ec_pem_len,
+                   tff_fixture_client_ec_key, tff_fixture_client_ec_key_len);
+        tlsflow_config_set_verify(cfg, verify_hook, NULL);
+        tlsflow_config_set_trace(cfg, trace_check, NULL);
+        break;
     default:
         break;
     }
     return cfg;
 }
 
-static void credential(tlsflow_config *cfg, const uint8_t *chain, size_t chain_len,
-                       const uint8_t *key, size_t key_len)
+/* A server that asks for client certificates under the fixture root. */
+static void ask_client_certificates(tlsflow_config *cfg, tlsflow_client_auth mode)
 {
-    must(tlsflow_config_add_credential(cfg, chain, chain_len, key, key_len, NULL) == 0,
-         "fixture credential");
+    must(tlsflow_config_add_trust_anchors(cfg, tff_fixture_ca_pem, tff_fixture_ca_pem_len) == 0,
+         "client roots");
+    must(tlsflow_config_set_client_auth(cfg, mode) == 0, "client auth");
 }
 
 static tlsflow_config *new_server(int variant)
 {
     tlsflow_config *cfg = tlsflow_config_new(TLSFLOW_SERVER);
     must(cfg != NULL, "server config");
-    tlsflow_config_set_random(cfg, tft_random, &server_rng);
-    tlsflow_config_set_time(cfg, tft_time, NULL);
+    tlsflow_config_set_random(cfg, fuzz_random, &server_rng);
+    tlsflow_config_set_time(cfg, fuzz_time, NULL);
     int rsa = 1;
 #ifdef TFF_HAVE_FIXTURE_server_ec384_pem
     if (variant == TFF_SERVER_EC384) {
@@ -132,7 +395,7 @@ static tlsflow_config *new_server(int variant)
     switch (variant) {
     case TFF_SERVER_ALPN:
         must(tlsflow_config_set_alpn(cfg, protos, COUNT(protos)) == 0, "alpn");
-        tlsflow_config_set_release_idle_buffers(cfg, 1);
+        use_workspace_allocator(cfg, TLSFLOW_SERVER);
         break;
     case TFF_SERVER_AES256: {
         /* RSA key transport with AES-256 first, then everything else in default order. */
@@ -165,6 +428,26 @@ static tlsflow_config *new_server(int variant)
     case TFF_SERVER_RSA_KX:
         suites(cfg, rsa_kx, COUNT(rsa_kx));
         break;
+    case TFF_SERVER_TICKETS: {
+        /* The first key seals; the second (a retired one) only opens. */
+        static const tlsflow_ticket_key keys[2] = {{{'t', 'f', 'f', '-', 'n', 'e', 'w'}, {0x21}},
+                                                   {{'t', 'f', 'f', '-', 'o', 'l', 'd'}, {0x12}}};
+        must(tlsflow_config_set_ticket_keys(cfg, keys, COUNT(keys)) == 0, "ticket keys");
+        must(tlsflow_config_set_ticket_policy(cfg, 7200, 1) == 0, "ticket policy");
+        use_workspace_allocator(cfg, TLSFLOW_SERVER);
+        tlsflow_config_set_keep_client_hello(cfg, 1);
+        tlsflow_config_set_trace(cfg, trace_check, NULL);
+        break;
+    }
+    case TFF_SERVER_MTLS:
+        ask_client_certificates(cfg, TLSFLOW_CLIENT_AUTH_REQUIRED);
+        tlsflow_config_set_keylog(cfg, keylog_check, NULL);
+        break;
+    case TFF_SERVER_MTLS_HOOK:
+        ask_client_certificates(cfg, TLSFLOW_CLIENT_AUTH_OPTIONAL);
+        tlsflow_config_set_verify(cfg, verify_hook, NULL);
+        must(tlsflow_config_set_one_thread(cfg, 1) == 0, "one thread");
+        break;
     default:
         break;
     }
@@ -173,7 +456,7 @@ static tlsflow_config *new_server(int variant)
 
 /* Built on first use and kept for the life of the process (reachable, so no leak). */
 static tlsflow_config *clients[TFF_CLIENT_VARIANTS], *servers[TFF_SERVER_VARIANTS],
-    *offload_servers[TFF_SERVER_VARIANTS];
+    *offload_servers[2][TFF_SERVER_VARIANTS];
 
 const tlsflow_config *tff_client_config(int variant)
 {
@@ -191,14 +474,90 @@ const tlsflow_config *tff_server_config(int variant)
     return servers[variant];
 }
 
-const tlsflow_config *tff_server_config_offload(int variant)
+const tlsflow_config *tff_server_config_offload(int variant, int handles)
 {
     variant = (variant % TFF_SERVER_VARIANTS + TFF_SERVER_VARIANTS) % TFF_SERVER_VARIANTS;
-    if (!offload_servers[variant]) {
-        offload_servers[variant] = new_server(variant);
-        tlsflow_config_set_key_offload(offload_servers[variant], 1);
+    handles = handles != 0;
+    tlsflow_config **cfg = &offload_servers[handles][variant];
+    if (!*cfg) {
+        with_handles = handles;
+        *cfg = new_server(variant);
+        with_handles = 0;
+        if (!handles)
+            tlsflow_config_set_key_offload(*cfg, 1);
     }
-    return offload_servers[variant];
+    return *cfg;
+}
+
+/* A session of an earlier handshake of a resuming client variant with TFF_SERVER_TICKETS,
+ * made once, whichever input comes first: the input's random sources, key logs and
+ * faults are put back as they were. */
+static const uint8_t *resumable(int variant, size_t *len)
+{
+    static uint8_t sessions[2][TF_MAX_SESSION];
+    static size_t lens[2];
+    int v13 = variant == TFF_CLIENT_RESUME13;
+    if (!lens[v13]) {
+        tft_rng crng = client_rng, srng = server_rng;
+        unsigned verdict = verdict_mode;
+        static keylog_lines logs[2];
+        memcpy(logs, keylogs, sizeof(logs));
+        fault_state armed = fault;
+        tff_reset();
+        tlsflow_conn *c = tlsflow_conn_new(tff_client_config(variant));
+        tlsflow_conn *s = tlsflow_conn_new(tff_server_config(TFF_SERVER_TICKETS));
+        TFF_CHECK(c && s && tft_handshake(c, s, NULL));
+        tft_step(s, c, NULL, NULL); /* TLS 1.3: its ticket */
+        tlsflow_poll(c);
+        TFF_CHECK(tlsflow_session_export(c, sessions[v13], sizeof(sessions[v13]), &lens[v13]) == 0);
+        TFF_CHECK(tlsflow_get_info(c)->version ==
+                  (v13 ? TLSFLOW_VERSION_TLS13 : TLSFLOW_VERSION_TLS12));
+        tlsflow_conn_free(c);
+        tlsflow_conn_free(s);
+        client_rng = crng;
+        server_rng = srng;
+        verdict_mode = verdict;
+        memcpy(keylogs, logs, sizeof(logs));
+        fault = armed;
+    }
+    *len = lens[v13];
+    return sessions[v13];
+}
+
+tlsflow_conn *tff_client_new(int variant)
+{
+    variant = (variant % TFF_CLIENT_VARIANTS + TFF_CLIENT_VARIANTS) % TFF_CLIENT_VARIANTS;
+    size_t len = 0;
+    const uint8_t *session = variant == TFF_CLIENT_RESUME12 || variant == TFF_CLIENT_RESUME13
+                                 ? resumable(variant, &len)
+                                 : NULL;
+    tlsflow_conn *c = tlsflow_conn_new(tff_client_config(variant));
+    if (!c) {
+        TFF_CHECK(fault.hit == TLSFLOW_CLIENT); /* no workspace */
+        return NULL;
+    }
+    if (session) {
+        int r = tlsflow_session_import(c, session, len);
+        /* 0: expired at the time a fault set, and dropped. */
+        TFF_CHECK(r == 1 || (r == 0 && fault.kind == TFF_FAULT_TIME));
+    }
+    return c;
+}
+
+tlsflow_conn *tff_server_new(int variant)
+{
+    tlsflow_conn *c = tlsflow_conn_new(tff_server_config(variant));
+    TFF_CHECK(c != NULL || fault.hit == TLSFLOW_SERVER);
+    return c;
+}
+
+size_t tff_extended(const uint8_t *p, size_t len, int *variant, unsigned *answers)
+{
+    if (len == 0 || p[0] != TFF_EXTENDED)
+        return 0;
+    *variant = len > 1 ? p[1] : 0;
+    *answers = len > 2 ? p[2] : 0;
+    return len < 3 ? len : 3;
 }
 
 static void keylog13(void *ctx, const char *line)
@@ -249,9 +608,7 @@ static tlsflow_config *new_server13(unsigned flags)
         must(tlsflow_config_set_groups(cfg, groups, COUNT(groups)) == 0, "groups");
     }
     if (flags & TFF13_AUTH) {
-        must(tlsflow_config_add_trust_anchors(cfg, tff_fixture_ca_pem, tff_fixture_ca_pem_len) == 0,
-             "client roots");
-        must(tlsflow_config_set_client_auth(cfg, TLSFLOW_CLIENT_AUTH_OPTIONAL) == 0, "client auth");
+        ask_client_certificates(cfg, TLSFLOW_CLIENT_AUTH_OPTIONAL);
     }
     if (flags & TFF13_ALT) {
         static const char *const protos[] = {"http/1.1", "h2"};
@@ -359,6 +716,158 @@ size_t tff_record_len(const uint8_t *p, size_t len)
     return n <= len ? n : 0;
 }
 
+const uint8_t *tff_stream_certificate(const uint8_t *stream, size_t len, size_t *body_len)
+{
+    static uint8_t hs[1 << 17];
+    size_t n = 0, off = 0, rl;
+    if (!stream)
+        return NULL;
+    while ((rl = tff_record_len(stream + off, len - off)) && stream[off] == TF_CT_HANDSHAKE &&
+           n + rl - 5 <= sizeof(hs)) {
+        memcpy(hs + n, stream + off + 5, rl - 5);
+        n += rl - 5;
+        off += rl;
+    }
+    for (size_t m = 0; m + 4 <= n;) {
+        size_t body = ((size_t)hs[m + 1] << 16) | ((size_t)hs[m + 2] << 8) | hs[m + 3];
+        if (m + 4 + body > n)
+            return NULL;
+        if (hs[m] == TF_HS_CERTIFICATE) {
+            *body_len = body;
+            return hs + m + 4;
+        }
+        m += 4 + body;
+    }
+    return NULL;
+}
+
+static size_t u24(const uint8_t *p)
+{
+    return ((size_t)p[0] << 16) | ((size_t)p[1] << 8) | p[2];
+}
+
+/* The chain held equals the first certificates of a TLS 1.2 Certificate body: as many as
+ * the engine keeps (TF_MAX_CHAIN, and what fits the configuration's room for them). */
+static void check_chain_held(const tlsflow_conn *c, const uint8_t *cert, size_t cert_len)
+{
+    size_t n = tlsflow_peer_cert_count(c), kept = 0, used = 0, off = 3;
+    if (cert_len < 3 || u24(cert) != cert_len - 3)
+        return; /* malformed: the engine cannot have taken it */
+    while (off + 3 <= cert_len && kept < TF_MAX_CHAIN) {
+        size_t len = u24(cert + off), got = 0;
+        if (off + 3 + len > cert_len || used + len > c->cfg->peer_chain_cap)
+            break;
+        const uint8_t *der = tlsflow_peer_cert(c, kept, &got);
+        TFF_CHECK(der != NULL && got == len && memcmp(der, cert + off + 3, len) == 0);
+        used += len;
+        off += 3 + len;
+        kept++;
+    }
+    TFF_CHECK(n == kept);
+}
+
+void tff_observe(tlsflow_conn *c, tff_watch *w, const uint8_t *cert, size_t cert_len)
+{
+    const tlsflow_info *info = tlsflow_get_info(c);
+    TFF_CHECK(info != NULL && info->client_hello != NULL);
+    TFF_CHECK(tlsflow_conn_memory(c) > 0 && tlsflow_conn_role(c) == c->role);
+    TFF_CHECK(memchr(info->server_name, 0, sizeof(info->server_name)) &&
+              memchr(info->alpn, 0, sizeof(info->alpn)));
+    TFF_CHECK(info->version == 0 || info->version == TLSFLOW_VERSION_TLS12 ||
+              info->version == TLSFLOW_VERSION_TLS13);
+    TFF_CHECK(info->records_in >= w->records_in && info->records_out >= w->records_out &&
+              info->app_bytes_in >= w->bytes_in && info->app_bytes_out >= w->bytes_out);
+    w->records_in = info->records_in;
+    w->records_out = info->records_out;
+    w->bytes_in = info->app_bytes_in;
+    w->bytes_out = info->app_bytes_out;
+    if (w->done) {
+        TFF_CHECK(info->version != 0 && tlsflow_suite_name(info->cipher_suite) != NULL &&
+                  info->key_exchange[0] != 0);
+        if (!w->version) {
+            w->version = info->version;
+            w->suite = info->cipher_suite;
+        }
+        TFF_CHECK(info->version == w->version && info->cipher_suite == w->suite);
+    }
+
+    /* The peer's certificates. */
+    size_t n = tlsflow_peer_cert_count(c), len = 1;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *der = tlsflow_peer_cert(c, i, &len);
+        TFF_CHECK(der != NULL && len > 0 && der[0] == 0x30);
+    }
+    TFF_CHECK(tlsflow_peer_cert(c, n, &len) == NULL && len == 0);
+    if (n && w->peer_certs)
+        TFF_CHECK(n == w->peer_certs); /* one Certificate per handshake */
+    if (n && !w->peer_certs) {
+        w->peer_certs = n;
+        if (cert && info->version == TLSFLOW_VERSION_TLS12 && !info->resumed)
+            check_chain_held(c, cert, cert_len);
+    }
+    uint8_t pin[32];
+    int r = tlsflow_peer_spki_sha256(c, pin);
+    TFF_CHECK(r == TLSFLOW_OK || r == TLSFLOW_E_USAGE);
+    if (r == TLSFLOW_OK && w->spki_known)
+        TFF_CHECK(memcmp(pin, w->spki, 32) == 0);
+    if (r == TLSFLOW_OK && !w->spki_known) {
+        memcpy(w->spki, pin, 32);
+        w->spki_known = 1;
+    }
+
+    /* The exporter: refused before the end of the handshake and after an error, then the
+     * same bytes each time. */
+    uint8_t out[32];
+    int err = tlsflow_last_error(c);
+    r = tlsflow_export_keying_material(c, TFF_EXPORT_LABEL, NULL, 0, out, sizeof(out));
+    if (err || !(w->done || w->exported)) {
+        TFF_CHECK(r == TLSFLOW_OK || r == TLSFLOW_E_USAGE);
+        TFF_CHECK(!err || r == TLSFLOW_E_USAGE);
+    } else {
+        TFF_CHECK(r == TLSFLOW_OK);
+    }
+    if (r != TLSFLOW_OK)
+        return;
+    if (w->exported) {
+        TFF_CHECK(memcmp(out, w->export, sizeof(out)) == 0);
+        return;
+    }
+    memcpy(w->export, out, sizeof(out));
+    w->exported = 1;
+    static const uint8_t ctx[1025] = {1};
+    uint8_t again[32];
+    TFF_CHECK(tlsflow_export_keying_material(c, "client finished", NULL, 0, again, 32) ==
+              TLSFLOW_E_USAGE);
+    TFF_CHECK(tlsflow_export_keying_material(c, TFF_EXPORT_LABEL, NULL, 0, again, 0) ==
+              TLSFLOW_E_USAGE);
+    TFF_CHECK(tlsflow_export_keying_material(c, TFF_EXPORT_LABEL, ctx, sizeof(ctx), again, 32) ==
+              TLSFLOW_E_USAGE);
+    TFF_CHECK(tlsflow_export_keying_material(c, TFF_EXPORT_LABEL, ctx, 0, again, 32) == 0);
+    /* TLS 1.2 (RFC 5705 §4): no context differs from an empty one; TLS 1.3 (RFC 8446 §7.5):
+     * they are the same. */
+    TFF_CHECK((memcmp(again, out, 32) == 0) == (info->version == TLSFLOW_VERSION_TLS13));
+}
+
+/* The alert an error sends: its own, but a verification hook may name another, and a
+ * TLS 1.2 server without the certificate it requires says handshake_failure (RFC 5246
+ * §7.4.6; certificate_required is TLS 1.3's). */
+static int expected_alert(const tlsflow_conn *c, int err)
+{
+    for (size_t i = 0; i < COUNT(hook_alerts); i++)
+        if (err == TLSFLOW_E_CERT_REJECTED && hook_alerts[i].c == c)
+            return hook_alerts[i].alert;
+    if (err == TLSFLOW_E_CERT_REQUIRED && c->version != TF_TLS13)
+        return TLSFLOW_ALERT_HANDSHAKE_FAILURE;
+    return tf_alert_for(err);
+}
+
+/* Did this connection's workspace allocation fail (an armed fault)? */
+static int oom(const tlsflow_conn *c, int err)
+{
+    return err == TLSFLOW_E_INTERNAL && fault.hit == c->role &&
+           (fault.kind == TFF_FAULT_WORKSPACE || fault.kind == TFF_FAULT_MISALIGNED);
+}
+
 void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
 {
     int err = tlsflow_last_error(c);
@@ -387,19 +896,46 @@ void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
             TFF_CHECK(tlsflow_sent_alert(c) == TLSFLOW_ALERT_CLOSE_NOTIFY);
         else if (err == TLSFLOW_E_PEER_ALERT)
             TFF_CHECK(tlsflow_peer_alert(c) >= 0);
+        else if (oom(c, err)) /* no memory for buffers: no room for an alert either */
+            TFF_CHECK(tlsflow_sent_alert(c) < 0 || tlsflow_sent_alert(c) == expected_alert(c, err));
         else if (!w->eof && tf_alert_for(err) >= 0)
-            TFF_CHECK(tlsflow_sent_alert(c) == tf_alert_for(err)); /* the right alert went out */
+            TFF_CHECK(tlsflow_sent_alert(c) == expected_alert(c, err)); /* the right one */
     }
+}
+
+/* The operation done with the key a handle names (the harness's copy of a fixture key). */
+static int run_with_handle(const tlsflow_key_operation *op, uint8_t *out, size_t cap, size_t *n)
+{
+    static tf_drbg blinding; /* wolfCrypt's, for RSA blinding only: results do not depend on it */
+    const tf_private_key *k = op->key_handle;
+    if (op->type == TLSFLOW_KEY_OP_RSA_DECRYPT)
+        return tf_rsa_decrypt_raw(k, op->input, op->input_len, out, cap, n, &blinding);
+    const tf_sig_scheme *s = tf_sig_scheme_find(op->scheme);
+    TFF_CHECK(s != NULL);
+    tft_rng *rng = &server_rng; /* handles are server credentials */
+    if (op->input)
+        return tf_sign(k, s->alg, s->hash, op->input, op->input_len, out, cap, n, fuzz_random, rng,
+                       &blinding);
+    return tf_sign_digest(k, s->alg, s->hash, op->digest, out, cap, n, fuzz_random, rng, &blinding);
 }
 
 void tff_key_op_now(tlsflow_conn *c)
 {
     uint8_t res[1024];
     size_t n = 0;
-    TFF_CHECK(tlsflow_key_op(c) != NULL);
-    int r = tlsflow_key_op_run(c, res, sizeof(res), &n);
-    TFF_CHECK(r == TLSFLOW_OK);
-    TFF_CHECK(tlsflow_key_op_complete(c, res, n) == 0);
+    const tlsflow_key_operation *op = tlsflow_key_op(c);
+    TFF_CHECK(op != NULL);
+    int r;
+    if (op->key_handle) {
+        /* The engine has no key to run it with. */
+        TFF_CHECK(tlsflow_key_op_run(c, res, sizeof(res), &n) == TLSFLOW_E_USAGE);
+        r = run_with_handle(op, res, sizeof(res), &n) ? TLSFLOW_E_INTERNAL : TLSFLOW_OK;
+    } else {
+        r = tlsflow_key_op_run(c, res, sizeof(res), &n);
+    }
+    /* Only a random source made to fail makes a fixture key's operation fail. */
+    TFF_CHECK(r == TLSFLOW_OK || (r == TLSFLOW_E_INTERNAL && fault.hit));
+    TFF_CHECK(tlsflow_key_op_complete(c, r == TLSFLOW_OK ? res : NULL, n) == 0);
     TFF_CHECK(tlsflow_key_op(c) == NULL);
 }
 
@@ -426,8 +962,12 @@ static void key_op(tlsflow_conn *c, const tff_drive_opts *o)
 {
     static const uint8_t garbage[48] = {3, 3, 0x5a, 0x5a, 0x5a};
     const tlsflow_key_operation *op = tlsflow_key_op(c);
-    TFF_CHECK(op != NULL && op->input_len > 0 && op->key_handle == NULL);
-    TFF_CHECK(op->type == TLSFLOW_KEY_OP_RSA_DECRYPT || op->digest_len >= 32);
+    TFF_CHECK(op != NULL && op->key_bits > 0);
+    if (op->type == TLSFLOW_KEY_OP_RSA_DECRYPT)
+        TFF_CHECK(op->input != NULL && op->input_len > 0 && op->scheme == 0 && !op->digest);
+    else /* a message, or only its digest (a TLS 1.2 client's CertificateVerify) */
+        TFF_CHECK(op->type == TLSFLOW_KEY_OP_SIGN && op->digest && op->digest_len >= 32 &&
+                  (op->input ? op->input_len > 0 : op->input_len == 0));
     switch (o->key_op) {
     case TFF_KEY_FAIL:
         TFF_CHECK(tlsflow_key_op_complete(c, NULL, 0) == 0);
@@ -450,7 +990,7 @@ static void key_op(tlsflow_conn *c, const tff_drive_opts *o)
 
 tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len, const tff_drive_opts *o)
 {
-    tff_watch w = {0, 0, 0, 0};
+    tff_watch w = {0};
     return tff_drive_watched(c, stream, len, o, &w);
 }
 
@@ -458,13 +998,16 @@ tlsflow_event tff_drive_watched(tlsflow_conn *c, const uint8_t *stream, size_t l
                                 const tff_drive_opts *o, tff_watch *w)
 {
     static const uint8_t greeting[] = "hello from the fuzz harness";
-    size_t off = 0, app_events = 0, delayed = 0, room;
+    size_t off = 0, app_events = 0, delayed = 0, room, cert_len = 0;
+    const uint8_t *cert = tff_stream_certificate(stream, len, &cert_len);
     /* Every poll either moves bytes or changes state; this bound only catches a loop. */
     size_t bound = 100000 + 64 * len;
     for (size_t step = 0;; step++) {
         TFF_CHECK(step < bound);
         tlsflow_event ev = tlsflow_poll(c);
         tff_check(c, w, ev);
+        if (!o->installed)
+            tff_observe(c, w, cert, cert_len);
         switch (ev) {
         case TLSFLOW_OUTPUT_READY: {
             size_t n;

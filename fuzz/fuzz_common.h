@@ -35,6 +35,17 @@ enum {
     TFF_CLIENT_CHACHA,  /* ChaCha20-Poly1305 suites first */
     TFF_CLIENT_P384,    /* ECDHE on secp384r1 only */
     TFF_CLIENT_ECDSA,   /* ECDHE_ECDSA suites only (needs an EC server) */
+    /* Reached through the extended header only (tff_extended): */
+    TFF_CLIENT_RESUME12,   /* TLS 1.2 only, offers a TLS 1.2 session (ticket of TFF_SERVER_TICKETS);
+                              session callback, key log */
+    TFF_CLIENT_RESUME13,   /* offers a TLS 1.3 session (PSK of TFF_SERVER_TICKETS); session and
+                              ticket callbacks */
+    TFF_CLIENT_MTLS,       /* TLS 1.2 only, client credentials EC P-256 then RSA,
+                              record_size_limit 512, trace */
+    TFF_CLIENT_MTLS_ASYNC, /* TLS 1.2 only, an RSA client credential whose signature goes to the
+                              caller (key offload) */
+    TFF_CLIENT_HOOK,       /* the verification hook (tff_set_verdict); a client credential (EC
+                              P-256) for TLS 1.3 and 1.2; trace */
     TFF_CLIENT_VARIANTS
 };
 /* Server configurations. */
@@ -47,10 +58,63 @@ enum {
     TFF_SERVER_EC384,   /* EC P-384 credential only */
     TFF_SERVER_PSS,     /* RSA-PSS signatures only, x25519 only */
     TFF_SERVER_RSA_KX,  /* RSA key transport suites only */
+    /* Reached through the extended header only (tff_extended): */
+    TFF_SERVER_TICKETS,   /* session tickets (TLS 1.2 and 1.3) under two keys (the second only
+                             opens), 2-hour lifetime, one TLS 1.3 ticket; buffers given back
+                             while idle (ClientHello summary kept, the harness's allocator); trace */
+    TFF_SERVER_MTLS,      /* a client certificate required (fixture root); key log */
+    TFF_SERVER_MTLS_HOOK, /* a client certificate asked for (optional), the verification hook
+                             (tff_set_verdict); one event loop (set_one_thread) */
     TFF_SERVER_VARIANTS
 };
 const tlsflow_config *tff_client_config(int variant);
 const tlsflow_config *tff_server_config(int variant);
+/* A connection of a variant, as the harnesses make them: a client that resumes imports its
+ * session (made once, by a real handshake with TFF_SERVER_TICKETS, without touching the
+ * random sources of the input). NULL only when an armed workspace fault hit it. */
+tlsflow_conn *tff_client_new(int variant);
+tlsflow_conn *tff_server_new(int variant);
+
+/* The extended header of the role harnesses (server, client, server_async): where their
+ * peer's byte stream would start, TFF_EXTENDED (no TLS record starts with it) followed by
+ * a configuration byte (every variant, modulo their number) and an answers byte (bits 0-2
+ * the verification hook's verdict, tff_set_verdict; bits 3-5 how a client's key
+ * operation is answered, TFF_KEY_*; bits 6-7 input chunks delivered before a later
+ * answer). Returns the header's size (0 when there is none; *variant and *answers are
+ * then left alone). */
+#define TFF_EXTENDED 0xff
+size_t tff_extended(const uint8_t *p, size_t len, int *variant, unsigned *answers);
+
+/* The verification hook of TFF_CLIENT_HOOK and TFF_SERVER_MTLS_HOOK, per input (tff_reset:
+ * KEEP). Inside it: the peer's chain is there (tlsflow_peer_cert, _count, _spki_sha256),
+ * the engine's verdict is 0 or a certificate error. */
+enum {
+    TFF_VERDICT_KEEP,   /* return the engine's verdict */
+    TFF_VERDICT_ACCEPT, /* return 0: accept even what the engine refused */
+    TFF_VERDICT_ERROR,  /* refuse with TLSFLOW_E_CERT_UNKNOWN_CA (its alert) */
+    TFF_VERDICT_ALERT,  /* refuse with the alert access_denied (49) */
+    TFF_VERDICT_OTHER,  /* refuse with a value that is neither (E_CERT_REJECTED, its alert) */
+    TFF_VERDICTS
+};
+void tff_set_verdict(unsigned verdict);
+
+/* Faults, armed per input (tff_reset disarms): the configurations' random source fails on
+ * its n-th call (counting both roles; calls after it succeed), the workspace allocator
+ * fails on its n-th request or hands out misaligned memory then, or the clock of both
+ * roles is off (tff_time_offset(n)). */
+enum {
+    TFF_FAULT_NONE,
+    TFF_FAULT_RANDOM,
+    TFF_FAULT_WORKSPACE,
+    TFF_FAULT_MISALIGNED,
+    TFF_FAULT_TIME,
+    TFF_FAULTS
+};
+void tff_set_fault(unsigned kind, unsigned n);
+/* The role whose random source or workspace failed (0 while none did). */
+tlsflow_role tff_fault_hit(void);
+/* The clock offsets TFF_FAULT_TIME uses, by n (seconds from TF_TEST_TIME). */
+int64_t tff_time_offset(unsigned n);
 
 /* TLS 1.3 pairs (fuzz_tls13), by flags; each side offers TLS 1.2 and 1.3 and every suite
  * unless said otherwise. TFF13_HRR: the client's first share is secp256r1, the server takes
@@ -71,6 +135,11 @@ size_t tff_keylog13(tlsflow_role role, const char *label, uint8_t *out, size_t c
 /* The fixture certificates as DER (leaf and root). */
 const uint8_t *tff_leaf_der(size_t *len);
 const uint8_t *tff_root_der(size_t *len);
+
+/* Whether the harnesses step around the engine's known findings (FINDING comments, with
+ * reproducers in out/cov-finding-*): yes, unless TLSFLOW_FUZZ_FINDINGS=1 in the
+ * environment, which makes those reproducers fail again. */
+int tff_allow_findings(void);
 
 /* Stop the process with a message: an invariant failed (the fuzzer records a crash). */
 void tff_fail(const char *file, int line, const char *what) __attribute__((noreturn));
@@ -99,8 +168,29 @@ typedef struct {
     int done;   /* HANDSHAKE_DONE reported */
     int eof;    /* the embedder signalled EOF */
     int closed; /* CLOSED reported */
+    /* What tff_observe saw before (zero at the start). */
+    int exported;            /* export[] holds the first keying material exported */
+    uint8_t export[32];      /* ... for TFF_EXPORT_LABEL without a context */
+    uint16_t version, suite; /* as negotiated, once done */
+    size_t peer_certs;       /* the peer's certificates, once there were any */
+    uint8_t spki[32];        /* the SHA-256 of the peer leaf's key, once known */
+    int spki_known;
+    uint64_t records_in, records_out, bytes_in, bytes_out;
 } tff_watch;
 void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev);
+
+/* What an embedder may ask at any moment, asked after every poll (the role harnesses and
+ * transitions): tlsflow_get_info (the version and suite fixed once done, counters that
+ * only grow), the peer's certificates (each DER, none past the count, the count and leaf
+ * key fixed once there), the keying material exporter (E_USAGE before the handshake ends
+ * and after an error, then the same bytes every time; refused labels and sizes). If
+ * `cert` is not NULL, the Certificate message (TLS 1.2, in the clear) the peer sent: the
+ * chain held is then its first certificates, byte for byte. */
+#define TFF_EXPORT_LABEL "EXPORTER-tlsflow-fuzz"
+void tff_observe(tlsflow_conn *c, tff_watch *w, const uint8_t *cert, size_t cert_len);
+/* The body of the first Certificate message (TLS 1.2) among the handshake records at the
+ * start of a byte stream (up to the first record of another type), or NULL. */
+const uint8_t *tff_stream_certificate(const uint8_t *stream, size_t len, size_t *body_len);
 
 /* Drive one connection with a byte stream from its peer, as an embedder would, checking
  * tff_check's invariants on the way. Used by the role and record harnesses. */
@@ -112,6 +202,8 @@ typedef struct {
     int close_after;     /* call tlsflow_close after this many APP_DATA events (0: never) */
     int key_op;          /* TFF_KEY_*: how TLSFLOW_KEY_OPERATION is answered */
     size_t key_op_delay; /* TFF_KEY_LATER: input chunks delivered before completing */
+    int installed;       /* record keys put in by hand (record_keyed): nothing was negotiated, so
+                            tff_observe is not asked */
     /* If set, called with every byte the connection sends, in order. */
     void (*on_sent)(void *ctx, const uint8_t *p, size_t n);
     void *sent_ctx;
@@ -125,8 +217,10 @@ enum {
     TFF_KEY_NEVER,   /* never complete it: close the connection instead */
     TFF_KEY_MODES
 };
-/* Server configurations as tff_server_config, with every key operation handed out. */
-const tlsflow_config *tff_server_config_offload(int variant);
+/* Server configurations as tff_server_config, with every key operation handed out:
+ * the configuration's keys under key offload, or (handles) credentials whose keys stay
+ * with the harness (tlsflow_config_add_credential_key_handle). */
+const tlsflow_config *tff_server_config_offload(int variant, int handles);
 /* Returns the final event (TLSFLOW_CLOSED, or TLSFLOW_NEED_INPUT when the stream ran out). */
 tlsflow_event tff_drive(tlsflow_conn *c, const uint8_t *stream, size_t len,
                         const tff_drive_opts *o);
@@ -144,7 +238,9 @@ size_t tff_chunk_from_bits(unsigned bits);
  * included) or 0 if p[0..len) does not start with a complete record. */
 size_t tff_record_len(const uint8_t *p, size_t len);
 
-/* Perform the pending private-key operation with the configuration's key, now. */
+/* Perform the pending private-key operation now: with the configuration's key
+ * (tlsflow_key_op_run), or for a key handle with the fixture key it names. Completes it as
+ * failed when an armed random fault made it fail. */
 void tff_key_op_now(tlsflow_conn *c);
 
 #endif

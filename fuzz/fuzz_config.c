@@ -297,7 +297,7 @@ static void handshake(tlsflow_conn *mine, int peer_variant, const accepted *a)
                                                            : tff_server_config(peer_variant);
     tlsflow_conn *peer = tlsflow_conn_new(pcfg);
     TFF_CHECK(peer != NULL);
-    tff_watch wm = {0, 0, 0, 0}, wp = {0, 0, 0, 0};
+    tff_watch wm = {0}, wp = {0};
     for (int i = 0;; i++) {
         TFF_CHECK(i < 10000); /* every round moves bytes or ends a side */
         tlsflow_event em = step(mine, &wm, peer);
@@ -342,7 +342,7 @@ static void make_connection(const tlsflow_config *cfg, uint8_t opt, const accept
         if (opt & 4) {
             handshake(c, (opt >> 3) & 7, a);
         } else {
-            tff_watch w = {0, 0, 0, 0};
+            tff_watch w = {0};
             tlsflow_event ev = tlsflow_poll(c);
             tff_check(c, &w, ev);
             /* A server waits for the ClientHello; a client sends its own (not an alert). */

@@ -128,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.chunk = tff_chunk_from_bits(opt >> 3);
     o.eof_at_end = (opt >> 6) & 1;
     o.echo = 1;
+    o.installed = 1;
 
     if (opt & 4) {
         tlsflow_conn *peer = tlsflow_conn_new(client ? scfg : ccfg);

@@ -41,6 +41,47 @@ static void emit_opt(const char *harness, const char *name, uint8_t opt, const u
     emit(harness, name, &opt, 1, p, n);
 }
 
+/* A role harness's input: the option byte (driver bits 3-7), the configuration (in bits 0-2,
+ * or in the extended header past the first eight) and the caller's answers, then the peer's
+ * bytes. `pre` bytes (server_async's key byte) go between the option byte and the rest. */
+static void emit_role(const char *harness, const char *name, int variant, unsigned driver,
+                      unsigned answers, const uint8_t *pre, size_t pre_len, const uint8_t *p,
+                      size_t n)
+{
+    uint8_t head[8];
+    size_t h = 0;
+    head[h++] = (uint8_t)((variant < 8 ? variant : 0) | driver << 3);
+    if (pre_len)
+        memcpy(head + h, pre, pre_len);
+    h += pre_len;
+    if (variant >= 8 || answers) {
+        head[h++] = TFF_EXTENDED;
+        head[h++] = (uint8_t)variant;
+        head[h++] = (uint8_t)answers;
+    }
+    emit(harness, name, head, h, p, n);
+}
+
+/* Poll both sides and move bytes until both are done (or closed, or stuck), performing
+ * private-key operations as they come. Returns 1 if both reported HANDSHAKE_DONE. */
+static int handshake(tlsflow_conn *c, tlsflow_conn *s, tft_pump_opts *o)
+{
+    int done_c = 0, done_s = 0;
+    for (int i = 0; i < 100000 && !(done_c && done_s); i++) {
+        tlsflow_event a = tft_step(c, s, o, o->c2s), b = tft_step(s, c, o, o->s2c);
+        if (a == TLSFLOW_KEY_OPERATION)
+            tff_key_op_now(c);
+        if (b == TLSFLOW_KEY_OPERATION)
+            tff_key_op_now(s);
+        done_c |= a == TLSFLOW_HANDSHAKE_DONE;
+        done_s |= b == TLSFLOW_HANDSHAKE_DONE;
+        if ((a == TLSFLOW_CLOSED && b == TLSFLOW_CLOSED) ||
+            (a == TLSFLOW_NEED_INPUT && b == TLSFLOW_NEED_INPUT))
+            break;
+    }
+    return done_c && done_s;
+}
+
 /* A whole conversation: handshake, a request and a reply, close_notify both ways.
  * Returns 0 if the pair does not complete (the seeds are then left out, and said so). */
 static int converse(int cv, int sv, tft_log *c2s, tft_log *s2c)
@@ -48,11 +89,11 @@ static int converse(int cv, int sv, tft_log *c2s, tft_log *s2c)
     static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
     static const char rep[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     tff_reset();
-    tlsflow_conn *c = tlsflow_conn_new(tff_client_config(cv));
-    tlsflow_conn *s = tlsflow_conn_new(tff_server_config(sv));
+    tlsflow_conn *c = tff_client_new(cv);
+    tlsflow_conn *s = tff_server_new(sv);
     tft_pump_opts o = {0, c2s, s2c, 0};
     TFF_CHECK(c && s);
-    if (!tft_handshake(c, s, &o)) {
+    if (!handshake(c, s, &o)) {
         fprintf(stderr, "seeds: client %d / server %d: no handshake: %s / %s\n", cv, sv,
                 tlsflow_last_error_text(c), tlsflow_last_error_text(s));
         tlsflow_conn_free(c);
@@ -175,13 +216,39 @@ static void role_seeds(void)
 {
     /* (client, server) configuration pairs: every variant of each side at least once. */
     static const int pairs[][2] = {
-        {TFF_CLIENT_DEFAULT, TFF_SERVER_DEFAULT}, {TFF_CLIENT_RSA_KX, TFF_SERVER_DEFAULT},
-        {TFF_CLIENT_AES256, TFF_SERVER_DEFAULT},  {TFF_CLIENT_NO_EMS, TFF_SERVER_DEFAULT},
-        {TFF_CLIENT_ALPN, TFF_SERVER_ALPN},       {TFF_CLIENT_CHACHA, TFF_SERVER_DEFAULT},
-        {TFF_CLIENT_P384, TFF_SERVER_DEFAULT},    {TFF_CLIENT_ECDSA, TFF_SERVER_DUAL},
-        {TFF_CLIENT_DEFAULT, TFF_SERVER_AES256},  {TFF_CLIENT_DEFAULT, TFF_SERVER_SMALL},
-        {TFF_CLIENT_P384, TFF_SERVER_EC384},      {TFF_CLIENT_DEFAULT, TFF_SERVER_PSS},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_RSA_KX, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_AES256, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_NO_EMS, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_ALPN, TFF_SERVER_ALPN},
+        {TFF_CLIENT_CHACHA, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_P384, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_ECDSA, TFF_SERVER_DUAL},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_AES256},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_SMALL},
+        {TFF_CLIENT_P384, TFF_SERVER_EC384},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_PSS},
         {TFF_CLIENT_DEFAULT, TFF_SERVER_RSA_KX},
+        /* Tickets: issued (TLS 1.3; TLS 1.2 with and without extended master secret) and
+         * taken (a TLS 1.2 ticket, a TLS 1.3 PSK). */
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_RSA_KX, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_NO_EMS, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_RESUME12, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_RESUME13, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_RESUME12, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_RESUME13, TFF_SERVER_DEFAULT},
+        /* Client certificates: TLS 1.2 (EC, RSA with the signature handed out), TLS 1.3. */
+        {TFF_CLIENT_MTLS, TFF_SERVER_MTLS},
+        {TFF_CLIENT_MTLS, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_MTLS_ASYNC, TFF_SERVER_MTLS},
+        {TFF_CLIENT_MTLS_ASYNC, TFF_SERVER_MTLS_HOOK},
+        {TFF_CLIENT_HOOK, TFF_SERVER_MTLS},
+        {TFF_CLIENT_HOOK, TFF_SERVER_MTLS_HOOK},
+        {TFF_CLIENT_HOOK, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_MTLS_HOOK},
+        {TFF_CLIENT_RSA_KX, TFF_SERVER_MTLS_HOOK},
+        {TFF_CLIENT_MTLS, TFF_SERVER_DUAL},
     };
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
         int cv = pairs[i][0], sv = pairs[i][1];
@@ -194,11 +261,39 @@ static void role_seeds(void)
         char name[64];
         /* Whole stream, then byte by byte with EOF, echo and close. */
         snprintf(name, sizeof(name), "ours-c%d-s%d-whole", cv, sv);
-        emit_opt("server", name, (uint8_t)sv, c2s.p, c2s.len);
-        emit_opt("client", name, (uint8_t)cv, s2c.p, s2c.len);
+        emit_role("server", name, sv, 0, 0, NULL, 0, c2s.p, c2s.len);
+        emit_role("client", name, cv, 0, 0, NULL, 0, s2c.p, s2c.len);
         snprintf(name, sizeof(name), "ours-c%d-s%d-bytes", cv, sv);
-        emit_opt("server", name, (uint8_t)(sv | (0x19 << 3)), c2s.p, c2s.len);
-        emit_opt("client", name, (uint8_t)(cv | (0x19 << 3)), s2c.p, s2c.len);
+        emit_role("server", name, sv, 0x19, 0, NULL, 0, c2s.p, c2s.len);
+        emit_role("client", name, cv, 0x19, 0, NULL, 0, s2c.p, s2c.len);
+        if (sv >= 8) {
+            /* Key operations handed out, answered at once; the keys as handles. */
+            static const uint8_t now = TFF_KEY_NOW;
+            snprintf(name, sizeof(name), "ours-c%d-s%d-offload", cv, sv);
+            emit_role("server_async", name, sv, 0, 0, &now, 1, c2s.p, c2s.len);
+        }
+        if (sv < 8 || sv == TFF_SERVER_MTLS) {
+            static const uint8_t now = TFF_KEY_NOW;
+            snprintf(name, sizeof(name), "ours-c%d-s%d-handles", cv, sv);
+            emit_role("server_async", name, sv, 0, 8, &now, 1, c2s.p, c2s.len);
+        }
+        for (unsigned v = 1; v < TFF_VERDICTS; v++) {
+            /* The verification hooks' other answers (the transcript then stops early). */
+            if (cv == TFF_CLIENT_HOOK) {
+                snprintf(name, sizeof(name), "ours-c%d-s%d-verdict%u", cv, sv, v);
+                emit_role("client", name, cv, 0, v, NULL, 0, s2c.p, s2c.len);
+            }
+            if (sv == TFF_SERVER_MTLS_HOOK) {
+                snprintf(name, sizeof(name), "ours-c%d-s%d-verdict%u", cv, sv, v);
+                emit_role("server", name, sv, 0, v, NULL, 0, c2s.p, c2s.len);
+            }
+        }
+        if (cv == TFF_CLIENT_MTLS_ASYNC) {
+            for (unsigned k = 1; k < TFF_KEY_MODES; k++) {
+                snprintf(name, sizeof(name), "ours-c%d-s%d-key%u", cv, sv, k);
+                emit_role("client", name, cv, 0, k << 3 | 2 << 6, NULL, 0, s2c.p, s2c.len);
+            }
+        }
         snprintf(name, sizeof(name), "ours-c%d-s%d", cv, sv);
         parser_seeds(name, &c2s, &s2c);
         if (i == 0) {
@@ -220,10 +315,54 @@ static void transition_seeds(void)
     char name[64];
     for (int cv = 0; cv < TFF_CLIENT_VARIANTS; cv++) {
         for (int sv = 0; sv < TFF_SERVER_VARIANTS; sv++) {
-            in[0] = (uint8_t)(cv | sv << 3);
-            in[1] = (uint8_t)(cv + sv);
+            size_t n = 2;
+            if (cv < 8 && sv < 8) {
+                in[0] = (uint8_t)(cv | sv << 3);
+                in[1] = (uint8_t)(cv + sv);
+            } else {
+                in[0] = 0;
+                in[1] = (uint8_t)((cv + sv) & 7);
+                in[n++] = TFF_EXTENDED;
+                in[n++] = (uint8_t)cv;
+                in[n++] = (uint8_t)sv;
+                in[n++] = 0;
+                in[n++] = 0;
+            }
             snprintf(name, sizeof(name), "ours-clean-c%d-s%d", cv, sv);
-            emit("transitions", name, in, 2, NULL, 0);
+            emit("transitions", name, in, n, NULL, 0);
+        }
+    }
+    /* The verification hooks' answers, and faults: a random source that fails on its n-th
+     * call, a workspace allocation that fails or is misaligned, the clock off. */
+    static const int faulty[][2] = {
+        {TFF_CLIENT_DEFAULT, TFF_SERVER_DEFAULT},  {TFF_CLIENT_RSA_KX, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_ALPN, TFF_SERVER_ALPN},        {TFF_CLIENT_RESUME12, TFF_SERVER_TICKETS},
+        {TFF_CLIENT_RESUME13, TFF_SERVER_TICKETS}, {TFF_CLIENT_MTLS_ASYNC, TFF_SERVER_MTLS},
+        {TFF_CLIENT_HOOK, TFF_SERVER_MTLS_HOOK},   {TFF_CLIENT_P384, TFF_SERVER_EC384},
+        {TFF_CLIENT_ECDSA, TFF_SERVER_DUAL},       {TFF_CLIENT_MTLS, TFF_SERVER_MTLS},
+    };
+    for (size_t i = 0; i < sizeof(faulty) / sizeof(faulty[0]); i++) {
+        int cv = faulty[i][0], sv = faulty[i][1];
+        in[0] = 0x40; /* the client closes once done */
+        in[1] = 0;
+        in[2] = TFF_EXTENDED;
+        in[3] = (uint8_t)cv;
+        in[4] = (uint8_t)sv;
+        for (unsigned v = 1; v < TFF_VERDICTS && cv == TFF_CLIENT_HOOK; v++) {
+            in[5] = (uint8_t)v;
+            in[6] = 0;
+            snprintf(name, sizeof(name), "ours-verdict%u-c%d-s%d", v, cv, sv);
+            emit("transitions", name, in, 7, NULL, 0);
+        }
+        for (unsigned f = TFF_FAULT_RANDOM; f < TFF_FAULTS; f++) {
+            for (unsigned k = 1; k <= 24; k++) {
+                if (f == TFF_FAULT_TIME ? k > 16 : f != TFF_FAULT_RANDOM && k > 12)
+                    continue;
+                in[5] = (uint8_t)(f << 3);
+                in[6] = (uint8_t)(f == TFF_FAULT_TIME ? k - 1 : k);
+                snprintf(name, sizeof(name), "ours-fault%u-%u-c%d-s%d", f, k, cv, sv);
+                emit("transitions", name, in, 7, NULL, 0);
+            }
         }
     }
     in[0] = 0x40;
