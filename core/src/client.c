@@ -312,8 +312,8 @@ int tf_client_write_key_exchange(tlsflow_conn *c)
         return tf_fail(c, TLSFLOW_E_INTERNAL, "random source failed");
     if (tf_rsa_encrypt(c->hs->peer_spki, c->hs->peer_spki_len, c->hs->premaster, 48, enc,
                        sizeof(enc), &enc_len, tf_random_cb, c))
-        return tf_fail(c, TLSFLOW_E_CERT_UNSUPPORTED,
-                       "cannot encrypt to the server's RSA public key");
+        return tf_fail(c, TLSFLOW_E_INTERNAL, /* the key was checked with the certificate */
+                       "could not encrypt the premaster to the server's RSA key");
     enc_view v = {enc, enc_len};
     if (tf_queue_handshake(c, TF_HS_CLIENT_KEY_EXCHANGE, fill_key_exchange, &v))
         return c->error;

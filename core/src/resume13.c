@@ -244,8 +244,10 @@ int tf13_client_read_ticket(tlsflow_conn *c, const uint8_t *body, size_t len)
     s.leaf = (tf_view){leaf, leaf && leaf_len <= TF_MAX_LEAF ? leaf_len : 0};
     /* The ticket and the leaf may live where the new session goes: copy them first. */
     uint8_t tcopy[TF_MAX_TICKET], lcopy[TF_MAX_LEAF];
-    memcpy(tcopy, s.ticket.p, s.ticket.len);
-    memcpy(lcopy, s.leaf.p, s.leaf.len);
+    if (s.ticket.len)
+        memcpy(tcopy, s.ticket.p, s.ticket.len);
+    if (s.leaf.len) /* none once the buffers were given back (release mode) */
+        memcpy(lcopy, s.leaf.p, s.leaf.len);
     s.ticket.p = tcopy;
     s.leaf.p = lcopy;
     c->hs->offer_session = 0;
