@@ -154,6 +154,27 @@ static const char usage[] =
     "  --client-ca FILE           roots (PEM) for client certificates (default: the\n"
     "                             local PKI's client-ca.pem; needed with --cert). Also\n"
     "                             used by mtls.localhost\n"
+    "Session resumption: on by default. After a full handshake the server sends a\n"
+    "session ticket (TLS 1.2: RFC 5077; TLS 1.3: NewSessionTicket, resumed with\n"
+    "pre_shared_key and a fresh key share, psk_dhe_ke); a client that offers it again\n"
+    "gets the short handshake: no certificate, no signature. Tickets are sealed\n"
+    "(AES-256-GCM) with a random 256-bit key made at start, shared by every event\n"
+    "loop and never written anywhere: a restart forgets it. Not where a client\n"
+    "certificate is asked for (mtls.localhost, --client-auth): a ticket does not\n"
+    "carry one. The page and the --log line say when a handshake was resumed.\n"
+    "  --ticket-key-file FILE     seal and open tickets with the keys in FILE instead,\n"
+    "                             so tickets survive a restart and servers sharing FILE\n"
+    "                             resume each other's sessions. FILE: one key a line,\n"
+    "                             \"NAME KEY\" in hex (16 and 32 bytes), blank lines and\n"
+    "                             '#' comments skipped; the first key seals, every key\n"
+    "                             opens (rotate: put a new key first, keep the old one a\n"
+    "                             ticket lifetime; at most 8). Make one with\n"
+    "                             echo $(openssl rand -hex 16) $(openssl rand -hex 32) >FILE\n"
+    "  --ticket-lifetime SECS     how long a ticket resumes (default 86400, at most\n"
+    "                             604800: RFC 8446's limit)\n"
+    "  --tickets N                TLS 1.3 tickets sent after each handshake (default 2,\n"
+    "                             0 to 8; TLS 1.2 sends one when the client asks)\n"
+    "  --no-tickets               no session tickets: every handshake is a full one\n"
     "  -h, --help                 this text\n"
     "  -V, --version              the version\n"
     "\n"
@@ -201,8 +222,13 @@ static int takes_value(const char *name)
         "--key-delay",    "--min-version", "--max-version",
         "--client-auth",  "--client-ca",
     };
+    static const char *const ticket_options[] = {"--ticket-key-file", "--ticket-lifetime",
+                                                 "--tickets"};
     for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
         if (strcmp(name, with_value[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof(ticket_options) / sizeof(ticket_options[0]); i++)
+        if (strcmp(name, ticket_options[i]) == 0)
             return 1;
     return 0;
 }
@@ -327,6 +353,15 @@ static int apply(server_opts *o, const char *name, const char *v)
         o->client_auth = mode;
     } else if (strcmp(name, "--client-ca") == 0) {
         o->client_ca = v;
+    } else if (strcmp(name, "--ticket-key-file") == 0) {
+        o->ticket_opts = 1;
+        o->ticket_key_file = v;
+    } else if (strcmp(name, "--ticket-lifetime") == 0) {
+        o->ticket_opts = 1;
+        return parse_uint(name, v, 1, 604800, &o->ticket_lifetime);
+    } else if (strcmp(name, "--tickets") == 0) {
+        o->ticket_opts = 1;
+        return parse_uint(name, v, 0, 8, &o->tickets13);
     } else if (strcmp(name, "--threads") == 0) {
         if (strcmp(v, "auto") == 0) {
             unsigned n = uv_available_parallelism();
@@ -375,6 +410,11 @@ static int check_versions_and_auth(const server_opts *o)
         errorf("--min-version %s is above --max-version %s",
                o->min_version == TLSFLOW_VERSION_TLS13 ? "1.3" : "1.2",
                o->max_version == TLSFLOW_VERSION_TLS13 ? "1.3" : "1.2");
+        return -1;
+    }
+    if (o->no_tickets && o->ticket_opts) {
+        errorf("--no-tickets turns session tickets off: it excludes --ticket-key-file, "
+               "--ticket-lifetime and --tickets");
         return -1;
     }
     if (o->client_ca && o->client_auth == TLSFLOW_CLIENT_AUTH_NONE && o->n_creds) {
@@ -434,6 +474,8 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
     o->min_version = TLSFLOW_VERSION_TLS12;
     o->max_version = TLSFLOW_VERSION_TLS13;
     parse_suites(o, "rsa-first");
+    o->ticket_lifetime = 86400; /* the engine's defaults */
+    o->tickets13 = 2;
     o->keylog = getenv("SSLKEYLOGFILE");
     if (o->keylog && !*o->keylog)
         o->keylog = NULL;
@@ -453,6 +495,10 @@ int server_cli_parse(int argc, char **argv, server_opts *o)
         }
         if (strcmp(arg, "--echo") == 0) {
             o->echo = 1;
+            continue;
+        }
+        if (strcmp(arg, "--no-tickets") == 0) {
+            o->no_tickets = 1;
             continue;
         }
         const char *v = inline_value(arg, name, sizeof(name));

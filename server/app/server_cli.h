@@ -35,6 +35,13 @@ typedef struct {
     unsigned n_token_keys;
     unsigned key_threads;  /* --key-threads: keys in files off the loop too; 0: inline */
     unsigned key_delay_ms; /* --key-delay: every off-loop key operation takes this longer */
+    /* Session tickets: on unless --no-tickets; a random key made at start, or the keys of
+     * --ticket-key-file (app/ticket_keys.h). */
+    int no_tickets;
+    const char *ticket_key_file;
+    unsigned ticket_lifetime; /* --ticket-lifetime, seconds */
+    unsigned tickets13;       /* --tickets: TLS 1.3 tickets after each handshake */
+    int ticket_opts;          /* --ticket-key-file, --ticket-lifetime or --tickets given */
 } server_opts;
 
 /* Whether the suites the server offers include RSA key transport. */

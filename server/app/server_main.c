@@ -89,6 +89,16 @@ static void print_banner(const server_opts *o, const server_ctx *srv, const cred
                getenv("UV_THREADPOOL_SIZE") ? getenv("UV_THREADPOOL_SIZE") : "4",
                o->key_threads ? ", --key-threads" : "",
                o->key_threads ? "" : " (keys in files: on the loop)");
+    if (o->no_tickets)
+        printf("session tickets: off (--no-tickets): every handshake is a full one\n");
+    else
+        printf("session tickets: %zu key%s %s; valid %u s; %u per TLS 1.3 handshake%s\n",
+               srv->n_ticket_keys, srv->n_ticket_keys == 1 ? "" : "s",
+               o->ticket_key_file ? "from the --ticket-key-file" : "(random, made now)",
+               o->ticket_lifetime, o->tickets13,
+               o->client_auth != TLSFLOW_CLIENT_AUTH_NONE ? " (none while client certificates "
+                                                            "are asked for)"
+                                                          : "");
     if (o->client_auth != TLSFLOW_CLIENT_AUTH_NONE)
         printf("client certificates: %s, from %s\n",
                o->client_auth == TLSFLOW_CLIENT_AUTH_REQUIRED ? "required" : "asked for",
@@ -201,6 +211,16 @@ int main(int argc, char **argv)
     if (sink_open(&srv.keylog, opts.keylog, "key log file") != 0 ||
         sink_open(&srv.log, opts.log, "--log file") != 0)
         return 1;
+    /* One set of ticket keys for every loop (each configuration copies it). */
+    if (!opts.no_tickets) {
+        int bad = opts.ticket_key_file
+                      ? ticket_keys_load(opts.ticket_key_file, srv.ticket_keys, &srv.n_ticket_keys)
+                      : ticket_keys_random(&srv.ticket_keys[0]);
+        if (bad)
+            return 1;
+        if (!opts.ticket_key_file)
+            srv.n_ticket_keys = 1;
+    }
 
     cred_set creds;
     if (opts.n_creds == 0) {
@@ -255,6 +275,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* Every configuration holds its copy now. */
+    ticket_keys_wipe(srv.ticket_keys, TICKET_KEYS_MAX);
     if (worker_watch_signals(&workers[0], workers, n) != 0)
         return 1;
     print_banner(&opts, &srv, &creds);

@@ -77,6 +77,22 @@ static int set_client_auth(tlsflow_config *cfg, const server_ctx *srv, tlsflow_c
     return rc;
 }
 
+/* Session tickets: every configuration gets the same keys, so a ticket opens whichever
+ * loop the next connection lands on (the engine refuses tickets by itself where a client
+ * certificate is asked for, and takes a ticket only for the SNI name it was made for). */
+static int set_tickets(tlsflow_config *cfg, const server_ctx *srv)
+{
+    const server_opts *o = srv->opts;
+    if (!srv->n_ticket_keys)
+        return 0;
+    int rc = tlsflow_config_set_ticket_keys(cfg, srv->ticket_keys, srv->n_ticket_keys);
+    if (rc == 0)
+        rc = tlsflow_config_set_ticket_policy(cfg, o->ticket_lifetime, o->tickets13);
+    if (rc != 0)
+        errorf("the engine refused the session ticket settings: %s", tlsflow_error_name(rc));
+    return rc;
+}
+
 /* The configuration for every name (site NULL) or for one site of the local PKI:
  * classic.localhost takes TLS 1.2 with RSA key transport only, mtls.localhost the
  * default versions and suites with a client certificate required. */
@@ -120,6 +136,8 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache, cons
         errorf("the engine refused the version range: %s", tlsflow_error_name(rc));
     if (rc == 0)
         rc = set_client_auth(cfg, srv, auth);
+    if (rc == 0)
+        rc = set_tickets(cfg, srv);
     if (rc != 0) {
         tlsflow_config_free(cfg);
         return NULL;

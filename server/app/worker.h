@@ -15,6 +15,7 @@
 
 #include "pki/local_pki.h"
 #include "server_cli.h"
+#include "ticket_keys.h"
 #include "util/sinks.h"
 
 #define MAX_BOUND   32
@@ -30,6 +31,10 @@ typedef struct {
     const uint8_t *client_ca;
     size_t client_ca_len;
     sink keylog, log;
+    /* Session ticket keys, the same for every configuration of every worker (each copies
+     * them): a ticket sealed on one loop opens on any other. None with --no-tickets. */
+    tlsflow_ticket_key ticket_keys[TICKET_KEYS_MAX];
+    size_t n_ticket_keys;
     atomic_uint n_conns;
     atomic_ulong n_refused; /* over --max-conns */
     /* The addresses the first worker bound (port 0 resolved), for the others. */
