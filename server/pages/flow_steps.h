@@ -15,13 +15,26 @@
 
 #define FLOW_STEPS 5
 
-/* The three flows. The first two values keep the old meaning of an `ecdhe` flag. */
-typedef enum { FLOW_RSA12 = 0, FLOW_ECDHE12 = 1, FLOW_TLS13 = 2 } flow_variant;
-#define FLOW_VARIANTS 3
+/* The flows: three full handshakes and the two resumed ones (a session ticket instead of
+ * a certificate). The first two values keep the old meaning of an `ecdhe` flag. */
+typedef enum {
+    FLOW_RSA12 = 0,    /* TLS 1.2, RSA key transport */
+    FLOW_ECDHE12 = 1,  /* TLS 1.2, ECDHE */
+    FLOW_TLS13 = 2,    /* TLS 1.3 */
+    FLOW_RESUME12 = 3, /* TLS 1.2 abbreviated handshake from a session ticket (RFC 5077 §3.1) */
+    FLOW_PSK13 = 4     /* TLS 1.3 resumed with a PSK ticket and a fresh key share (psk_dhe_ke) */
+} flow_variant;
+#define FLOW_VARIANTS 5
 
 /* The flow a connection negotiated (or is negotiating). */
 flow_variant flow_variant_of(const tlsflow_info *info);
-/* "TLS 1.2, RSA key transport", "TLS 1.2, ECDHE", "TLS 1.3". */
+/* The full flow of the same version and key exchange: what a resumed connection would have
+ * gone through without its ticket (for a full one, its own flow). */
+flow_variant flow_full_of(const tlsflow_info *info);
+/* Whether v is one of the resumed flows. */
+int flow_is_resumed(flow_variant v);
+/* "TLS 1.2, RSA key transport", "TLS 1.2, ECDHE", "TLS 1.3", "TLS 1.2, resumed from a
+ * session ticket", "TLS 1.3, resumed with a PSK ticket". */
 const char *flow_variant_name(flow_variant v);
 
 /* 1..5 for the trace steps that are one of the five in TLS 1.2, else 0 (role-blind: the
@@ -50,6 +63,7 @@ typedef struct {
     const tlsflow_info *info;
     int finished_verified;      /* the client's Finished verified */
     const char *client_cv_text; /* the engine's sentence on the client's CertificateVerify */
+    unsigned tickets_sent;      /* NewSessionTickets the server sent on this connection */
 } flow_facts;
 
 /* One row of a drawn sequence. */
@@ -70,14 +84,15 @@ size_t flow_sequence(flow_variant v, const flow_facts *facts, flow_line *out, si
 
 /* What differs between flow a (this connection's) and flow b (usually the classic one),
  * both with this connection's optional rows: labels of rows only in a (added), only in b
- * (gone), and in both but carrying another step or now encrypted (changed, with why). */
+ * (gone), and in both but carrying another step, now encrypted, worded otherwise or in
+ * another order (changed, with why; "moved" rows are those off a longest common order). */
 typedef struct {
     const char *added[FLOW_LINES_MAX], *gone[FLOW_LINES_MAX];
     size_t n_added, n_gone;
     struct {
         const char *label;
         seq_dir dir;
-        char why[96];
+        char why[160];
     } changed[FLOW_LINES_MAX];
     size_t n_changed;
 } flow_diff;

@@ -33,6 +33,10 @@ flow_facts render_facts(const conn_view *v);
 /* The other flow this server shows (TLS 1.3 beside the classic one, the classic one
  * beside any other) and how this connection's differs from it; returns the other. */
 flow_variant render_compared(const conn_view *v, flow_diff *d);
+/* NewSessionTickets the server sent on this connection (from its trace). */
+unsigned render_tickets_sent(const conn_view *v);
+/* "a TLS 1.3 PSK ticket (...)" or "a TLS 1.2 session ticket (RFC 5077)". */
+const char *render_ticket_kind(const tlsflow_info *in);
 /* "verified", or why the engine refused the client certificate (a hook may have
  * accepted it anyway). */
 const char *render_client_verdict(const tlsflow_info *in);

@@ -203,6 +203,51 @@ static void observed(sbuf *o, const char *text)
     sb_puts(o, "</div>");
 }
 
+/* What a card of a resumed handshake shows under its explanation; the engine's sentence
+ * to add, or NULL. */
+static const char *resumed_card(const conn_view *v, int s, sbuf *o)
+{
+    const tlsflow_info *in = v->info;
+    int psk = flow_variant_of(in) == FLOW_PSK13;
+    char line[400];
+    switch (s) {
+    case 1:
+        snprintf(line, sizeof(line), "No Certificate%s sent: this connection resumed from %s.",
+                 psk ? " and no CertificateVerify" : "", render_ticket_kind(in));
+        observed(o, line);
+        return NULL;
+    case 2:
+        observed(o, "Your client checked our certificate in the handshake that issued the "
+                    "ticket; this time our Finished vouches for us.");
+        return NULL;
+    case 3:
+        if (psk)
+            snprintf(line, sizeof(line),
+                     "ClientHello carried your %zu-byte %s key share and the ticket as "
+                     "pre_shared_key, with its binder%s",
+                     in->client_public_len, in->group_name,
+                     in->hello_retry ? " (in the second ClientHello, after a HelloRetryRequest)"
+                                     : "");
+        else
+            snprintf(line, sizeof(line), "ClientHello carried the ticket (SessionTicket)");
+        observed(o, line);
+        return trace_store_find(v->trace, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED);
+    case 4:
+        if (psk)
+            snprintf(line, sizeof(line),
+                     "ServerHello carried our %zu-byte %s key share: the keys mix the PSK with a "
+                     "fresh ECDH secret",
+                     in->server_public_len, in->group_name);
+        else
+            snprintf(line, sizeof(line),
+                     "No key exchange: the master secret is the earlier session's");
+        observed(o, line);
+        return trace_store_find(v->trace, TLSFLOW_STEP_SESSION_RESUMED);
+    default:
+        return NULL;
+    }
+}
+
 static void step_cards(const conn_view *v, sbuf *o)
 {
     const tlsflow_info *in = v->info;
@@ -216,7 +261,10 @@ static void step_cards(const conn_view *v, sbuf *o)
         sb_puts(o, "</b><br>");
         sb_html(o, flow_explain(s, fv));
         const char *t = NULL;
-        switch (s) {
+        int resumed = flow_is_resumed(fv);
+        if (resumed && s < 5)
+            t = resumed_card(v, s, o);
+        switch (resumed && s < 5 ? 0 : s) {
         case 1:
             render_time(in->cert.not_before, nb);
             render_time(in->cert.not_after, na);
@@ -371,7 +419,9 @@ static void compared(const conn_view *v, sbuf *o)
         sb_puts(o, "</td></tr>");
     }
     sb_puts(o, "</table>");
-    if (v->sites)
+    if (v->info->resumed)
+        sb_puts(o, "<p>See it: a new connection without the ticket.</p>");
+    else if (v->sites)
         sb_printf(o,
                   "<p>See it: <a class=\"other-flow\" href=\"https://%s:%u/\">https://%s:%u/</a>"
                   "</p>",
@@ -394,36 +444,51 @@ static void negotiated(const conn_view *v, sbuf *o)
     if (v->site)
         tr(o, "Served as", v->site);
     tr(o, "ALPN", in->alpn[0] ? in->alpn : "(none)");
-    if (fv == FLOW_TLS13) {
+    if (in->resumed)
+        snprintf(line, sizeof(line), "yes: from %s; no certificate was sent",
+                 render_ticket_kind(in));
+    else
+        snprintf(line, sizeof(line), "no: a full handshake");
+    tr(o, "Resumed", line);
+    snprintf(line, sizeof(line), "%u", render_tickets_sent(v));
+    tr(o, "Session tickets sent", line);
+    if (in->version == TLSFLOW_VERSION_TLS13) {
         tr(o, "Extended master secret", "built in (TLS 1.3 binds every key to the transcript)");
     } else {
         tr(o, "Extended master secret", in->ems ? "yes (RFC 7627)" : "no");
         tr(o, "Secure renegotiation", in->secure_renegotiation ? "yes (RFC 5746)" : "no");
     }
-    tr(o, "Certificate subject", in->cert.subject);
-    tr(o, "Certificate issuer", in->cert.issuer);
-    render_time(in->cert.not_before, nb);
-    render_time(in->cert.not_after, na);
-    snprintf(line, sizeof(line), "%s .. %s", nb, na);
-    tr(o, "Validity", line);
-    snprintf(line, sizeof(line), "%s, %d bits", in->cert.key_type ? in->cert.key_type : "?",
-             in->cert.key_bits);
-    tr(o, "Public key", line);
-    tr(o, "Key exchange", in->key_exchange);
-    if (fv == FLOW_TLS13) {
+    if (in->resumed) {
+        tr(o, "Certificate", "not sent (resumed)");
+    } else {
+        tr(o, "Certificate subject", in->cert.subject);
+        tr(o, "Certificate issuer", in->cert.issuer);
+        render_time(in->cert.not_before, nb);
+        render_time(in->cert.not_after, na);
+        snprintf(line, sizeof(line), "%s .. %s", nb, na);
+        tr(o, "Validity", line);
+        snprintf(line, sizeof(line), "%s, %d bits", in->cert.key_type ? in->cert.key_type : "?",
+                 in->cert.key_bits);
+        tr(o, "Public key", line);
+    }
+    tr(o, "Key exchange",
+       fv == FLOW_RESUME12 ? "none (the master secret came from the ticket)"
+       : fv == FLOW_PSK13  ? "the ticket's PSK with ECDHE (psk_dhe_ke)"
+                           : in->key_exchange);
+    if (fv == FLOW_TLS13 || fv == FLOW_PSK13) {
         snprintf(line, sizeof(line), "%s; client %zu bytes, server %zu bytes", in->group_name,
                  in->client_public_len, in->server_public_len);
         tr(o, "Key shares", line);
         tr(o, "HelloRetryRequest", in->hello_retry ? "yes" : "no");
         snprintf(line, sizeof(line), "%s, %zu bytes", in->signature_scheme_name, in->signature_len);
-        tr(o, "CertificateVerify", line);
+        tr(o, "CertificateVerify", fv == FLOW_PSK13 ? "none (the PSK authenticates)" : line);
     } else if (fv == FLOW_ECDHE12) {
         snprintf(line, sizeof(line), "%s; public values: server %zu bytes, client %zu bytes",
                  in->group_name, in->server_public_len, in->client_public_len);
         tr(o, "ECDHE group", line);
         snprintf(line, sizeof(line), "%s, %zu bytes", in->signature_scheme_name, in->signature_len);
         tr(o, "ServerKeyExchange signature", line);
-    } else {
+    } else if (fv == FLOW_RSA12) {
         snprintf(line, sizeof(line), "%zu bytes", in->encrypted_premaster_len);
         tr(o, "Encrypted premaster", line);
     }
@@ -543,7 +608,14 @@ void render_html(const conn_view *v, sbuf *o)
     sb_puts(o, ". The diagram shows the connection that fetched this page; the values "
                "are the real ones the engine saw. Numbers mark the five steps; the tinted "
                "band is what travelled encrypted.</p>\n");
-    if (v->sites && fv == FLOW_TLS13)
+    if (flow_is_resumed(fv))
+        sb_printf(o,
+                  "<p class=\"note resumed\">Resumed: this connection offered %s from an "
+                  "earlier handshake and we took it, so no certificate was sent and nothing "
+                  "was signed. The diagram is %s; below, how it differs from %s.</p>\n",
+                  render_ticket_kind(v->info), flow_variant_name(fv),
+                  flow_variant_name(flow_full_of(v->info)));
+    else if (v->sites && fv == FLOW_TLS13)
         sb_printf(o,
                   "<p class=\"note\">In TLS 1.3 the key exchange comes first: step 3 rides in "
                   "your ClientHello, step 4 in our ServerHello, and the certificate (step 1) "

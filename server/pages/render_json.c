@@ -113,7 +113,12 @@ static cJSON *flow(const conn_view *v)
          TLSFLOW_STEP_HANDSHAKE_DONE},
         {TLSFLOW_STEP_CERTIFICATE_SENT, 0, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED,
          TLSFLOW_STEP_CERTIFICATE_VERIFY_SENT, TLSFLOW_STEP_HANDSHAKE_DONE},
+        {0, 0, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, TLSFLOW_STEP_SESSION_RESUMED,
+         TLSFLOW_STEP_HANDSHAKE_DONE},
+        {0, 0, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, TLSFLOW_STEP_SESSION_RESUMED,
+         TLSFLOW_STEP_HANDSHAKE_DONE},
     };
+    int resumed = flow_is_resumed(fv);
     cJSON *a = cJSON_CreateArray();
     for (int n = 1; n <= FLOW_STEPS; n++) {
         cJSON *e = cJSON_CreateObject();
@@ -122,11 +127,15 @@ static cJSON *flow(const conn_view *v)
         cJSON_AddStringToObject(e, "explain", flow_explain(n, fv));
         tlsflow_step ev = evidence[fv][n - 1];
         const char *t = ev ? trace_store_find(v->trace, ev) : NULL;
+        if (n == 1 && resumed)
+            t = "no certificate sent: the session came from a ticket";
         if (n == 2)
-            t = fv == FLOW_TLS13
+            t = resumed ? "nothing to verify: the client checked our certificate in the "
+                          "handshake that issued the ticket, and our Finished now"
+                : fv == FLOW_TLS13
                     ? "done by the client; it answered with its Finished, not an alert"
                     : "done by the client; it answered with ClientKeyExchange, not an alert";
-        if (n == 3 && fv != FLOW_TLS13)
+        if (n == 3 && (fv == FLOW_RSA12 || fv == FLOW_ECDHE12))
             t = fv == FLOW_ECDHE12 ? "the client's public value arrived in ClientKeyExchange"
                                    : "the encrypted premaster arrived in ClientKeyExchange";
         cJSON_AddStringToObject(e, "observed", t ? t : "");
@@ -186,7 +195,7 @@ static cJSON *compared(const conn_view *v)
     flow_variant other = render_compared(v, &d);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "flow", flow_variant_name(other));
-    if (v->sites) {
+    if (v->sites && !v->info->resumed) { /* a resumed one: the same name without a ticket */
         char url[300];
         snprintf(url, sizeof(url), "https://%s:%u/",
                  other == FLOW_TLS13 ? "localhost" : "classic.localhost", v->local_port);
@@ -265,17 +274,36 @@ int render_json(const conn_view *v, sbuf *out)
     cJSON_AddStringToObject(c, "key_exchange", in->key_exchange);
     flow_variant fv = flow_variant_of(in);
     cJSON_AddStringToObject(c, "flow", flow_variant_name(fv));
-    if (fv == FLOW_TLS13) {
+    cJSON_AddBoolToObject(c, "resumed", in->resumed);
+    cJSON_AddBoolToObject(c, "certificate_sent", !in->resumed);
+    if (in->resumed) {
+        cJSON *r = cJSON_AddObjectToObject(c, "resumption");
+        int psk = fv == FLOW_PSK13;
+        cJSON_AddStringToObject(r, "ticket", psk ? "tls13_psk_ticket" : "tls12_session_ticket");
+        cJSON_AddStringToObject(r, "described", render_ticket_kind(in));
+        cJSON_AddStringToObject(r, "rfc", psk ? "RFC 8446 4.2.11, 4.6.1" : "RFC 5077");
+        if (psk)
+            cJSON_AddStringToObject(r, "psk_mode", "psk_dhe_ke");
+        const char *t = trace_store_find(v->trace, TLSFLOW_STEP_SESSION_RESUMED);
+        cJSON_AddStringToObject(r, "observed", t ? t : "");
+        cJSON_AddStringToObject(r, "full_flow", flow_variant_name(flow_full_of(in)));
+    }
+    cJSON_AddNumberToObject(c, "tickets_sent", render_tickets_sent(v));
+    if (fv == FLOW_TLS13 || fv == FLOW_PSK13) {
         cJSON *k = cJSON_AddObjectToObject(c, "key_shares");
         cJSON_AddStringToObject(k, "group", in->group_name);
         cJSON_AddNumberToObject(k, "client_bytes", (double)in->client_public_len);
         cJSON_AddNumberToObject(k, "server_bytes", (double)in->server_public_len);
         cJSON_AddBoolToObject(c, "hello_retry_request", in->hello_retry);
+    }
+    if (fv == FLOW_TLS13) {
         cJSON *cv = cJSON_AddObjectToObject(c, "certificate_verify");
         cJSON_AddStringToObject(cv, "scheme", in->signature_scheme_name);
         cJSON_AddNumberToObject(cv, "bytes", (double)in->signature_len);
     }
-    if (fv != FLOW_RSA12) {
+    if (fv == FLOW_RESUME12) {
+        /* No key exchange: the master secret came from the ticket. */
+    } else if (fv != FLOW_RSA12) {
         cJSON *k = cJSON_AddObjectToObject(c, "ecdhe");
         cJSON_AddStringToObject(k, "group", in->group_name);
         cJSON_AddNumberToObject(k, "server_public_bytes", (double)in->server_public_len);
@@ -288,7 +316,10 @@ int render_json(const conn_view *v, sbuf *out)
     }
     cJSON_AddBoolToObject(c, "finished_verified",
                           trace_store_find(v->trace, TLSFLOW_STEP_FINISHED_VERIFIED) != NULL);
-    cJSON_AddItemToObject(c, "certificate", certificate(&in->cert));
+    if (in->resumed)
+        cJSON_AddNullToObject(c, "certificate"); /* none was sent */
+    else
+        cJSON_AddItemToObject(c, "certificate", certificate(&in->cert));
     cJSON_AddNumberToObject(c, "records_in", (double)in->records_in);
     cJSON_AddNumberToObject(c, "records_out", (double)in->records_out);
     cJSON_AddNumberToObject(c, "app_bytes_in", (double)in->app_bytes_in);

@@ -27,20 +27,40 @@ const char *render_suite(uint16_t suite, char buf[16])
     return buf;
 }
 
+unsigned render_tickets_sent(const conn_view *v)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < v->trace->n; i++)
+        n += v->trace->step[i] == TLSFLOW_STEP_SESSION_TICKET_SENT;
+    return n;
+}
+
 flow_facts render_facts(const conn_view *v)
 {
     flow_facts f = {v->info, trace_store_find(v->trace, TLSFLOW_STEP_FINISHED_VERIFIED) != NULL,
-                    trace_store_find(v->trace, TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED)};
+                    trace_store_find(v->trace, TLSFLOW_STEP_CERTIFICATE_VERIFY_VERIFIED),
+                    render_tickets_sent(v)};
     return f;
 }
 
 flow_variant render_compared(const conn_view *v, flow_diff *d)
 {
     flow_variant fv = flow_variant_of(v->info);
-    flow_variant other = fv == FLOW_TLS13 ? FLOW_RSA12 : FLOW_TLS13;
+    /* A resumed handshake beside the full one it stands in for; a full one beside the
+     * other full flow this server shows. */
+    flow_variant other = flow_is_resumed(fv) ? flow_full_of(v->info)
+                         : fv == FLOW_TLS13  ? FLOW_RSA12
+                                             : FLOW_TLS13;
     flow_facts f = render_facts(v);
     flow_compare(fv, other, &f, d);
     return other;
+}
+
+const char *render_ticket_kind(const tlsflow_info *in)
+{
+    return in->version == TLSFLOW_VERSION_TLS13
+               ? "a TLS 1.3 PSK ticket (pre_shared_key with a fresh key share, psk_dhe_ke)"
+               : "a TLS 1.2 session ticket (RFC 5077)";
 }
 
 const char *render_client_verdict(const tlsflow_info *in)
@@ -57,10 +77,58 @@ static void engine_line(const conn_view *v, sbuf *out, tlsflow_step step)
         sb_printf(out, "     engine: %s\n", t);
 }
 
+/* The five steps of a resumed handshake: no certificate, the ticket instead. */
+static void five_steps_resumed(const conn_view *v, sbuf *out)
+{
+    const tlsflow_info *in = v->info;
+    flow_variant fv = flow_variant_of(in);
+    char sb16[16];
+    sb_printf(out, " 1. %s\n", flow_title(1, fv));
+    sb_printf(out, "     no Certificate%s sent: this connection resumed from\n     %s\n",
+              fv == FLOW_PSK13 ? " and no CertificateVerify were" : " was", render_ticket_kind(in));
+    sb_printf(out, " 2. %s\n", flow_title(2, fv));
+    sb_puts(out, "     your client checked our certificate in the handshake that issued the\n"
+                 "     ticket; this time our Finished, keyed by the session's secret, vouches\n");
+    sb_printf(out, " 3. %s\n", flow_title(3, fv));
+    if (fv == FLOW_PSK13)
+        sb_printf(out,
+                  "     your ClientHello carried a %zu-byte %s key share and the ticket as\n"
+                  "     pre_shared_key, with a binder proving you hold its key%s\n",
+                  in->client_public_len, in->group_name,
+                  in->hello_retry ? "\n     (in your second ClientHello, after a HelloRetryRequest)"
+                                  : "");
+    else
+        sb_puts(out, "     your ClientHello carried the ticket in its SessionTicket extension\n");
+    engine_line(v, out, TLSFLOW_STEP_CLIENT_HELLO_RECEIVED);
+    sb_printf(out, " 4. %s\n", flow_title(4, fv));
+    engine_line(v, out, TLSFLOW_STEP_SESSION_RESUMED);
+    if (fv == FLOW_PSK13) {
+        sb_printf(out,
+                  "     ServerHello carried our %zu-byte %s key share: the keys mix the PSK\n"
+                  "     with a fresh ECDH secret\n",
+                  in->server_public_len, in->group_name);
+        engine_line(v, out, TLSFLOW_STEP_HANDSHAKE_KEYS);
+    } else {
+        sb_puts(out, "     no key exchange: the master secret is the earlier session's\n");
+        engine_line(v, out, TLSFLOW_STEP_KEYS_DERIVED);
+    }
+    sb_printf(out, " 5. %s\n", flow_title(5, fv));
+    sb_printf(out, "     Finished verified: %s%s\n",
+              trace_store_find(v->trace, TLSFLOW_STEP_FINISHED_VERIFIED) ? "yes" : "no",
+              fv == FLOW_RESUME12 ? " (ours went first)" : "");
+    sb_printf(out, "     records protected with %s\n", render_suite(in->cipher_suite, sb16));
+    sb_printf(out, "     so far: %llu records in, %llu out; this is request %u\n",
+              (unsigned long long)in->records_in, (unsigned long long)in->records_out, v->requests);
+}
+
 static void five_steps(const conn_view *v, sbuf *out)
 {
     const tlsflow_info *in = v->info;
     flow_variant fv = flow_variant_of(in);
+    if (flow_is_resumed(fv)) {
+        five_steps_resumed(v, out);
+        return;
+    }
     char nb[32], na[32];
     render_time(in->cert.not_before, nb);
     render_time(in->cert.not_after, na);
@@ -204,7 +272,9 @@ static void compared(const conn_view *v, sbuf *out)
     for (size_t i = 0; i < d.n_changed; i++)
         sb_printf(out, "changed:     %s %s: %s\n", d.changed[i].label,
                   flow_dir_words(d.changed[i].dir), d.changed[i].why);
-    if (v->sites && other == FLOW_TLS13)
+    if (flow_is_resumed(flow_variant_of(v->info)))
+        sb_puts(out, "see it:      connect without the ticket (a new session)\n");
+    else if (v->sites && other == FLOW_TLS13)
         sb_printf(out, "see it:      curl --cacert tlsflow-pki/ca.pem https://localhost:%u/\n",
                   v->local_port);
     else if (v->sites)
@@ -261,7 +331,40 @@ static void kx_line(const tlsflow_info *in, sbuf *out)
     case FLOW_RSA12:
         sb_printf(out, "kx       RSA key transport (the premaster travels encrypted)\n");
         break;
+    case FLOW_PSK13:
+        sb_printf(out,
+                  "kx       the ticket's PSK with ECDHE over %s: key shares of %zu (you) and %zu "
+                  "(us) bytes%s\n"
+                  "auth     the PSK (its binder, then Finished): no certificate, no signature\n",
+                  in->group_name, in->client_public_len, in->server_public_len,
+                  in->hello_retry ? ", after a HelloRetryRequest" : "");
+        break;
+    case FLOW_RESUME12:
+        sb_printf(out, "kx       none: the master secret comes from the session ticket\n");
+        break;
     }
+}
+
+/* Whether this handshake was resumed, and the tickets it issued for later ones. */
+static void resumption_line(const conn_view *v, sbuf *out)
+{
+    const tlsflow_info *in = v->info;
+    unsigned t = render_tickets_sent(v);
+    if (in->resumed)
+        sb_printf(out, "resumed  yes: from %s;\n         no certificate was sent\n",
+                  render_ticket_kind(in));
+    else
+        sb_printf(out, "resumed  no: a full handshake\n");
+    if (t)
+        sb_printf(out,
+                  "tickets  %u sent on this connection: offer one to resume without a "
+                  "certificate\n",
+                  t);
+    else if (!in->resumed)
+        sb_printf(out, "tickets  none sent%s\n",
+                  in->client_cert_requested
+                      ? " (not where a client certificate is asked for)"
+                      : " (tickets off, or a TLS 1.2 client that did not ask)");
 }
 
 void render_text(const conn_view *v, sbuf *out)
@@ -280,6 +383,7 @@ void render_text(const conn_view *v, sbuf *out)
     if (v->site)
         sb_printf(out, "site     %s: its own engine configuration\n", v->site);
     sb_printf(out, "ALPN     %s\n", in->alpn[0] ? in->alpn : "(none)");
+    resumption_line(v, out);
     if (in->version == TLSFLOW_VERSION_TLS13)
         sb_puts(out, "EMS      built in (TLS 1.3 binds every key to the transcript)\n\n");
     else

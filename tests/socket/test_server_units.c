@@ -211,7 +211,7 @@ static void test_flow_sequences(void **state)
     (void)state;
     tlsflow_info in;
     memset(&in, 0, sizeof(in));
-    flow_facts f = {&in, 1, NULL};
+    flow_facts f = {&in, 1, NULL, 0};
     flow_line l[FLOW_LINES_MAX];
     size_t n = flow_sequence(FLOW_TLS13, &f, l, FLOW_LINES_MAX);
     size_t sh = index_of(l, n, "server_hello");
@@ -254,7 +254,7 @@ static void test_flow_compare(void **state)
     (void)state;
     tlsflow_info in;
     memset(&in, 0, sizeof(in));
-    flow_facts f = {&in, 1, NULL};
+    flow_facts f = {&in, 1, NULL, 0};
     flow_diff a, b;
     flow_compare(FLOW_TLS13, FLOW_RSA12, &f, &a);
     flow_compare(FLOW_RSA12, FLOW_TLS13, &f, &b);
@@ -272,6 +272,94 @@ static void test_flow_compare(void **state)
     assert_true(ee && cke && cert);
     flow_compare(FLOW_TLS13, FLOW_TLS13, &f, &a);
     assert_int_equal(a.n_added + a.n_gone + a.n_changed, 0);
+}
+
+static int changed_with(const flow_diff *d, const char *label, seq_dir dir, const char *why)
+{
+    for (size_t i = 0; i < d->n_changed; i++)
+        if (strcmp(d->changed[i].label, label) == 0 && d->changed[i].dir == dir &&
+            strstr(d->changed[i].why, why))
+            return 1;
+    return 0;
+}
+
+static int listed(const char *const *l, size_t n, const char *label)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(l[i], label) == 0)
+            return 1;
+    return 0;
+}
+
+/* The resumed flows (issue 12): no certificate, the ticket at step 3, opened at step 4; in
+ * TLS 1.2 the server's Finished first (RFC 5077 3.1); in TLS 1.3 the key shares stay. */
+static void test_flow_resumed(void **state)
+{
+    (void)state;
+    tlsflow_info in;
+    memset(&in, 0, sizeof(in));
+    in.version = TLSFLOW_VERSION_TLS12;
+    in.cipher_suite = TLSFLOW_RSA_WITH_AES_128_GCM_SHA256;
+    in.resumed = 1;
+    assert_int_equal(flow_variant_of(&in), FLOW_RESUME12);
+    assert_int_equal(flow_full_of(&in), FLOW_RSA12);
+    in.cipher_suite = TLSFLOW_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    assert_int_equal(flow_full_of(&in), FLOW_ECDHE12);
+    in.version = TLSFLOW_VERSION_TLS13;
+    assert_int_equal(flow_variant_of(&in), FLOW_PSK13);
+    assert_int_equal(flow_full_of(&in), FLOW_TLS13);
+    assert_true(flow_is_resumed(FLOW_PSK13) && !flow_is_resumed(FLOW_TLS13));
+
+    flow_facts f = {&in, 1, NULL, 1};
+    flow_line l[FLOW_LINES_MAX];
+    size_t n = flow_sequence(FLOW_RESUME12, &f, l, FLOW_LINES_MAX);
+    assert_true(index_of(l, n, "certificate") == n);
+    assert_true(index_of(l, n, "client_key_exchange") == n);
+    assert_int_equal(l[index_of(l, n, "client_hello")].step, 3);
+    assert_int_equal(l[index_of(l, n, "open_ticket")].step, 4);
+    assert_int_equal(l[index_of(l, n, "verify")].step, 2);
+    assert_int_equal(l[n - 1].step, 5);
+    size_t sh = index_of(l, n, "server_hello"), nst = index_of(l, n, "new_session_ticket");
+    size_t sf = index_of(l, n, "server_finished"), cf = index_of(l, n, "client_finished");
+    assert_true(sh < nst && nst < sf && sf < cf && cf < n);
+    assert_false(l[nst].encrypted);
+    assert_true(l[sf].encrypted && l[cf].encrypted);
+
+    n = flow_sequence(FLOW_PSK13, &f, l, FLOW_LINES_MAX);
+    assert_true(index_of(l, n, "certificate") == n);
+    assert_true(index_of(l, n, "certificate_verify") == n);
+    assert_non_null(strstr(l[index_of(l, n, "client_hello")].label, "pre_shared_key"));
+    assert_int_equal(l[index_of(l, n, "server_hello")].step, 4);
+    assert_int_equal(l[index_of(l, n, "open_ticket")].step, 4);
+    nst = index_of(l, n, "new_session_ticket");
+    assert_true(index_of(l, n, "client_finished") < nst && nst < n && l[nst].encrypted);
+    f.tickets_sent = 0;
+    n = flow_sequence(FLOW_PSK13, &f, l, FLOW_LINES_MAX);
+    assert_true(index_of(l, n, "new_session_ticket") == n);
+
+    /* Against the full flow: the certificate and key exchange gone, the ticket opened, and
+     * in TLS 1.2 the server's Finished moved before the client's. */
+    flow_diff d;
+    flow_compare(FLOW_RESUME12, FLOW_RSA12, &f, &d);
+    assert_true(listed(d.gone, d.n_gone, "Certificate"));
+    assert_true(listed(d.gone, d.n_gone, "ClientKeyExchange"));
+    assert_true(listed(d.added, d.n_added, "open the ticket"));
+    assert_true(changed_with(&d, "ChangeCipherSpec, Finished", SEQ_TO_CLIENT,
+                             "now before ChangeCipherSpec, Finished from the client"));
+    assert_true(changed_with(&d, "ClientHello + SessionTicket", SEQ_TO_SERVER, "carries step 3"));
+    flow_compare(FLOW_PSK13, FLOW_TLS13, &f, &d);
+    assert_true(listed(d.gone, d.n_gone, "Certificate"));
+    assert_true(listed(d.gone, d.n_gone, "CertificateVerify"));
+    assert_int_equal(d.n_added, 1);
+    /* The full TLS 1.3 flow's server Finished comes before the client checks anything. */
+    flow_compare(FLOW_TLS13, FLOW_RSA12, &f, &d);
+    assert_true(changed_with(&d, "Finished", SEQ_TO_CLIENT, "now before Finished from the client"));
+
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_SESSION_RESUMED, FLOW_PSK13, TLSFLOW_SERVER), 4);
+    assert_int_equal(flow_step_in(TLSFLOW_STEP_SESSION_RESUMED, FLOW_RESUME12, TLSFLOW_SERVER), 4);
+    assert_int_equal(
+        flow_step_in(TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, FLOW_RESUME12, TLSFLOW_SERVER), 3);
+    assert_string_equal(flow_step_label(TLSFLOW_STEP_SESSION_TICKET_SENT), "NewSessionTicket sent");
 }
 
 static void test_flow_steps_by_role(void **state)
@@ -310,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_trace_store_holds_what_was_said),
         cmocka_unit_test(test_flow_sequences),
         cmocka_unit_test(test_flow_compare),
+        cmocka_unit_test(test_flow_resumed),
         cmocka_unit_test(test_flow_steps_by_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
