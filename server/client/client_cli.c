@@ -35,6 +35,17 @@ static const char usage[] =
     "                     The trace says which was sent. A server that never asks gets none.\n"
     "  --timeout SECS     give up waiting for the server after this (default 10)\n"
     "\n"
+    "Session resumption (TLS 1.2 session tickets, TLS 1.3 PSK tickets):\n"
+    "  --sess-out FILE    write the latest resumable session the server gave (TLS 1.2: a\n"
+    "                     ticket at the end of the handshake; TLS 1.3: each NewSessionTicket\n"
+    "                     after it) to FILE, mode 0600: it holds the session's secret\n"
+    "  --sess-in FILE     offer the session in FILE (from --sess-out) before connecting; the\n"
+    "                     summary then says \"session: resumed\" (no certificate was sent) or\n"
+    "                     \"session: full handshake (server declined)\". A session is offered\n"
+    "                     only to the server name it was made with\n"
+    "  --reconnect N      then connect N more times (1 to 100), each offering the latest\n"
+    "                     session, and say how many resumed; needs --get\n"
+    "\n"
     "Echo stream (for an echo server such as tlsflow-server --echo):\n"
     "  --send-bytes N     send N bytes of a fixed pattern (suffix K, M or G: KiB, MiB, GiB)\n"
     "                     while reading the reply, check that it is the same bytes, print\n"
@@ -100,9 +111,9 @@ static int parse_timeout(const char *v, int *ms)
 static int takes_value(const char *a)
 {
     static const char *const names[] = {
-        "--ca",          "--servername",  "--alpn",       "--get", "--keylog",
-        "--timeout",     "--send",        "--send-bytes", "--pin", "--export",
-        "--min-version", "--max-version", "--cert",       "--key"};
+        "--ca",   "--servername", "--alpn",     "--get",     "--keylog",      "--timeout",
+        "--send", "--send-bytes", "--pin",      "--export",  "--min-version", "--max-version",
+        "--cert", "--key",        "--sess-out", "--sess-in", "--reconnect"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(a, names[i]))
             return 1;
@@ -141,6 +152,8 @@ static int take_value(client_opts *o, const char *a, const char *v)
                         : !strcmp(a, "--get")        ? &o->get
                         : !strcmp(a, "--keylog")     ? &o->keylog
                         : !strcmp(a, "--send")       ? &o->send_file
+                        : !strcmp(a, "--sess-out")   ? &o->sess_out
+                        : !strcmp(a, "--sess-in")    ? &o->sess_in
                                                      : NULL;
     if (slot) {
         *slot = v;
@@ -149,6 +162,16 @@ static int take_value(client_opts *o, const char *a, const char *v)
     }
     if (!strcmp(a, "--timeout"))
         return parse_timeout(v, &o->timeout_ms);
+    if (!strcmp(a, "--reconnect")) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < 1 || n > 100) {
+            errorf("--reconnect wants a count from 1 to 100, not '%s'", v);
+            return -1;
+        }
+        o->reconnect = (int)n;
+        return 0;
+    }
     if (!strcmp(a, "--min-version") || !strcmp(a, "--max-version")) {
         uint16_t *ver = a[2] == 'm' && a[3] == 'i' ? &o->min_version : &o->max_version;
         *ver = !strcmp(v, "1.2")   ? TLSFLOW_VERSION_TLS12
@@ -202,6 +225,10 @@ static int check_combination(const client_opts *o)
     }
     if (o->n_certs > o->n_keys) {
         errorf("--cert '%s' needs its --key", o->cert[o->n_certs - 1]);
+        return -1;
+    }
+    if (o->reconnect && !o->get) {
+        errorf("--reconnect needs --get PATH (each connection sends the same request)");
         return -1;
     }
     return 0;

@@ -28,6 +28,12 @@ typedef struct {
     /* Client certificates: --cert FILE --key FILE pairs, in the order given. */
     const char *cert[CLIENT_CREDS_MAX], *key[CLIENT_CREDS_MAX];
     int n_certs, n_keys;
+    /* Session resumption: --sess-out FILE, --sess-in FILE, --reconnect N. */
+    const char *sess_out, *sess_in;
+    int reconnect;
+    /* Set by main before each connection: 1 a session was offered, -1 the saved one had
+     * expired (dropped), 0 none (what the summary says about resumption). */
+    int offered_session;
 } client_opts;
 
 /* Fill o from argv. 0: run; 1: done (help or version printed); -1: bad usage (a message

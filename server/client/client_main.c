@@ -11,11 +11,14 @@
  * the reply to stdout (client_text.c), or streams bytes to an echo server and checks
  * what comes back (client_echo.c).
  *
+ * With --sess-in it first offers a saved session; --sess-out saves the latest one the
+ * server gave; --reconnect N connects N more times, each offering the latest session.
+ *
  * Files: client_cli (options, --help), client_config (the engine configuration, client
  * certificates), client_pin (public-key pins, the verification hook), client_export
- * (RFC 5705 values), client_report (what is printed), client_loop (sockets and
- * tlsflow_ready), client_net (TCP), client_text and client_echo (the two application
- * sides), client_stream (the echo stream's bytes). */
+ * (RFC 5705 values), client_session (sessions in and out), client_report (what is
+ * printed), client_loop (sockets and tlsflow_ready), client_net (TCP), client_text and
+ * client_echo (the two application sides), client_stream (the echo stream's bytes). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 #include "client_echo.h"
 #include "client_loop.h"
 #include "client_net.h"
+#include "client_session.h"
 #include "client_text.h"
 #include "util/files.h"
 
@@ -70,12 +74,35 @@ int main(int argc, char **argv)
         errorf("cannot open key log file '%s': %s", o.keylog, strerror(errno));
         return 2;
     }
+    static client_session sess;
     tlsflow_config *cfg = client_make_config(&o, keylog);
-    tlsflow_conn *c = cfg ? tlsflow_conn_new(cfg) : NULL;
-    if (cfg && !c)
-        errorf("cannot create the connection (incomplete configuration?)");
-    rc = c ? run(c, &o) : 2;
-    tlsflow_conn_free(c);
+    if (cfg)
+        tlsflow_config_set_session_callback(cfg, client_session_cb, &sess);
+    rc = !cfg || (o.sess_in && client_session_load(&sess, o.sess_in) != 0) ? 2 : 0;
+    int resumed = 0;
+    for (int i = 0; rc == 0 && i <= o.reconnect; i++) {
+        tlsflow_conn *c = tlsflow_conn_new(cfg);
+        if (!c) {
+            errorf("cannot create the connection (incomplete configuration?)");
+            rc = 2;
+            break;
+        }
+        if (i > 0)
+            fprintf(stderr, "\n== reconnect %d of %d\n", i, o.reconnect);
+        rc = client_session_offer(&sess, c, i == 0 ? o.sess_in : "the previous connection",
+                                  client_server_name(&o), &o.offered_session);
+        if (rc == 0)
+            rc = run(c, &o);
+        resumed += i > 0 && rc == 0 && tlsflow_get_info(c)->resumed; /* reconnections only */
+        tlsflow_conn_free(c);
+    }
+    if (o.reconnect && rc == 0)
+        fprintf(stderr, "\nreconnections: %d resumed of %d\n", resumed, o.reconnect);
+    if (o.sess_out && cfg) {
+        int st = client_session_save(&sess, o.sess_out);
+        rc = rc ? rc : st;
+    }
+    client_session_free(&sess);
     tlsflow_config_free(cfg);
     if (keylog)
         fclose(keylog);

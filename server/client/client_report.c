@@ -46,7 +46,9 @@ int report_established(tlsflow_conn *c, const client_opts *o)
     if (in->group_name[0])
         snprintf(kx, sizeof(kx), ", group %s%s, signature %s", in->group_name,
                  in->hello_retry ? " after HelloRetryRequest" : "",
-                 in->signature_scheme_name[0] ? in->signature_scheme_name : "?");
+                 in->signature_scheme_name[0] ? in->signature_scheme_name
+                 : in->resumed                ? "none (resumed)"
+                                              : "?");
     fprintf(stderr, "handshake done: %s, %s%s%s, ALPN %s; server %s (%s %d bits), issuer %s\n",
             version_name(in->version), suite, kx,
             in->version == TLSFLOW_VERSION_TLS13 ? ""
@@ -61,6 +63,14 @@ int report_established(tlsflow_conn *c, const client_opts *o)
     else if (in->client_cert_requested)
         fprintf(stderr, "client certificate: requested, none sent (%s)\n",
                 o->n_certs ? "none of ours fits what the server asked for" : "no --cert given");
+    if (in->resumed)
+        fprintf(stderr, "session: resumed from %s: no certificate was sent\n",
+                in->version == TLSFLOW_VERSION_TLS13 ? "a TLS 1.3 PSK ticket (psk_dhe_ke)"
+                                                     : "a TLS 1.2 session ticket");
+    else if (o->offered_session > 0)
+        fprintf(stderr, "session: full handshake (server declined)\n");
+    else if (o->offered_session < 0)
+        fprintf(stderr, "session: full handshake (the saved session had expired)\n");
     pins_report(&o->pins);
     for (int i = 0; i < o->n_exports; i++)
         if (export_print(&o->exports[i], c) != 0)
