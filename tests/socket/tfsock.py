@@ -142,6 +142,17 @@ def rsa_context(ca=CA):
     return ctx
 
 
+def recv_all(s):
+    """Everything a socket gives until the peer closes (its timeout bounds each wait). Over
+    TLS 1.3 this also takes in the NewSessionTickets that follow the handshake."""
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def https_get(port, path="/", host="localhost", ctx=None, headers=None, timeout=10):
     """One GET over Python's ssl; returns (status line, headers text, body bytes, cipher)."""
     ctx = ctx or rsa_context()
@@ -151,12 +162,7 @@ def https_get(port, path="/", host="localhost", ctx=None, headers=None, timeout=
             for k, v in (headers or {}).items():
                 req += f"{k}: {v}\r\n"
             s.sendall((req + "\r\n").encode())
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = recv_all(s)
             head, _, body = data.partition(b"\r\n\r\n")
             lines = text(head).split("\r\n")
             return lines[0], "\r\n".join(lines[1:]), body, s.cipher()

@@ -8,11 +8,13 @@
 //       "echo: LINE" and one "session: ..." line, close; the same session line (or
 //       "handshake failed NAME: message") goes to stdout. Runs until killed.
 //   TlsPeer client --port N --servername NAME --truststore P12 [--keystore P12]
-//           [--protocols LIST] [--suites LIST] [--request TEXT]
+//           [--protocols LIST] [--suites LIST] [--request TEXT] [--connections N]
 //       Connects to 127.0.0.1:N with SNI NAME and host-name verification (HTTPS rules),
 //       sends TEXT (\r and \n escapes), reads to EOF, prints the reply, then
 //       "session: ..." on stdout. Exit 0, or 1 with "error: <class>: message" on stdout
 //       (after a failed write, the alert the server sent is read first when it can be).
+//       --connections N does this N times in a row with one SSLContext, so JSSE's client
+//       session cache may resume the later ones (the server says whether it did).
 //
 // Keystores are PKCS#12 with the password "changeit". The session line:
 //   session: protocol=TLSv1.3 suite=TLS_AES_128_GCM_SHA256 peer=CN=... local=CN=...|none
@@ -163,7 +165,7 @@ public final class TlsPeer {
     private static int client(List<String> args) throws Exception {
         String keystore = null, truststore = null, servername = "localhost", protocols = null,
                suites = null, request = "";
-        int port = 0;
+        int port = 0, connections = 1;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i), v = args.get(++i);
             switch (a) {
@@ -174,10 +176,21 @@ public final class TlsPeer {
             case "--protocols": protocols = v; break;
             case "--suites": suites = v; break;
             case "--request": request = v.replace("\\r", "\r").replace("\\n", "\n"); break;
+            case "--connections": connections = Integer.parseInt(v); break;
             default: throw new IllegalArgumentException("unknown option " + a);
             }
         }
         SSLContext ctx = context(keystore, truststore);
+        for (int i = 0; i < connections; i++) {
+            int rc = connect(ctx, port, servername, protocols, suites, request);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+
+    private static int connect(SSLContext ctx, int port, String servername, String protocols,
+                               String suites, String request) {
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10000);
             s.setSoTimeout(10000);
