@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+
 #include "util/files.h"
 #include "keys/p11.h"
 #include "pki/local_pki.h"
@@ -187,6 +190,11 @@ static int resolve_token_key(void *ctx, const cred_files *f, credential *c)
 static void thread_main(void *arg)
 {
     worker_run(arg);
+#ifdef FP_ECC
+    /* wolfCrypt keeps its ECC fixed-point cache per thread (FP_ECC with HAVE_THREAD_LS, as in
+     * Debian's build): a thread that ends frees its own, else its points leak. */
+    wc_ecc_fp_free();
+#endif
 }
 
 int main(int argc, char **argv)

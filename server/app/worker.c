@@ -105,6 +105,12 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache, cons
         errorf("out of memory creating the engine configuration");
         return NULL;
     }
+    /* Only this worker's loop drives its connections: one DRBG for all of them. */
+    if (tlsflow_config_set_one_thread(cfg, 1) != 0) {
+        errorf("out of memory creating the engine configuration");
+        tlsflow_config_free(cfg);
+        return NULL;
+    }
     tlsflow_config_set_release_idle_buffers(cfg, 1); /* idle keep-alive: a few KiB each */
     /* The pages show the ClientHello on every request, after any release. */
     tlsflow_config_set_keep_client_hello(cfg, 1);

@@ -51,6 +51,11 @@ typedef struct {
     size_t size;
 } workspace_cache;
 
+/* Each worker builds its own configurations and only its loop's thread drives their
+ * connections, so they are marked one-thread (tlsflow_config_set_one_thread): a loop's
+ * connections share one DRBG instead of seeding one each. No configuration is shared
+ * between workers. Private-key operations on libuv's pool (keys/keyop.c) go through
+ * tlsflow_key_op_run, which uses a generator of its own, never the shared one. */
 typedef struct worker {
     uv_loop_t loop;
     workspace_cache workspaces;
