@@ -19,16 +19,6 @@ void tff_fail(const char *file, int line, const char *what)
     abort();
 }
 
-int tff_allow_findings(void)
-{
-    static int allow = -1;
-    if (allow < 0) {
-        const char *v = getenv("TLSFLOW_FUZZ_FINDINGS");
-        allow = !(v && strcmp(v, "1") == 0);
-    }
-    return allow;
-}
-
 static void must(int ok, const char *what)
 {
     if (!ok)
@@ -171,7 +161,7 @@ static int is_hex(const char *p, size_t n)
 }
 
 /* Key log lines (NSS format): a label, the client random, a secret of 32 to 48 bytes. */
-static void keylog_check(void *ctx, const char *line)
+void tff_keylog_check(void *ctx, const char *line)
 {
     (void)ctx;
     const char *sp = strchr(line, ' ');
@@ -182,7 +172,7 @@ static void keylog_check(void *ctx, const char *line)
         TFF_CHECK(n == 96); /* TLS 1.2: the master secret */
 }
 
-static void trace_check(void *ctx, const tlsflow_conn *c, const tlsflow_trace_event *ev)
+void tff_trace_check(void *ctx, const tlsflow_conn *c, const tlsflow_trace_event *ev)
 {
     (void)ctx;
     TFF_CHECK(c != NULL && ev != NULL && ev->text != NULL);
@@ -191,7 +181,7 @@ static void trace_check(void *ctx, const tlsflow_conn *c, const tlsflow_trace_ev
 }
 
 /* The session handed over is the one tlsflow_session_export gives now. */
-static void session_check(void *ctx, tlsflow_conn *c, const uint8_t *session, size_t len)
+void tff_session_check(void *ctx, tlsflow_conn *c, const uint8_t *session, size_t len)
 {
     (void)ctx;
     static uint8_t again[TF_MAX_SESSION];
@@ -203,7 +193,7 @@ static void session_check(void *ctx, tlsflow_conn *c, const uint8_t *session, si
     TFF_CHECK(memcmp(again, session, len) == 0);
 }
 
-static void ticket_check(void *ctx, tlsflow_conn *c, const uint8_t *ticket, size_t len)
+void tff_ticket_check(void *ctx, tlsflow_conn *c, const uint8_t *ticket, size_t len)
 {
     (void)ctx;
     TFF_CHECK(c != NULL && ticket != NULL && len >= 9); /* lifetime, age_add, nonce, ticket */
@@ -216,7 +206,7 @@ static int cert_error(int err)
 }
 
 /* The verification hook: the chain is there while it runs; the answer is the input's. */
-static int verify_hook(void *ctx, tlsflow_conn *c, int verdict)
+int tff_verify_hook(void *ctx, tlsflow_conn *c, int verdict)
 {
     (void)ctx;
     size_t len = 0;
@@ -330,12 +320,13 @@ static tlsflow_config *new_client(int variant)
     }
     case TFF_CLIENT_RESUME12:
         versions12(cfg);
-        tlsflow_config_set_session_callback(cfg, session_check, NULL);
-        tlsflow_config_set_keylog(cfg, keylog_check, NULL);
+        tlsflow_config_set_session_callback(cfg, tff_session_check, NULL);
+        tlsflow_config_set_keylog(cfg, tff_keylog_check, NULL);
         break;
     case TFF_CLIENT_RESUME13:
-        tlsflow_config_set_session_callback(cfg, session_check, NULL);
-        tlsflow_config_set_ticket_callback(cfg, ticket_check, NULL);
+        tlsflow_config_set_session_callback(cfg, tff_session_check, NULL);
+        tlsflow_config_set_ticket_callback(cfg, tff_ticket_check, NULL);
+        use_workspace_allocator(cfg, TLSFLOW_CLIENT);
         break;
     case TFF_CLIENT_MTLS:
         versions12(cfg);
@@ -344,7 +335,7 @@ static tlsflow_config *new_client(int variant)
         credential(cfg, tff_fixture_client_pem, tff_fixture_client_pem_len, tff_fixture_client_key,
                    tff_fixture_client_key_len);
         must(tlsflow_config_set_record_size_limit(cfg, 512) == 0, "record_size_limit");
-        tlsflow_config_set_trace(cfg, trace_check, NULL);
+        tlsflow_config_set_trace(cfg, tff_trace_check, NULL);
         break;
     case TFF_CLIENT_MTLS_ASYNC:
         versions12(cfg);
@@ -355,8 +346,8 @@ static tlsflow_config *new_client(int variant)
     case TFF_CLIENT_HOOK:
         credential(cfg, tff_fixture_client_ec_pem, tff_fixture_client_ec_pem_len,
                    tff_fixture_client_ec_key, tff_fixture_client_ec_key_len);
-        tlsflow_config_set_verify(cfg, verify_hook, NULL);
-        tlsflow_config_set_trace(cfg, trace_check, NULL);
+        tlsflow_config_set_verify(cfg, tff_verify_hook, NULL);
+        tlsflow_config_set_trace(cfg, tff_trace_check, NULL);
         break;
     default:
         break;
@@ -436,16 +427,16 @@ static tlsflow_config *new_server(int variant)
         must(tlsflow_config_set_ticket_policy(cfg, 7200, 1) == 0, "ticket policy");
         use_workspace_allocator(cfg, TLSFLOW_SERVER);
         tlsflow_config_set_keep_client_hello(cfg, 1);
-        tlsflow_config_set_trace(cfg, trace_check, NULL);
+        tlsflow_config_set_trace(cfg, tff_trace_check, NULL);
         break;
     }
     case TFF_SERVER_MTLS:
         ask_client_certificates(cfg, TLSFLOW_CLIENT_AUTH_REQUIRED);
-        tlsflow_config_set_keylog(cfg, keylog_check, NULL);
+        tlsflow_config_set_keylog(cfg, tff_keylog_check, NULL);
         break;
     case TFF_SERVER_MTLS_HOOK:
         ask_client_certificates(cfg, TLSFLOW_CLIENT_AUTH_OPTIONAL);
-        tlsflow_config_set_verify(cfg, verify_hook, NULL);
+        tlsflow_config_set_verify(cfg, tff_verify_hook, NULL);
         must(tlsflow_config_set_one_thread(cfg, 1) == 0, "one thread");
         break;
     default:
@@ -939,6 +930,17 @@ void tff_key_op_now(tlsflow_conn *c)
     TFF_CHECK(tlsflow_key_op(c) == NULL);
 }
 
+int tff_release(tlsflow_conn *c)
+{
+    if (!tlsflow_conn_release_buffers(c))
+        return 0;
+    const unsigned idle = TLSFLOW_READY_RECV | TLSFLOW_READY_APP_WRITE | TLSFLOW_READY_ESTABLISHED;
+    TFF_CHECK(tlsflow_conn_release_buffers(c) == 0); /* nothing left to give */
+    TFF_CHECK(tlsflow_poll(c) == TLSFLOW_NEED_INPUT && tlsflow_ready(c) == idle);
+    TFF_CHECK(c->workspace == NULL);
+    return 1;
+}
+
 /* Hand the next chunk of the stream to the connection; 0 if none fits or is left. */
 static int feed(tlsflow_conn *c, const uint8_t *stream, size_t len, size_t *off,
                 const tff_drive_opts *o, size_t *room)
@@ -1021,6 +1023,7 @@ tlsflow_event tff_drive_watched(tlsflow_conn *c, const uint8_t *stream, size_t l
             break;
         }
         case TLSFLOW_KEY_OPERATION:
+            TFF_CHECK(tlsflow_ready(c) & TLSFLOW_READY_KEY_OP);
             /* Later: input keeps arriving while the operation runs elsewhere. */
             if (o->key_op == TFF_KEY_LATER && delayed < o->key_op_delay &&
                 feed(c, stream, len, &off, o, &room)) {
@@ -1033,7 +1036,7 @@ tlsflow_event tff_drive_watched(tlsflow_conn *c, const uint8_t *stream, size_t l
         case TLSFLOW_NEED_INPUT: {
             /* Give the buffers back at every wait (configurations that allow it), so the
              * next call must take fresh ones: the most churn an embedder can cause. */
-            tlsflow_conn_release_buffers(c);
+            tff_release(c);
             if (feed(c, stream, len, &off, o, &room)) {
             } else if (o->eof_at_end && !w->eof) {
                 w->eof = 1;

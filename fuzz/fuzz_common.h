@@ -39,7 +39,8 @@ enum {
     TFF_CLIENT_RESUME12,   /* TLS 1.2 only, offers a TLS 1.2 session (ticket of TFF_SERVER_TICKETS);
                               session callback, key log */
     TFF_CLIENT_RESUME13,   /* offers a TLS 1.3 session (PSK of TFF_SERVER_TICKETS); session and
-                              ticket callbacks */
+                              ticket callbacks; buffers given back while idle, the harness's
+                              workspace allocator */
     TFF_CLIENT_MTLS,       /* TLS 1.2 only, client credentials EC P-256 then RSA,
                               record_size_limit 512, trace */
     TFF_CLIENT_MTLS_ASYNC, /* TLS 1.2 only, an RSA client credential whose signature goes to the
@@ -97,17 +98,27 @@ enum {
     TFF_VERDICTS
 };
 void tff_set_verdict(unsigned verdict);
+int tff_verify_hook(void *ctx, tlsflow_conn *c, int verdict);
+/* The other callbacks the configurations install; each checks what it is given: the
+ * session is what tlsflow_session_export gives, a NewSessionTicket body is not empty, a
+ * trace event has a known step and a text, a key log line is in the NSS format. */
+void tff_session_check(void *ctx, tlsflow_conn *c, const uint8_t *session, size_t len);
+void tff_ticket_check(void *ctx, tlsflow_conn *c, const uint8_t *ticket, size_t len);
+void tff_trace_check(void *ctx, const tlsflow_conn *c, const tlsflow_trace_event *ev);
+void tff_keylog_check(void *ctx, const char *line);
 
 /* Faults, armed per input (tff_reset disarms): the configurations' random source fails on
  * its n-th call (counting both roles; calls after it succeed), the workspace allocator
  * fails on its n-th request or hands out misaligned memory then, or the clock of both
- * roles is off (tff_time_offset(n)). */
+ * roles is off (tff_time_offset(n)). TFF_FAULT_MISUSE is the harness's own: the embedder
+ * calls the API wrongly at some moment (fuzz_transitions). */
 enum {
     TFF_FAULT_NONE,
     TFF_FAULT_RANDOM,
     TFF_FAULT_WORKSPACE,
     TFF_FAULT_MISALIGNED,
     TFF_FAULT_TIME,
+    TFF_FAULT_MISUSE,
     TFF_FAULTS
 };
 void tff_set_fault(unsigned kind, unsigned n);
@@ -135,11 +146,6 @@ size_t tff_keylog13(tlsflow_role role, const char *label, uint8_t *out, size_t c
 /* The fixture certificates as DER (leaf and root). */
 const uint8_t *tff_leaf_der(size_t *len);
 const uint8_t *tff_root_der(size_t *len);
-
-/* Whether the harnesses step around the engine's known findings (FINDING comments, with
- * reproducers in out/cov-finding-*): yes, unless TLSFLOW_FUZZ_FINDINGS=1 in the
- * environment, which makes those reproducers fail again. */
-int tff_allow_findings(void);
 
 /* Stop the process with a message: an invariant failed (the fuzzer records a crash). */
 void tff_fail(const char *file, int line, const char *what) __attribute__((noreturn));
@@ -237,6 +243,11 @@ size_t tff_chunk_from_bits(unsigned bits);
 /* Split a buffer of whole TLS records: returns the length of the record at p (header
  * included) or 0 if p[0..len) does not start with a complete record. */
 size_t tff_record_len(const uint8_t *p, size_t len);
+
+/* tlsflow_conn_release_buffers, and if it released: the idle connection then polls
+ * NEED_INPUT and is ready to receive and write without taking memory back. Returns what
+ * release returned. */
+int tff_release(tlsflow_conn *c);
 
 /* Perform the pending private-key operation now: with the configuration's key
  * (tlsflow_key_op_run), or for a key handle with the fixture key it names. Completes it as

@@ -7,8 +7,9 @@
  * Byte 0: bit 0 the role (0 client, 1 server); bit 1 make the connection in caller memory
  * (tlsflow_conn_init) instead of tlsflow_conn_new; bit 2 run a handshake against a fixture
  * peer instead of one poll; bits 3-5 that peer's configuration (TFF_CLIENT_* when we are
- * the server, TFF_SERVER_* when we are the client). Then calls until the input runs out
- * (at most MAX_OPS), each an opcode byte (mod OP_COUNT) and its arguments, u16 and u32
+ * the server, TFF_SERVER_* when we are the client), plus 8 with bit 6. Then calls until the
+ * input runs out (at most MAX_OPS), each an opcode byte (mod OP_COUNT; TFF_EXTENDED, 0xff:
+ * the next byte is an extended opcode, mod X_COUNT) and its arguments, u16 and u32
  * big-endian:
  *   0 add_trust_anchors      [u16 n][n bytes] (a server's: roots for client certificates)
  *   1 add_credential         [u16 n][chain][u16 m][key][u8 s][s bytes of SNI name; 0: NULL]
@@ -21,6 +22,22 @@
  *   7 set_max_handshake_size [u32]
  *   8 set_offer_ems          [u8]
  *   9 set_release_idle_buffers [u8]
+ * extended:
+ *   0 set_ticket_keys        [u8 n][n x 48 bytes] (n mod 16)
+ *   1 set_ticket_policy      [u32 lifetime][u8 count]
+ *   2 set_versions           [u16 min][u16 max]
+ *   3 set_record_size_limit  [u16]
+ *   4 set_client_auth        [u8 mode] (mod 4)
+ *   5 set_key_offload        [u8] (operations then answered at once, tff_key_op_now)
+ *   6 set_keep_client_hello  [u8]
+ *   7 set_workspace_allocator [u8] (mod 3: none, the C library's through callbacks, a get
+ *                            without a put)
+ *   8 set_one_thread         [u8]
+ *   9 callbacks              [u8] (bit 0 session, 1 NewSessionTicket, 2 trace, 3 key log,
+ *                            4 verification hook: fuzz_common's checking ones)
+ *  10 the defaults           random source and clock back to wolfCrypt's DRBG and the wall
+ *                            clock (the one setting that makes a run depend on more than
+ *                            its input; the invariants do not)
  * Names (SNI, server name, ALPN) are copied and NUL-terminated, so an embedded NUL cuts
  * them short.
  *
@@ -33,7 +50,8 @@
  * hello, with no error. A handshake against a fixture peer ends (both done, or a side
  * closed with an error other than E_INTERNAL, never a silent wedge), passes tff_check on
  * both sides after every poll, and what it negotiates is something our configuration
- * allowed. tlsflow_config_free cleans up (LeakSanitizer). */
+ * allowed (versions included). A client whose versions leave none of its suites fails at
+ * its first poll with E_CONFIG. tlsflow_config_free cleans up (LeakSanitizer). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +76,20 @@ enum {
     OP_RELEASE,
     OP_COUNT
 };
+enum {
+    X_TICKET_KEYS,
+    X_TICKET_POLICY,
+    X_VERSIONS,
+    X_RECORD_SIZE_LIMIT,
+    X_CLIENT_AUTH,
+    X_KEY_OFFLOAD,
+    X_KEEP_HELLO,
+    X_WORKSPACE,
+    X_ONE_THREAD,
+    X_CALLBACKS,
+    X_DEFAULTS,
+    X_COUNT
+};
 
 /* What the configuration accepted so far: a failed call leaves the previous setting. */
 typedef struct {
@@ -70,6 +102,7 @@ typedef struct {
     size_t alpn_len;
     int offer_ems;
     int release;
+    uint16_t min_version, max_version; /* 0: the defaults (TLS 1.2 to 1.3) */
 } accepted;
 
 static int check_rc(int rc)
@@ -173,13 +206,109 @@ static void op_credential(tlsflow_config *cfg, tff_input *in, accepted *a)
         a->creds++;
 }
 
+static void *ws_get(void *ctx, size_t size)
+{
+    (void)ctx;
+    return aligned_alloc(16, size);
+}
+
+static void ws_put(void *ctx, void *mem, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(mem);
+}
+
+static void apply_extended(tlsflow_config *cfg, tff_input *in, accepted *a)
+{
+    int server = a->role == TLSFLOW_SERVER, rc;
+    uint8_t b;
+    switch (tff_u8(in) % X_COUNT) {
+    case X_TICKET_KEYS: {
+        tlsflow_ticket_key keys[16];
+        size_t n = tff_u8(in) % 16;
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *p;
+            size_t got = tff_take(in, sizeof(keys[i]), &p);
+            memset(&keys[i], 0, sizeof(keys[i]));
+            memcpy(&keys[i], p, got);
+        }
+        rc = check_rc(tlsflow_config_set_ticket_keys(cfg, keys, n));
+        TFF_CHECK((rc == 0) == (server && n <= 8));
+        break;
+    }
+    case X_TICKET_POLICY: {
+        uint32_t hi = tff_u16(in), lifetime = hi << 16 | tff_u16(in);
+        unsigned count = tff_u8(in);
+        rc = check_rc(tlsflow_config_set_ticket_policy(cfg, lifetime, count));
+        TFF_CHECK((rc == 0) == (server && lifetime >= 1 && lifetime <= 604800 && count <= 8));
+        break;
+    }
+    case X_VERSIONS: {
+        uint16_t min = tff_u16(in), max = tff_u16(in);
+        rc = check_rc(tlsflow_config_set_versions(cfg, min, max));
+        TFF_CHECK((rc == 0) ==
+                  (min >= TLSFLOW_VERSION_TLS12 && min <= max && max <= TLSFLOW_VERSION_TLS13));
+        if (rc == 0) {
+            a->min_version = min;
+            a->max_version = max;
+        }
+        break;
+    }
+    case X_RECORD_SIZE_LIMIT: {
+        size_t limit = tff_u16(in);
+        rc = check_rc(tlsflow_config_set_record_size_limit(cfg, limit));
+        TFF_CHECK((rc == 0) == (limit == 0 || (limit >= 64 && limit <= TLSFLOW_MAX_PLAINTEXT)));
+        break;
+    }
+    case X_CLIENT_AUTH:
+        b = tff_u8(in) % 4;
+        rc = check_rc(tlsflow_config_set_client_auth(cfg, (tlsflow_client_auth)b));
+        TFF_CHECK((rc == 0) == (server && b <= TLSFLOW_CLIENT_AUTH_REQUIRED));
+        break;
+    case X_KEY_OFFLOAD:
+        tlsflow_config_set_key_offload(cfg, tff_u8(in) & 1);
+        break;
+    case X_KEEP_HELLO:
+        tlsflow_config_set_keep_client_hello(cfg, tff_u8(in) & 1);
+        break;
+    case X_WORKSPACE:
+        b = tff_u8(in) % 3;
+        rc = check_rc(tlsflow_config_set_workspace_allocator(cfg, b ? ws_get : NULL,
+                                                             b == 1 ? ws_put : NULL, NULL));
+        TFF_CHECK((rc == 0) == (b != 2));
+        break;
+    case X_ONE_THREAD:
+        rc = check_rc(tlsflow_config_set_one_thread(cfg, tff_u8(in) & 1));
+        TFF_CHECK(rc == 0 || rc == TLSFLOW_E_INTERNAL);
+        break;
+    case X_CALLBACKS:
+        b = tff_u8(in);
+        tlsflow_config_set_session_callback(cfg, (b & 1) ? tff_session_check : NULL, NULL);
+        tlsflow_config_set_ticket_callback(cfg, (b & 2) ? tff_ticket_check : NULL, NULL);
+        tlsflow_config_set_trace(cfg, (b & 4) ? tff_trace_check : NULL, NULL);
+        tlsflow_config_set_keylog(cfg, (b & 8) ? tff_keylog_check : NULL, NULL);
+        tlsflow_config_set_verify(cfg, (b & 16) ? tff_verify_hook : NULL, NULL);
+        break;
+    case X_DEFAULTS:
+        tlsflow_config_set_random(cfg, NULL, NULL);
+        tlsflow_config_set_time(cfg, NULL, NULL);
+        break;
+    }
+}
+
 static void apply(tlsflow_config *cfg, tff_input *in, accepted *a)
 {
     const uint8_t *p;
     size_t n;
     char name[NAME_CAP];
     int rc;
-    switch (tff_u8(in) % OP_COUNT) {
+    uint8_t op = tff_u8(in);
+    if (op == TFF_EXTENDED) {
+        apply_extended(cfg, in, a);
+        return;
+    }
+    switch (op % OP_COUNT) {
     case OP_ANCHORS:
         n = tff_take(in, tff_u16(in), &p);
         rc = check_rc(tlsflow_config_add_trust_anchors(cfg, p, n));
@@ -242,6 +371,9 @@ static tlsflow_event step(tlsflow_conn *from, tff_watch *w, tlsflow_conn *to)
 {
     tlsflow_event ev = tlsflow_poll(from);
     tff_check(from, w, ev);
+    tff_observe(from, w, NULL, 0);
+    if (ev == TLSFLOW_KEY_OPERATION) /* key offload: answered at once */
+        tff_key_op_now(from);
     if (ev == TLSFLOW_OUTPUT_READY) {
         size_t n, room;
         const uint8_t *p = tlsflow_out_buf(from, &n);
@@ -277,6 +409,8 @@ static void check_negotiated(const tlsflow_conn *c, const accepted *a)
     }
     if (a->role == TLSFLOW_CLIENT && !a->offer_ems)
         TFF_CHECK(!info->ems);
+    if (a->min_version)
+        TFF_CHECK(info->version >= a->min_version && info->version <= a->max_version);
     if (info->alpn[0]) {
         /* Only a protocol on our list (none configured: none chosen). */
         size_t l = strlen(info->alpn), i = 0;
@@ -293,9 +427,8 @@ static void check_negotiated(const tlsflow_conn *c, const accepted *a)
 /* Our connection against a fixture peer, each poll checked; the run must end. */
 static void handshake(tlsflow_conn *mine, int peer_variant, const accepted *a)
 {
-    const tlsflow_config *pcfg = a->role == TLSFLOW_SERVER ? tff_client_config(peer_variant)
-                                                           : tff_server_config(peer_variant);
-    tlsflow_conn *peer = tlsflow_conn_new(pcfg);
+    tlsflow_conn *peer =
+        a->role == TLSFLOW_SERVER ? tff_client_new(peer_variant) : tff_server_new(peer_variant);
     TFF_CHECK(peer != NULL);
     tff_watch wm = {0}, wp = {0};
     for (int i = 0;; i++) {
@@ -321,6 +454,21 @@ static void handshake(tlsflow_conn *mine, int peer_variant, const accepted *a)
     tlsflow_conn_free(peer);
 }
 
+/* Does the client have a suite of a version it offers? */
+static int suite_for_versions(const accepted *a)
+{
+    uint16_t min = a->min_version ? a->min_version : TLSFLOW_VERSION_TLS12;
+    uint16_t max = a->min_version ? a->max_version : TLSFLOW_VERSION_TLS13;
+    if (!a->n_suites)
+        return 1; /* every suite */
+    for (size_t i = 0; i < a->n_suites; i++) {
+        int tls13 = a->suites[i] >> 8 == 0x13;
+        if (tls13 ? max >= TLSFLOW_VERSION_TLS13 : min <= TLSFLOW_VERSION_TLS12)
+            return 1;
+    }
+    return 0;
+}
+
 static void make_connection(const tlsflow_config *cfg, uint8_t opt, const accepted *a)
 {
     int ready = a->role == TLSFLOW_SERVER ? a->creds > 0 : a->anchors && a->name;
@@ -340,15 +488,19 @@ static void make_connection(const tlsflow_config *cfg, uint8_t opt, const accept
     if (c) {
         TFF_CHECK(tlsflow_conn_role(c) == a->role);
         if (opt & 4) {
-            handshake(c, (opt >> 3) & 7, a);
+            handshake(c, ((opt >> 3) & 7) | ((opt >> 3) & 8), a);
         } else {
             tff_watch w = {0};
             tlsflow_event ev = tlsflow_poll(c);
             tff_check(c, &w, ev);
-            /* A server waits for the ClientHello; a client sends its own (not an alert). */
-            TFF_CHECK(ev ==
-                      (a->role == TLSFLOW_SERVER ? TLSFLOW_NEED_INPUT : TLSFLOW_OUTPUT_READY));
-            TFF_CHECK(w.error == 0);
+            if (a->role == TLSFLOW_CLIENT && !suite_for_versions(a)) {
+                TFF_CHECK(w.error == TLSFLOW_E_CONFIG); /* (its alert may wait to go out) */
+            } else {
+                /* A server waits for the ClientHello; a client sends its own (no alert). */
+                TFF_CHECK(ev ==
+                          (a->role == TLSFLOW_SERVER ? TLSFLOW_NEED_INPUT : TLSFLOW_OUTPUT_READY));
+                TFF_CHECK(w.error == 0);
+            }
         }
         tlsflow_conn_free(c);
     }
@@ -366,7 +518,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     a.offer_ems = 1;
     tlsflow_config *cfg = tlsflow_config_new(a.role);
     TFF_CHECK(cfg != NULL);
-    /* Deterministic, so any finding reproduces from its file. */
+    /* Deterministic (unless the input asks for the defaults, X_DEFAULTS), so any finding
+     * reproduces from its file. */
     tft_rng rng = {a.role == TLSFLOW_SERVER ? TFF_SERVER_SEED : TFF_CLIENT_SEED};
     tlsflow_config_set_random(cfg, tft_random, &rng);
     tlsflow_config_set_time(cfg, tft_time, NULL);

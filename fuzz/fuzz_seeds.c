@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "fuzz_common.h"
+#include "fuzz_fixtures.h"
 #include "internal.h"
 #include "tf_test.h"
 
@@ -358,9 +359,21 @@ static void transition_seeds(void)
             for (unsigned k = 1; k <= 24; k++) {
                 if (f == TFF_FAULT_TIME ? k > 16 : f != TFF_FAULT_RANDOM && k > 12)
                     continue;
+                if (f == TFF_FAULT_MISUSE)
+                    continue;
                 in[5] = (uint8_t)(f << 3);
                 in[6] = (uint8_t)(f == TFF_FAULT_TIME ? k - 1 : k);
                 snprintf(name, sizeof(name), "ours-fault%u-%u-c%d-s%d", f, k, cv, sv);
+                emit("transitions", name, in, 7, NULL, 0);
+            }
+        }
+        /* The embedder's mistakes (fuzz_transitions' M_*), early, mid-handshake and after. */
+        static const uint8_t at[] = {0, 1, 2, 4, 8, 16};
+        for (unsigned m = 0; m < 7; m++) {
+            for (size_t k = 0; k < sizeof(at); k++) {
+                in[5] = (uint8_t)(TFF_FAULT_MISUSE << 3);
+                in[6] = (uint8_t)(m | at[k] << 3);
+                snprintf(name, sizeof(name), "ours-misuse%u-%u-c%d-s%d", m, at[k], cv, sv);
                 emit("transitions", name, in, 7, NULL, 0);
             }
         }
@@ -493,6 +506,173 @@ static void x509_seeds(void)
     free(buf);
 }
 
+/* fuzz_config: calls as opcodes (see its header), building a configuration of each kind the
+ * extended opcodes reach, then a handshake with a fixture peer. */
+typedef struct {
+    uint8_t p[16384];
+    size_t n;
+} blob;
+
+static void put(blob *b, const void *p, size_t n)
+{
+    TFF_CHECK(b->n + n <= sizeof(b->p));
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void put_u8(blob *b, unsigned v)
+{
+    uint8_t x = (uint8_t)v;
+    put(b, &x, 1);
+}
+
+static void put_u16b(blob *b, size_t v)
+{
+    put_u8(b, (unsigned)(v >> 8) & 0xff);
+    put_u8(b, (unsigned)v & 0xff);
+}
+
+static void put_vec(blob *b, const uint8_t *p, size_t n)
+{
+    put_u16b(b, n);
+    put(b, p, n);
+}
+
+/* The opcodes fuzz_config knows (its OP_* and X_*). */
+enum { C_ANCHORS = 0, C_CREDENTIAL = 1, C_SERVER_NAME = 2, C_EXT = TFF_EXTENDED };
+enum {
+    CX_TICKET_KEYS,
+    CX_TICKET_POLICY,
+    CX_VERSIONS,
+    CX_RSL,
+    CX_CLIENT_AUTH,
+    CX_OFFLOAD,
+    CX_KEEP_HELLO,
+    CX_WORKSPACE,
+    CX_ONE_THREAD,
+    CX_CALLBACKS,
+    CX_DEFAULTS
+};
+
+static void put_ext(blob *b, unsigned op, int arg)
+{
+    put_u8(b, C_EXT);
+    put_u8(b, op);
+    if (arg >= 0)
+        put_u8(b, (unsigned)arg);
+}
+
+static void config_seeds(void)
+{
+    static const struct {
+        const char *name;
+        int server, peer;
+        const char *ops; /* letters, in order: see below */
+    } runs[] = {
+        {"server-tickets-c0", 1, TFF_CLIENT_DEFAULT, "ckpb"},
+        {"server-tickets-c1", 1, TFF_CLIENT_RSA_KX, "ckpb"},
+        {"server-tickets-c8", 1, TFF_CLIENT_RESUME12, "ckpb"},
+        {"server-tickets-c9", 1, TFF_CLIENT_RESUME13, "ckpb"},
+        {"server-mtls-c10", 1, TFF_CLIENT_MTLS, "carb"},
+        {"server-mtls-c11", 1, TFF_CLIENT_MTLS_ASYNC, "carb"},
+        {"server-mtls-c12", 1, TFF_CLIENT_HOOK, "carb"},
+        {"server-mtls-c0", 1, TFF_CLIENT_DEFAULT, "carb"},
+        {"server-offload-c0", 1, TFF_CLIENT_DEFAULT, "co"},
+        {"server-offload-c1", 1, TFF_CLIENT_RSA_KX, "co"},
+        {"server-workspace-c4", 1, TFF_CLIENT_ALPN, "cwht"},
+        {"client-tls12-s8", 0, TFF_SERVER_TICKETS, "anvlb"},
+        {"client-tls12-s0", 0, TFF_SERVER_DEFAULT, "anvlb"},
+        {"client-defaults-s0", 0, TFF_SERVER_DEFAULT, "and"},
+        {"client-mtls-s9", 0, TFF_SERVER_MTLS, "anco"},
+        {"client-tickets-s8", 0, TFF_SERVER_TICKETS, "anb"},
+        {"client-no-suite", 0, -1, "anVs"},
+    };
+    static const uint16_t rsa_kx[] = {TLSFLOW_RSA_WITH_AES_128_GCM_SHA256};
+    static blob b;
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        b.n = 0;
+        int peer = runs[i].peer < 0 ? 0 : runs[i].peer;
+        put_u8(&b, (unsigned)(runs[i].server | (runs[i].peer >= 0 ? 4 : 0) | (peer & 7) << 3 |
+                              (peer & 8) << 3));
+        for (const char *o = runs[i].ops; *o; o++) {
+            switch (*o) {
+            case 'a': /* the fixture root */
+                put_u8(&b, C_ANCHORS);
+                put_vec(&b, tff_fixture_ca_pem, tff_fixture_ca_pem_len);
+                break;
+            case 'c': /* a credential: the server's, or a client's */
+                put_u8(&b, C_CREDENTIAL);
+                put_vec(&b, runs[i].server ? tff_fixture_server_pem : tff_fixture_client_pem,
+                        runs[i].server ? tff_fixture_server_pem_len : tff_fixture_client_pem_len);
+                put_vec(&b, runs[i].server ? tff_fixture_server_key : tff_fixture_client_key,
+                        runs[i].server ? tff_fixture_server_key_len : tff_fixture_client_key_len);
+                put_u8(&b, 0);
+                break;
+            case 'n':
+                put_u8(&b, C_SERVER_NAME);
+                put_vec(&b, (const uint8_t *)"localhost", 9);
+                break;
+            case 'k': { /* two ticket keys */
+                uint8_t key[48];
+                put_ext(&b, CX_TICKET_KEYS, 2);
+                for (int k = 0; k < 2; k++) {
+                    memset(key, 0x40 + k, sizeof(key));
+                    put(&b, key, sizeof(key));
+                }
+                break;
+            }
+            case 'p': /* an hour, two TLS 1.3 tickets */
+                put_ext(&b, CX_TICKET_POLICY, -1);
+                put_u16b(&b, 0);
+                put_u16b(&b, 3600);
+                put_u8(&b, 2);
+                break;
+            case 'b': /* every callback */
+                put_ext(&b, CX_CALLBACKS, 31);
+                break;
+            case 'r':
+                put_ext(&b, CX_CLIENT_AUTH, TLSFLOW_CLIENT_AUTH_REQUIRED);
+                break;
+            case 'o':
+                put_ext(&b, CX_OFFLOAD, 1);
+                break;
+            case 'w': /* buffers given back, through the allocator callbacks */
+                put_u8(&b, 9);
+                put_u8(&b, 1);
+                put_ext(&b, CX_WORKSPACE, 1);
+                break;
+            case 'h':
+                put_ext(&b, CX_KEEP_HELLO, 1);
+                break;
+            case 't':
+                put_ext(&b, CX_ONE_THREAD, 1);
+                break;
+            case 'v': /* TLS 1.2 only */
+            case 'V': /* TLS 1.3 only */
+                put_ext(&b, CX_VERSIONS, -1);
+                put_u16b(&b, *o == 'v' ? TLSFLOW_VERSION_TLS12 : TLSFLOW_VERSION_TLS13);
+                put_u16b(&b, *o == 'v' ? TLSFLOW_VERSION_TLS12 : TLSFLOW_VERSION_TLS13);
+                break;
+            case 's': /* RSA key transport only */
+                put_u8(&b, 4);
+                put_u8(&b, 1);
+                put_u16b(&b, rsa_kx[0]);
+                break;
+            case 'l':
+                put_ext(&b, CX_RSL, -1);
+                put_u16b(&b, 1024);
+                break;
+            case 'd':
+                put_ext(&b, CX_DEFAULTS, -1);
+                break;
+            }
+        }
+        char name[64];
+        snprintf(name, sizeof(name), "ours-%s", runs[i].name);
+        emit("config", name, b.p, b.n, NULL, 0);
+    }
+}
+
 static void small_seeds(void)
 {
     static const uint8_t verify[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
@@ -512,6 +692,7 @@ int main(int argc, char **argv)
     transition_seeds();
     keyed_seeds();
     x509_seeds();
+    config_seeds();
     small_seeds();
     return 0;
 }

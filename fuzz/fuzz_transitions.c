@@ -70,8 +70,12 @@ typedef struct {
     side s[2]; /* 0: client, 1: server */
     buf tail;  /* protected injections, sent after the current batch */
     size_t chunk;
-    int lossy;   /* a mutation that may legitimately stall the handshake */
-    int touched; /* any mutation at all */
+    int lossy;               /* a mutation that may legitimately stall the handshake */
+    int touched;             /* any mutation at all */
+    size_t polls, misuse_at; /* TFF_FAULT_MISUSE: at which poll (both sides counted) ... */
+    unsigned misuse;         /* ... which misuse (0: none armed) */
+    int misused;             /* the side misused, plus one (0: not yet) */
+    int misuse_error;        /* its error before */
 } world;
 
 /* Handshake messages of a real handshake (plaintext part), for injection elsewhere. */
@@ -342,27 +346,61 @@ static void check_app_prefix(const side *got, const side *from)
     TFF_CHECK(memcmp(got->got_app.p, from->sent_app.p, got->got_app.len) == 0);
 }
 
-/* FINDING (fuzz/README; reproducer 4000ff01000804): a client whose random source fails while it
- * pads the RSA premaster (crypto.c, tf_rsa_encrypt) reports TLSFLOW_E_CERT_UNSUPPORTED and
- * sends unsupported_certificate (client.c, tf_client_write_key_exchange), blaming the
- * server's certificate for its own failure; RFC 5246 §7.2.2 has internal_error for that.
- * It still stops, which is checked. */
-static int finding_rsa_padding(const side *hit)
-{
-    return tff_allow_findings() && hit->c->role == TLSFLOW_CLIENT &&
-           hit->w.error == TLSFLOW_E_CERT_UNSUPPORTED &&
-           strcmp(tlsflow_get_info(hit->c)->key_exchange, "RSA") == 0;
-}
+/* The embedder gets the API wrong, at some moment of the run; what the API says then:
+ * an acknowledgement of more bytes than offered or shown is a sticky E_USAGE, and the rest
+ * is refused without changing anything. */
+enum { M_IN_ACK = 1, M_OUT_ACK, M_CONSUME, M_WRITE, M_KEY_OP, M_SESSION, M_CLOSE, M_KINDS };
 
-/* FINDING (fuzz/README; reproducer 0004ff04080000): a TLS 1.3 client that gave its buffers
- * back (tlsflow_conn_release_buffers) holds no peer certificate, and a NewSessionTicket then
- * reaches memcpy(lcopy, NULL, 0) (resume13.c, tf13_client_read_ticket), undefined behaviour
- * (C11 7.1.4, 7.24.1) that UBSan stops at. Until the engine is fixed, a client keeps its
- * buffers while its TLS 1.3 server may still send tickets. */
-static int finding_ticket_after_release(const world *wd, int idx)
+static void misuse(world *wd, int idx)
 {
-    return tff_allow_findings() && idx == 0 && wd->s[0].c->version == TF_TLS13 &&
-           wd->s[1].c->cfg->n_ticket_keys > 0;
+    tlsflow_conn *c = wd->s[idx].c;
+    size_t n = 0;
+    uint8_t junk[64];
+    int err = tlsflow_last_error(c);
+    wd->misused = idx + 1;
+    wd->misuse_error = err;
+    wd->touched = 1;
+    switch (wd->misuse) {
+    case M_IN_ACK:
+        tlsflow_in_buf(c, &n);
+        tlsflow_in_ack(c, n + 1);
+        break;
+    case M_OUT_ACK:
+        tlsflow_out_buf(c, &n);
+        tlsflow_out_ack(c, n + 1);
+        break;
+    case M_CONSUME:
+        tlsflow_app_peek(c, &n);
+        tlsflow_app_consume(c, n + 1);
+        break;
+    case M_WRITE:
+        TFF_CHECK(tlsflow_app_write(c, NULL, 5) == 0 && tlsflow_app_write(c, junk, 0) == 0);
+        if (!c->established)
+            TFF_CHECK(tlsflow_app_write(c, "early", 5) == 0); /* not before the handshake */
+        break;
+    case M_KEY_OP:
+        if (tlsflow_key_op(c))
+            break;
+        TFF_CHECK(tlsflow_key_op_complete(c, junk, 1) == TLSFLOW_E_USAGE);
+        TFF_CHECK(tlsflow_key_op_run(c, junk, sizeof(junk), &n) == TLSFLOW_E_USAGE);
+        break;
+    case M_SESSION:
+        /* Too late to offer a session; too little room to export one. */
+        TFF_CHECK(tlsflow_session_import(c, junk, sizeof(junk)) == TLSFLOW_E_USAGE);
+        n = 0;
+        if (tlsflow_session_export(c, NULL, 0, &n) == 0)
+            TFF_CHECK(n > 0 && tlsflow_session_export(c, junk, n - 1, &n) == TLSFLOW_E_USAGE);
+        break;
+    case M_CLOSE:
+        tlsflow_close(c);
+        tlsflow_close(c); /* once is enough */
+        break;
+    }
+    int now = tlsflow_last_error(c);
+    if (wd->misuse <= M_CONSUME)
+        TFF_CHECK(now == (err ? err : TLSFLOW_E_USAGE));
+    else
+        TFF_CHECK(now == err);
 }
 
 /* Poll one side until it has nothing to do; returns whether anything moved. */
@@ -375,6 +413,11 @@ static int service(world *wd, int idx)
         tlsflow_event ev = tlsflow_poll(me->c);
         tff_check(me->c, &me->w, ev);
         tff_observe(me->c, &me->w, NULL, 0);
+        if (wd->misuse && ++wd->polls == wd->misuse_at) {
+            misuse(wd, idx);
+            moved = 1;
+            continue; /* what the poll said may have changed */
+        }
         switch (ev) {
         case TLSFLOW_OUTPUT_READY:
             transmit(wd, idx);
@@ -385,8 +428,7 @@ static int service(world *wd, int idx)
             moved = 1;
             break;
         case TLSFLOW_NEED_INPUT: {
-            if (!finding_ticket_after_release(wd, idx))
-                tlsflow_conn_release_buffers(me->c); /* where the configuration allows it */
+            tff_release(me->c); /* where the configuration allows it */
             size_t room, avail = me->wire.len - me->wire.off;
             uint8_t *dst = tlsflow_in_buf(me->c, &room);
             if (avail && room) {
@@ -541,9 +583,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cv = tff_u8(&wd.in);
         sv = tff_u8(&wd.in);
         answers = tff_u8(&wd.in);
-        fault = (answers >> 3) & 7;
+        fault = ((answers >> 3) & 7) % TFF_FAULTS;
         tff_set_verdict(answers & 7);
-        tff_set_fault(fault, tff_u8(&wd.in));
+        uint8_t n = tff_u8(&wd.in);
+        if (fault == TFF_FAULT_MISUSE) {
+            wd.misuse = 1 + (n & 7) % (M_KINDS - 1);
+            wd.misuse_at = 1 + (size_t)(n >> 3) * 4;
+        } else {
+            tff_set_fault(fault, n);
+        }
     }
     wd.s[0].c = tff_client_new(cv);
     wd.s[1].c = tff_server_new(sv);
@@ -606,11 +654,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             wd.s[i].eof_pending = 1;
     run_until_idle(&wd);
     TFF_CHECK(cl->w.closed && srv->w.closed);
+    if (wd.misused && wd.misuse <= M_CONSUME) /* it stopped there */
+        TFF_CHECK(wd.s[wd.misused - 1].w.error ==
+                  (wd.misuse_error ? wd.misuse_error : TLSFLOW_E_USAGE));
     if (tff_fault_hit() && fault != TFF_FAULT_TIME) {
         /* No randomness or no memory: that side stops, with internal_error. */
         const side *hit = &wd.s[tff_fault_hit() == TLSFLOW_SERVER];
-        TFF_CHECK(hit->w.error != 0);
-        TFF_CHECK(hit->w.error == TLSFLOW_E_INTERNAL || finding_rsa_padding(hit));
+        TFF_CHECK(hit->w.error == TLSFLOW_E_INTERNAL);
     }
 
     for (int i = 0; i < 2; i++) {
