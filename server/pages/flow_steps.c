@@ -1,5 +1,6 @@
 #include "flow_steps.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -464,6 +465,16 @@ static int offered13(const tlsflow_info *in)
     return 0;
 }
 
+/* One detail line, cut to the row's room if a name is long (a display string). */
+static void put(char *o, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *o, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o, cap, fmt, ap);
+    va_end(ap);
+}
+
 static void detail(const seq_row *r, flow_variant v, const flow_facts *f, char *o, size_t cap)
 {
     const tlsflow_info *in = f->info;
@@ -476,121 +487,117 @@ static void detail(const seq_row *r, flow_variant v, const flow_facts *f, char *
     case D_NONE:
         break;
     case D_CLIENT_HELLO:
-        snprintf(o, cap, "%s%s, %zu suites, SNI %s%s%s", version_name(h->version),
-                 offered13(in) ? " (TLS 1.3 offered too)" : "", h->n_suites, sni,
-                 h->alpn[0] ? ", ALPN " : "", h->alpn);
+        put(o, cap, "%s%s, %zu suites, SNI %s%s%s", version_name(h->version),
+            offered13(in) ? " (TLS 1.3 offered too)" : "", h->n_suites, sni,
+            h->alpn[0] ? ", ALPN " : "", h->alpn);
         break;
     case D_CLIENT_HELLO_SHARE:
-        snprintf(o, cap, "key share: %s, %zu bytes; %zu suites, SNI %s", in->group_name,
-                 in->client_public_len, h->n_suites, sni);
+        put(o, cap, "key share: %s, %zu bytes; %zu suites, SNI %s", in->group_name,
+            in->client_public_len, h->n_suites, sni);
         break;
     case D_CLIENT_HELLO_NO_SHARE:
-        snprintf(o, cap, "TLS 1.3, %zu suites, SNI %s; no key share for a group the server takes",
-                 h->n_suites, sni);
+        put(o, cap, "TLS 1.3, %zu suites, SNI %s; no key share for a group the server takes",
+            h->n_suites, sni);
         break;
     case D_CLIENT_HELLO_TICKET:
-        snprintf(o, cap, "the ticket from an earlier handshake; %zu suites, SNI %s", h->n_suites,
-                 sni);
+        put(o, cap, "the ticket from an earlier handshake; %zu suites, SNI %s", h->n_suites, sni);
         break;
     case D_CLIENT_HELLO_PSK:
-        snprintf(o, cap, "key share: %s, %zu bytes; the ticket as PSK identity, with its binder",
-                 in->group_name, in->client_public_len);
+        put(o, cap, "key share: %s, %zu bytes; the ticket as PSK identity, with its binder",
+            in->group_name, in->client_public_len);
         break;
     case D_HRR:
-        snprintf(o, cap, "please send a key share for %s instead", in->group_name);
+        put(o, cap, "please send a key share for %s instead", in->group_name);
         break;
     case D_OPEN_TICKET:
-        snprintf(o, cap,
-                 v == FLOW_PSK13 ? "AES-256-GCM under our ticket key: the PSK; the binder verifies"
-                                 : "AES-256-GCM under our ticket key: the earlier master secret");
+        put(o, cap,
+            v == FLOW_PSK13 ? "AES-256-GCM under our ticket key: the PSK; the binder verifies"
+                            : "AES-256-GCM under our ticket key: the earlier master secret");
         break;
     case D_SERVER_HELLO:
-        snprintf(o, cap, "%s%s%s", suite, in->ems ? ", extended master secret" : "",
-                 v == FLOW_RESUME12 ? "; your session id echoed: resumed" : "");
+        put(o, cap, "%s%s%s", suite, in->ems ? ", extended master secret" : "",
+            v == FLOW_RESUME12 ? "; your session id echoed: resumed" : "");
         break;
     case D_SERVER_HELLO_SHARE:
-        snprintf(o, cap, "key share: %s, %zu bytes; %s", in->group_name, in->server_public_len,
-                 suite);
+        put(o, cap, "key share: %s, %zu bytes; %s", in->group_name, in->server_public_len, suite);
         break;
     case D_SERVER_HELLO_PSK:
-        snprintf(o, cap, "key share: %s, %zu bytes; %s; the PSK taken", in->group_name,
-                 in->server_public_len, suite);
+        put(o, cap, "key share: %s, %zu bytes; %s; the PSK taken", in->group_name,
+            in->server_public_len, suite);
         break;
     case D_SECRET13:
-        snprintf(o, cap, "%sECDH(%s) -> handshake keys: the rest is encrypted",
-                 v == FLOW_PSK13 ? "PSK + " : "", in->group_name);
+        put(o, cap, "%sECDH(%s) -> handshake keys: the rest is encrypted",
+            v == FLOW_PSK13 ? "PSK + " : "", in->group_name);
         break;
     case D_ENCRYPTED_EXTENSIONS:
-        snprintf(o, cap, "%s%s", in->alpn[0] ? "ALPN " : "no ALPN", in->alpn);
+        put(o, cap, "%s%s", in->alpn[0] ? "ALPN " : "no ALPN", in->alpn);
         break;
     case D_CERT_REQUEST:
-        snprintf(o, cap, "the server asks for a client certificate");
+        put(o, cap, "the server asks for a client certificate");
         break;
     case D_CERTIFICATE:
-        snprintf(o, cap, "%s, %s %d-bit public key", in->cert.subject,
-                 in->cert.key_type ? in->cert.key_type : "?", in->cert.key_bits);
+        put(o, cap, "%s, %s %d-bit public key", in->cert.subject,
+            in->cert.key_type ? in->cert.key_type : "?", in->cert.key_bits);
         break;
     case D_SERVER_KEY_EXCHANGE:
-        snprintf(o, cap, "%s public value (%zu bytes), signed %s", in->group_name,
-                 in->server_public_len, in->signature_scheme_name);
+        put(o, cap, "%s public value (%zu bytes), signed %s", in->group_name, in->server_public_len,
+            in->signature_scheme_name);
         break;
     case D_CERT_VERIFY:
-        snprintf(o, cap, "the transcript signed with %s: %zu bytes", in->signature_scheme_name,
-                 in->signature_len);
+        put(o, cap, "the transcript signed with %s: %zu bytes", in->signature_scheme_name,
+            in->signature_len);
         break;
     case D_SERVER_FINISHED13:
-        snprintf(o, cap,
-                 v == FLOW_PSK13 ? "an HMAC over the handshake, keyed from the PSK"
-                                 : "an HMAC over the whole handshake so far");
+        put(o, cap,
+            v == FLOW_PSK13 ? "an HMAC over the handshake, keyed from the PSK"
+                            : "an HMAC over the whole handshake so far");
         break;
     case D_VERIFY_CHAIN:
-        snprintf(o, cap, "issuer %s", in->cert.issuer);
+        put(o, cap, "issuer %s", in->cert.issuer);
         break;
     case D_VERIFY_FINISHED:
-        snprintf(o, cap, "no certificate: only the holder of the session's secret makes it");
+        put(o, cap, "no certificate: only the holder of the session's secret makes it");
         break;
     case D_CLIENT_CERT:
         if (in->client_cert_sent)
-            snprintf(o, cap, "%s, issued by %s", in->client_cert.subject, in->client_cert.issuer);
+            put(o, cap, "%s, issued by %s", in->client_cert.subject, in->client_cert.issuer);
         else
-            snprintf(o, cap, "empty: the client has none to give");
+            put(o, cap, "empty: the client has none to give");
         break;
     case D_CLIENT_KEY_EXCHANGE:
         if (v == FLOW_ECDHE12)
-            snprintf(o, cap, "the client's %s public value: %zu bytes", in->group_name,
-                     in->client_public_len);
+            put(o, cap, "the client's %s public value: %zu bytes", in->group_name,
+                in->client_public_len);
         else
-            snprintf(o, cap, "premaster secret, RSA-encrypted: %zu bytes",
-                     in->encrypted_premaster_len);
+            put(o, cap, "premaster secret, RSA-encrypted: %zu bytes", in->encrypted_premaster_len);
         break;
     case D_CLIENT_CERT_VERIFY:
-        snprintf(o, cap, "%s",
-                 f->client_cv_text ? f->client_cv_text
-                                   : "the client's signature over the handshake");
+        put(o, cap, "%s",
+            f->client_cv_text ? f->client_cv_text : "the client's signature over the handshake");
         break;
     case D_DECRYPT:
-        snprintf(o, cap, "48-byte premaster -> master secret -> record keys");
+        put(o, cap, "48-byte premaster -> master secret -> record keys");
         break;
     case D_SECRET12:
-        snprintf(o, cap, "ECDH(%s) -> master secret -> record keys", in->group_name);
+        put(o, cap, "ECDH(%s) -> master secret -> record keys", in->group_name);
         break;
     case D_CLIENT_FINISHED:
-        snprintf(o, cap, "%sthe client's Finished %s",
-                 v == FLOW_RSA12 || v == FLOW_ECDHE12 ? "first encrypted: " : "",
-                 f->finished_verified ? "verified" : "not verified");
+        put(o, cap, "%sthe client's Finished %s",
+            v == FLOW_RSA12 || v == FLOW_ECDHE12 ? "first encrypted: " : "",
+            f->finished_verified ? "verified" : "not verified");
         break;
     case D_SERVER_FINISHED12:
-        snprintf(o, cap,
-                 v == FLOW_RESUME12 ? "the server's Finished, first: it opened the ticket"
-                                    : "the server's Finished");
+        put(o, cap,
+            v == FLOW_RESUME12 ? "the server's Finished, first: it opened the ticket"
+                               : "the server's Finished");
         break;
     case D_TICKET:
-        snprintf(o, cap, "%u ticket%s for a later connection, sealed with our ticket key",
-                 f->tickets_sent, f->tickets_sent == 1 ? "" : "s");
+        put(o, cap, "%u ticket%s for a later connection, sealed with our ticket key",
+            f->tickets_sent, f->tickets_sent == 1 ? "" : "s");
         break;
     case D_APP_DATA:
-        snprintf(o, cap, "AEAD records: %llu in, %llu out so far",
-                 (unsigned long long)in->records_in, (unsigned long long)in->records_out);
+        put(o, cap, "AEAD records: %llu in, %llu out so far", (unsigned long long)in->records_in,
+            (unsigned long long)in->records_out);
         break;
     }
 }
