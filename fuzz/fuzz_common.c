@@ -343,6 +343,21 @@ static tlsflow_config *new_client(int variant)
                    tff_fixture_client_key_len);
         tlsflow_config_set_key_offload(cfg, 1);
         break;
+    case TFF_CLIENT_PKCS1: {
+        static const uint16_t schemes[] = {
+            TLSFLOW_SIG_RSA_PKCS1_SHA512,       TLSFLOW_SIG_RSA_PKCS1_SHA384,
+            TLSFLOW_SIG_RSA_PKCS1_SHA256,       TLSFLOW_SIG_ECDSA_SECP256R1_SHA256,
+            TLSFLOW_SIG_ECDSA_SECP384R1_SHA384, TLSFLOW_SIG_ECDSA_SECP521R1_SHA512};
+        versions12(cfg);
+        must(tlsflow_config_set_signature_schemes(cfg, schemes, COUNT(schemes)) == 0, "schemes");
+        credential(cfg, tff_fixture_client_pem, tff_fixture_client_pem_len, tff_fixture_client_key,
+                   tff_fixture_client_key_len);
+        break;
+    }
+    case TFF_CLIENT_IMPORT:
+        tlsflow_config_set_session_callback(cfg, tff_session_check, NULL);
+        tlsflow_config_set_ticket_callback(cfg, tff_ticket_check, NULL);
+        break;
     case TFF_CLIENT_HOOK:
         credential(cfg, tff_fixture_client_ec_pem, tff_fixture_client_ec_pem_len,
                    tff_fixture_client_ec_key, tff_fixture_client_ec_key_len);
@@ -354,6 +369,10 @@ static tlsflow_config *new_client(int variant)
     }
     return cfg;
 }
+
+/* The two keys of TFF_SERVER_TICKETS: the first seals, the second is retired. */
+static const tlsflow_ticket_key ticket_keys[2] = {{{'t', 'f', 'f', '-', 'n', 'e', 'w'}, {0x21}},
+                                                  {{'t', 'f', 'f', '-', 'o', 'l', 'd'}, {0x12}}};
 
 /* A server that asks for client certificates under the fixture root. */
 static void ask_client_certificates(tlsflow_config *cfg, tlsflow_client_auth mode)
@@ -421,9 +440,8 @@ static tlsflow_config *new_server(int variant)
         break;
     case TFF_SERVER_TICKETS: {
         /* The first key seals; the second (a retired one) only opens. */
-        static const tlsflow_ticket_key keys[2] = {{{'t', 'f', 'f', '-', 'n', 'e', 'w'}, {0x21}},
-                                                   {{'t', 'f', 'f', '-', 'o', 'l', 'd'}, {0x12}}};
-        must(tlsflow_config_set_ticket_keys(cfg, keys, COUNT(keys)) == 0, "ticket keys");
+        must(tlsflow_config_set_ticket_keys(cfg, ticket_keys, COUNT(ticket_keys)) == 0,
+             "ticket keys");
         must(tlsflow_config_set_ticket_policy(cfg, 7200, 1) == 0, "ticket policy");
         use_workspace_allocator(cfg, TLSFLOW_SERVER);
         tlsflow_config_set_keep_client_hello(cfg, 1);
@@ -480,15 +498,32 @@ const tlsflow_config *tff_server_config_offload(int variant, int handles)
     return *cfg;
 }
 
-/* A session of an earlier handshake of a resuming client variant with TFF_SERVER_TICKETS,
- * made once, whichever input comes first: the input's random sources, key logs and
- * faults are put back as they were. */
-static const uint8_t *resumable(int variant, size_t *len)
+/* A server of the days when the retired key sealed tickets. */
+static const tlsflow_config *retired_server(void)
 {
-    static uint8_t sessions[2][TF_MAX_SESSION];
-    static size_t lens[2];
-    int v13 = variant == TFF_CLIENT_RESUME13;
-    if (!lens[v13]) {
+    static tlsflow_config *cfg;
+    if (!cfg) {
+        cfg = new_server(TFF_SERVER_DEFAULT);
+        must(tlsflow_config_set_ticket_keys(cfg, &ticket_keys[1], 1) == 0, "retired ticket key");
+        must(tlsflow_config_set_ticket_policy(cfg, 7200, 1) == 0, "ticket policy");
+    }
+    return cfg;
+}
+
+/* The session a resuming client variant offers: from an earlier handshake of its
+ * configuration with TFF_SERVER_TICKETS (TFF_CLIENT_IMPORT: with the retired key's
+ * server), made once, whichever input comes first: the input's random sources, key logs
+ * and faults are put back as they were. */
+const uint8_t *tff_session(int variant, size_t *len)
+{
+    static uint8_t sessions[3][TF_MAX_SESSION];
+    static size_t lens[3];
+    variant = (variant % TFF_CLIENT_VARIANTS + TFF_CLIENT_VARIANTS) % TFF_CLIENT_VARIANTS;
+    int i = variant == TFF_CLIENT_RESUME12 ? 0 : variant == TFF_CLIENT_RESUME13 ? 1 : 2;
+    if (variant != TFF_CLIENT_RESUME12 && variant != TFF_CLIENT_RESUME13 &&
+        variant != TFF_CLIENT_IMPORT)
+        return NULL;
+    if (!lens[i]) {
         tft_rng crng = client_rng, srng = server_rng;
         unsigned verdict = verdict_mode;
         static keylog_lines logs[2];
@@ -496,13 +531,14 @@ static const uint8_t *resumable(int variant, size_t *len)
         fault_state armed = fault;
         tff_reset();
         tlsflow_conn *c = tlsflow_conn_new(tff_client_config(variant));
-        tlsflow_conn *s = tlsflow_conn_new(tff_server_config(TFF_SERVER_TICKETS));
+        tlsflow_conn *s =
+            tlsflow_conn_new(i == 2 ? retired_server() : tff_server_config(TFF_SERVER_TICKETS));
         TFF_CHECK(c && s && tft_handshake(c, s, NULL));
         tft_step(s, c, NULL, NULL); /* TLS 1.3: its ticket */
         tlsflow_poll(c);
-        TFF_CHECK(tlsflow_session_export(c, sessions[v13], sizeof(sessions[v13]), &lens[v13]) == 0);
+        TFF_CHECK(tlsflow_session_export(c, sessions[i], sizeof(sessions[i]), &lens[i]) == 0);
         TFF_CHECK(tlsflow_get_info(c)->version ==
-                  (v13 ? TLSFLOW_VERSION_TLS13 : TLSFLOW_VERSION_TLS12));
+                  (i ? TLSFLOW_VERSION_TLS13 : TLSFLOW_VERSION_TLS12));
         tlsflow_conn_free(c);
         tlsflow_conn_free(s);
         client_rng = crng;
@@ -511,17 +547,15 @@ static const uint8_t *resumable(int variant, size_t *len)
         memcpy(keylogs, logs, sizeof(logs));
         fault = armed;
     }
-    *len = lens[v13];
-    return sessions[v13];
+    *len = lens[i];
+    return sessions[i];
 }
 
 tlsflow_conn *tff_client_new(int variant)
 {
     variant = (variant % TFF_CLIENT_VARIANTS + TFF_CLIENT_VARIANTS) % TFF_CLIENT_VARIANTS;
     size_t len = 0;
-    const uint8_t *session = variant == TFF_CLIENT_RESUME12 || variant == TFF_CLIENT_RESUME13
-                                 ? resumable(variant, &len)
-                                 : NULL;
+    const uint8_t *session = tff_session(variant, &len);
     tlsflow_conn *c = tlsflow_conn_new(tff_client_config(variant));
     if (!c) {
         TFF_CHECK(fault.hit == TLSFLOW_CLIENT); /* no workspace */

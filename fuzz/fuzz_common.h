@@ -47,6 +47,11 @@ enum {
                               caller (key offload) */
     TFF_CLIENT_HOOK,       /* the verification hook (tff_set_verdict); a client credential (EC
                               P-256) for TLS 1.3 and 1.2; trace */
+    TFF_CLIENT_PKCS1,      /* TLS 1.2 only, RSA PKCS#1 v1.5 and ECDSA signatures only, an RSA client
+                              credential */
+    TFF_CLIENT_IMPORT,     /* offers a TLS 1.3 session whose ticket a retired key sealed (the
+                              second of TFF_SERVER_TICKETS's); fuzz_client imports the session
+                              its input gives instead; session and ticket callbacks */
     TFF_CLIENT_VARIANTS
 };
 /* Server configurations. */
@@ -74,6 +79,8 @@ const tlsflow_config *tff_server_config(int variant);
  * session (made once, by a real handshake with TFF_SERVER_TICKETS, without touching the
  * random sources of the input). NULL only when an armed workspace fault hit it. */
 tlsflow_conn *tff_client_new(int variant);
+/* The session tff_client_new(variant) imports (NULL if it imports none). */
+const uint8_t *tff_session(int variant, size_t *len);
 tlsflow_conn *tff_server_new(int variant);
 
 /* The extended header of the role harnesses (server, client, server_async): where their

@@ -85,12 +85,15 @@ static int handshake(tlsflow_conn *c, tlsflow_conn *s, tft_pump_opts *o)
 
 /* A whole conversation: handshake, a request and a reply, close_notify both ways.
  * Returns 0 if the pair does not complete (the seeds are then left out, and said so). */
-static int converse(int cv, int sv, tft_log *c2s, tft_log *s2c)
+static int converse_with(int cv, int sv, const uint8_t *session, size_t session_len, tft_log *c2s,
+                         tft_log *s2c)
 {
     static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
     static const char rep[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     tff_reset();
-    tlsflow_conn *c = tff_client_new(cv);
+    tlsflow_conn *c = session ? tlsflow_conn_new(tff_client_config(cv)) : tff_client_new(cv);
+    if (session)
+        TFF_CHECK(c && tlsflow_session_import(c, session, session_len) == 1);
     tlsflow_conn *s = tff_server_new(sv);
     tft_pump_opts o = {0, c2s, s2c, 0};
     TFF_CHECK(c && s);
@@ -128,6 +131,37 @@ static int converse(int cv, int sv, tft_log *c2s, tft_log *s2c)
     tlsflow_conn_free(c);
     tlsflow_conn_free(s);
     return 1;
+}
+
+static int converse(int cv, int sv, tft_log *c2s, tft_log *s2c)
+{
+    return converse_with(cv, sv, NULL, 0, c2s, s2c);
+}
+
+/* fuzz_client with TFF_CLIENT_IMPORT: the session to import before the server's bytes,
+ * each resuming session against the ticket server. */
+static void import_seeds(void)
+{
+    static const int from[] = {TFF_CLIENT_IMPORT, TFF_CLIENT_RESUME13, TFF_CLIENT_RESUME12};
+    for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+        size_t len = 0;
+        const uint8_t *session = tff_session(from[i], &len);
+        tft_log c2s = {0}, s2c = {0};
+        TFF_CHECK(session &&
+                  converse_with(TFF_CLIENT_IMPORT, TFF_SERVER_TICKETS, session, len, &c2s, &s2c));
+        uint8_t *in = malloc(2 + len + s2c.len);
+        TFF_CHECK(in != NULL);
+        in[0] = (uint8_t)(len >> 8);
+        in[1] = (uint8_t)len;
+        memcpy(in + 2, session, len);
+        memcpy(in + 2 + len, s2c.p, s2c.len);
+        char name[64];
+        snprintf(name, sizeof(name), "ours-import-c%d-s%d", from[i], TFF_SERVER_TICKETS);
+        emit_role("client", name, TFF_CLIENT_IMPORT, 0, 0, NULL, 0, in, 2 + len + s2c.len);
+        free(in);
+        tft_log_free(&c2s);
+        tft_log_free(&s2c);
+    }
 }
 
 /* The handshake messages in the plaintext part of a transcript, concatenated. */
@@ -250,6 +284,11 @@ static void role_seeds(void)
         {TFF_CLIENT_DEFAULT, TFF_SERVER_MTLS_HOOK},
         {TFF_CLIENT_RSA_KX, TFF_SERVER_MTLS_HOOK},
         {TFF_CLIENT_MTLS, TFF_SERVER_DUAL},
+        /* RSA PKCS#1 v1.5 signatures both ways; a ticket of the retired key. */
+        {TFF_CLIENT_PKCS1, TFF_SERVER_MTLS},
+        {TFF_CLIENT_PKCS1, TFF_SERVER_DEFAULT},
+        {TFF_CLIENT_PKCS1, TFF_SERVER_DUAL},
+        {TFF_CLIENT_IMPORT, TFF_SERVER_TICKETS},
     };
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
         int cv = pairs[i][0], sv = pairs[i][1];
@@ -689,6 +728,7 @@ int main(int argc, char **argv)
     outdir = argv[1];
     mkdir(outdir, 0755);
     role_seeds();
+    import_seeds();
     transition_seeds();
     keyed_seeds();
     x509_seeds();
