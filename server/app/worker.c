@@ -16,11 +16,13 @@
 /* ---- engine configuration ---------------------------------------------------------- */
 
 /* Workspaces (~110 KB: a handshake's state and buffers) as whole pages of their own:
- * from the heap, the small allocations of idle connections would pin freed ones. A
- * few given back are kept for the next handshakes; the rest leave the process. */
+ * from the heap, the small allocations of idle connections would pin freed ones. Those
+ * given back are kept for the next handshakes (up to WORKSPACE_CACHE, and WORKSPACE_KEEP
+ * once the loop is quiet: on_workspace_trim); the rest leave the process. */
 static void *workspace_get(void *ctx, size_t size)
 {
     workspace_cache *c = ctx;
+    c->taken++;
     if (c->n > 0 && c->size == size)
         return c->spare[--c->n];
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -42,6 +44,15 @@ static void workspace_cache_drop(workspace_cache *c)
 {
     while (c->n > 0)
         munmap(c->spare[--c->n], c->size);
+}
+
+/* No handshake took a workspace since the last tick: give back all but WORKSPACE_KEEP. */
+static void on_workspace_trim(uv_timer_t *t)
+{
+    workspace_cache *c = &((worker *)t->data)->workspaces;
+    while (c->taken == 0 && c->n > WORKSPACE_KEEP)
+        munmap(c->spare[--c->n], c->size);
+    c->taken = 0;
 }
 
 static int add_credential(tlsflow_config *cfg, const server_ctx *srv, const credential *c)
@@ -316,6 +327,10 @@ int worker_init(worker *w, server_ctx *srv, int first)
     }
     uv_async_init(&w->loop, &w->stop, on_stop_async);
     w->stop.data = w;
+    uv_timer_init(&w->loop, &w->workspace_trim);
+    w->workspace_trim.data = w;
+    uv_timer_start(&w->workspace_trim, on_workspace_trim, WORKSPACE_TRIM_MS, WORKSPACE_TRIM_MS);
+    uv_unref((uv_handle_t *)&w->workspace_trim);
     if (make_configs(w) != 0 || (first ? listen_resolved(w) : listen_same(w)) != 0) {
         worker_stop(w);
         uv_run(&w->loop, UV_RUN_DEFAULT); /* let the closes finish */
@@ -375,6 +390,7 @@ void worker_stop(worker *w)
         uv_close((uv_handle_t *)&w->sigterm, NULL);
     }
     uv_close((uv_handle_t *)&w->stop, NULL);
+    uv_close((uv_handle_t *)&w->workspace_trim, NULL);
     /* Connections unlink themselves only in their close callbacks, so this walk
      * stays valid while each one starts closing. */
     for (sconn *c = w->conns; c; c = c->next)
