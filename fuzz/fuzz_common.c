@@ -820,7 +820,9 @@ void tff_observe(tlsflow_conn *c, tff_watch *w, const uint8_t *cert, size_t cert
     size_t n = tlsflow_peer_cert_count(c), len = 1;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *der = tlsflow_peer_cert(c, i, &len);
-        TFF_CHECK(der != NULL && len > 0 && der[0] == 0x30);
+        /* As sent: a chain the engine refused may hold what no parser takes. */
+        TFF_CHECK(der != NULL && len > 0 &&
+                  (der[0] == 0x30 || tlsflow_last_error(c) == TLSFLOW_E_CERT_BAD));
     }
     TFF_CHECK(tlsflow_peer_cert(c, n, &len) == NULL && len == 0);
     if (n && w->peer_certs)

@@ -171,9 +171,14 @@ static int add_credential(tlsflow_config *cfg, const uint8_t *chain, size_t chai
     memset(&cr, 0, sizeof(cr));
     if (load_certs(chain, chain_len, cr.der, cr.der_len, TF_MAX_CHAIN, &cr.n_certs))
         return TLSFLOW_E_CONFIG;
-    for (size_t i = 0; i < cr.n_certs; i++)
+    int unparsable = 0;
+    for (size_t i = 0; i < cr.n_certs; i++) {
         cr.chain_bytes += cr.der_len[i];
-    if (credential_key(&cr, key, key_len, external) ||
+        /* Every certificate we would send must parse: a peer refuses the chain else. */
+        tlsflow_cert_info scratch;
+        unparsable |= i > 0 && tf_x509_summary(cr.der[i], cr.der_len[i], &scratch) != 0;
+    }
+    if (unparsable || credential_key(&cr, key, key_len, external) ||
         tf_x509_summary(cr.der[0], cr.der_len[0], &cr.info) ||
         (sni_name && !(cr.sni_name = dup_string(sni_name)))) {
         credential_free(&cr);

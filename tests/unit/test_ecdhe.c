@@ -561,6 +561,38 @@ static void test_add_credential_key_types(void **state)
     tlsflow_config_free(cfg);
 }
 
+/* Every certificate of a credential's chain must parse, not only the leaf: a PEM block
+ * that decodes to something else (here one stray base64 character) is refused, since a
+ * peer would refuse the chain it went into. */
+static void test_add_credential_chain_parses(void **state)
+{
+    (void)state;
+    size_t cl, kl, al;
+    uint8_t *leaf = tft_fixture("server.pem", &cl), *key = tft_fixture("server.key", &kl);
+    uint8_t *ca = tft_fixture("ca.pem", &al);
+    static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+    uint8_t *chain = malloc(cl + al + 1);
+    assert_non_null(chain);
+    memcpy(chain, leaf, cl);
+    memcpy(chain + cl, ca, al);
+    tlsflow_config *cfg = tlsflow_config_new(TLSFLOW_SERVER);
+    assert_int_equal(tlsflow_config_add_credential(cfg, chain, cl + al, key, kl, NULL), 0);
+    assert_int_equal(cfg->creds[0].n_certs, 2);
+    /* The same chain with a 'J' before the second block's base64. */
+    assert_memory_equal(ca, begin, sizeof(begin) - 1);
+    memcpy(chain + cl, ca, sizeof(begin) - 1);
+    chain[cl + sizeof(begin) - 1] = 'J';
+    memcpy(chain + cl + sizeof(begin), ca + sizeof(begin) - 1, al - (sizeof(begin) - 1));
+    assert_int_equal(tlsflow_config_add_credential(cfg, chain, cl + al + 1, key, kl, NULL),
+                     TLSFLOW_E_CONFIG);
+    assert_int_equal(cfg->n_creds, 1);
+    tlsflow_config_free(cfg);
+    free(chain);
+    free(ca);
+    free(leaf);
+    free(key);
+}
+
 static void test_config_setters(void **state)
 {
     (void)state;
@@ -1241,6 +1273,7 @@ int main(void)
         cmocka_unit_test(test_no_common_group),
         cmocka_unit_test(test_credential_selection),
         cmocka_unit_test(test_add_credential_key_types),
+        cmocka_unit_test(test_add_credential_chain_parses),
         cmocka_unit_test(test_config_setters),
         cmocka_unit_test(test_hello_without_groups_gets_p256),
         cmocka_unit_test(test_sha1_only_client),
