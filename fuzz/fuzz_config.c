@@ -42,11 +42,11 @@
  * them short.
  *
  * Invariants: every call returns 0 or one of TLSFLOW_E_USAGE, _CONFIG, _INTERNAL, with a
- * known tlsflow_error_name; anchors on a server and credentials on a client are usage
- * errors; an accepted list holds only values the engine names, an accepted name or ALPN
- * list is well-formed. tlsflow_conn_new (or conn_init) succeeds exactly when the
- * configuration is complete: a server with an accepted credential, a client with accepted
- * anchors and a server name. A server's first poll waits for input, a client's sends its
+ * known tlsflow_error_name; an accepted list holds only values the engine names, an
+ * accepted name or ALPN list is well-formed. tlsflow_conn_new (or conn_init) succeeds
+ * exactly when the configuration is complete: a server with an accepted credential (and
+ * accepted anchors if it asks for client certificates), a client with accepted anchors and
+ * a server name. A server's first poll waits for input, a client's sends its
  * hello, with no error. A handshake against a fixture peer ends (both done, or a side
  * closed with an error other than E_INTERNAL, never a silent wedge), passes tff_check on
  * both sides after every poll, and what it negotiates is something our configuration
@@ -95,6 +95,7 @@ enum {
 typedef struct {
     tlsflow_role role;
     int creds, anchors, name;
+    int client_auth; /* a server's accepted mode: it needs anchors then */
     char server_name[NAME_CAP];
     uint16_t suites[MAX_LIST], groups[MAX_LIST], schemes[MAX_LIST];
     size_t n_suites, n_groups, n_schemes; /* 0: the default list */
@@ -265,6 +266,8 @@ static void apply_extended(tlsflow_config *cfg, tff_input *in, accepted *a)
         b = tff_u8(in) % 4;
         rc = check_rc(tlsflow_config_set_client_auth(cfg, (tlsflow_client_auth)b));
         TFF_CHECK((rc == 0) == (server && b <= TLSFLOW_CLIENT_AUTH_REQUIRED));
+        if (rc == 0)
+            a->client_auth = b;
         break;
     case X_KEY_OFFLOAD:
         tlsflow_config_set_key_offload(cfg, tff_u8(in) & 1);
@@ -314,7 +317,7 @@ static void apply(tlsflow_config *cfg, tff_input *in, accepted *a)
         rc = check_rc(tlsflow_config_add_trust_anchors(cfg, p, n));
         if (n == 0)
             TFF_CHECK(rc != 0);
-        a->anchors |= rc == 0 && a->role == TLSFLOW_CLIENT; /* a server's: client roots */
+        a->anchors |= rc == 0; /* a server's: roots for client certificates */
         break;
     case OP_CREDENTIAL:
         op_credential(cfg, in, a);
@@ -471,7 +474,9 @@ static int suite_for_versions(const accepted *a)
 
 static void make_connection(const tlsflow_config *cfg, uint8_t opt, const accepted *a)
 {
-    int ready = a->role == TLSFLOW_SERVER ? a->creds > 0 : a->anchors && a->name;
+    /* A server that asks for client certificates needs roots to check them against. */
+    int ready = a->role == TLSFLOW_SERVER ? a->creds > 0 && (!a->client_auth || a->anchors)
+                                          : a->anchors && a->name;
     tlsflow_conn *c;
     void *mem = NULL;
     if (opt & 2) {

@@ -411,7 +411,9 @@ void tlsflow_config_set_session_callback(tlsflow_config *cfg, tlsflow_session_fn
 /** Bytes a connection needs for this configuration (for tlsflow_conn_init). */
 size_t tlsflow_conn_size(const tlsflow_config *cfg);
 /** Build a connection in caller memory of tlsflow_conn_size() bytes, 16-byte aligned.
- *  Returns NULL if the memory is too small or the configuration is incomplete. */
+ *  Returns NULL if the memory is too small or the configuration is incomplete (a server
+ *  needs a credential, and trust anchors if it asks for client certificates; a client
+ *  needs trust anchors and a server name). */
 tlsflow_conn *tlsflow_conn_init(void *mem, size_t size, const tlsflow_config *cfg);
 /** Allocate and build a connection (the engine's single allocation for it). */
 tlsflow_conn *tlsflow_conn_new(const tlsflow_config *cfg);
