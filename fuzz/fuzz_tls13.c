@@ -588,9 +588,13 @@ static void run_item(world *w, tff_input *in)
         }
         break;
     case K_CCS:
+        type = TF_CT_CCS;
+        break;
     case K_ALERT:
+        type = TF_CT_ALERT;
+        break;
     case K_APPDATA:
-        type = (uint8_t)(TF_CT_CCS + (h & 7) - K_CCS);
+        type = TF_CT_APPDATA;
         break;
     case K_GENUINE:
         for (size_t skip = n ? p[0] : 0; skip && genuine(w, &type, &p, &n); skip--) {
