@@ -200,7 +200,7 @@ static void wipe_workspace(tlsflow_conn *c)
     tf_wipe(c->out, c->work->out_hw);
     tf_wipe(c->hs_in, c->work->hs_in_hw);
     tf_wipe(c->hs_out, c->work->hs_out_hw);
-    tf_wipe(c->peer_chain, c->cfg->peer_chain_cap); /* written only when a chain came */
+    tf_wipe(c->peer_chain, c->work->peer_chain_hw);
     tf_record_drop_contexts(c);
     tf_drbg_free(&c->work->drbg);
     tf_wipe(c->work, sizeof(*c->work));

@@ -157,6 +157,7 @@ typedef struct {
     tf_drbg drbg;
     char error_buf[192];
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* the buffers' high-water marks: what to wipe */
+    size_t peer_chain_hw;                      /* likewise for the peer's certificates */
 } tf_work;
 
 /* A private-key operation the handshake waits for (keyop.c). `finish` continues the

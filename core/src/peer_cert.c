@@ -47,6 +47,7 @@ void tf_peer_chain_keep(tlsflow_conn *c)
         used += pc->len[kept];
     }
     pc->n = kept;
+    tf_note_high_water(&c->work->peer_chain_hw, used);
 }
 
 size_t tlsflow_peer_cert_count(const tlsflow_conn *c)

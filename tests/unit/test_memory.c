@@ -49,6 +49,8 @@ typedef struct {
     int armed;     /* keys are set: check returned workspaces */
     int returned;  /* workspaces checked */
     int key_found; /* a returned workspace still held a key */
+    int dirty;     /* a returned workspace was not all zeros again (buffers, the peer's
+                      certificates, the handshake state: all wiped) */
 } ws_spy;
 
 static void *spy_get(void *ctx, size_t size)
@@ -81,6 +83,8 @@ static void spy_put(void *ctx, void *mem, size_t size)
         s->returned++;
         for (int d = 0; d < 2; d++)
             s->key_found |= holds_key(mem, size, s->keys[d], s->key_len);
+        for (size_t i = 0; i < size; i++)
+            s->dirty |= ((const uint8_t *)mem)[i] != 0;
     }
     free(mem);
 }
@@ -347,6 +351,7 @@ static void test_release_wipes_contexts(void **state)
         }
         assert_int_equal(spy.returned, 6);
         assert_false(spy.key_found);
+        assert_false(spy.dirty);
         tft_pair_free(p);
     }
 
