@@ -217,6 +217,43 @@ int tf_aead_seal(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t
     return ret == 0 ? 0 : -1;
 }
 
+int tf_aead_seal_plus(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                      const uint8_t *in, size_t len, uint8_t last, uint8_t *out, uint8_t tag[16])
+{
+    int ret;
+    if (a->alg == TF_AEAD_CHACHA20_POLY1305) {
+        ChaChaPoly_Aead st;
+        ret = wc_ChaCha20Poly1305_Init(&st, a->opaque, nonce, CHACHA20_POLY1305_AEAD_ENCRYPT);
+        if (ret == 0 && aad_len)
+            ret = wc_ChaCha20Poly1305_UpdateAad(&st, aad, (word32)aad_len);
+        if (ret == 0 && len)
+            ret = wc_ChaCha20Poly1305_UpdateData(&st, in, out, (word32)len);
+        if (ret == 0)
+            ret = wc_ChaCha20Poly1305_UpdateData(&st, &last, out + len, 1);
+        if (ret == 0)
+            ret = wc_ChaCha20Poly1305_Final(&st, tag);
+        tf_wipe(&st, sizeof(st));
+        return ret == 0 ? 0 : -1;
+    }
+#ifdef WOLFSSL_AESGCM_STREAM
+    /* The streaming calls: the key stays, the nonce is new. */
+    Aes *aes = (Aes *)a->opaque;
+    ret = wc_AesGcmInit(aes, NULL, 0, nonce, 12);
+    if (ret == 0)
+        ret = wc_AesGcmEncryptUpdate(aes, out, in, (word32)len, aad, (word32)aad_len);
+    if (ret == 0)
+        ret = wc_AesGcmEncryptUpdate(aes, out + len, &last, 1, NULL, 0);
+    if (ret == 0)
+        ret = wc_AesGcmEncryptFinal(aes, tag, 16);
+    return ret == 0 ? 0 : -1;
+#else
+    if (out != in)
+        memmove(out, in, len);
+    out[len] = last;
+    return tf_aead_seal(a, nonce, aad, aad_len, out, len + 1, out, tag);
+#endif
+}
+
 int tf_aead_open(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t len, const uint8_t tag[16], uint8_t *out)
 {

@@ -66,6 +66,11 @@ int tf_aead_setup(tf_aead *a, tf_aead_alg alg, const uint8_t *key, size_t key_le
 int tf_aead_init(tf_aead *a, const uint8_t *key, size_t key_len);
 int tf_aead_seal(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[16]);
+/* Seal in[0..len) followed by one more byte, `last` (TLS 1.3's inner content type), into
+ * out[0..len] without first copying in beside it; in and out must not overlap unless
+ * equal. */
+int tf_aead_seal_plus(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                      const uint8_t *in, size_t len, uint8_t last, uint8_t *out, uint8_t tag[16]);
 /* Returns 0 only if the tag verifies; out may alias in. */
 int tf_aead_open(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t len, const uint8_t tag[16], uint8_t *out);

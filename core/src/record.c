@@ -159,17 +159,19 @@ int tf_record_write(tlsflow_conn *c, uint8_t type, const uint8_t *data, size_t l
     size_t ex = d->suite->explicit_nonce_len;
     size_t aad_len = nonce_and_aad(d, type, len, nonce, aad);
     uint8_t *body = h + 5 + ex;
-    size_t n = len;
-    if (d->tls13) { /* TLSInnerPlaintext: content || type, no padding */
-        memmove(body, data, len);
-        body[n++] = type;
-        data = body;
-        type = TF_CT_APPDATA;
-    }
-    put_header(h, type, ex + n + TF_AEAD_TAG);
+    /* TLS 1.3: TLSInnerPlaintext, content || type, no padding; sealed as it is read, so
+     * the content is not copied first (it may come from anywhere but the body). */
+    size_t n = d->tls13 ? len + 1 : len;
+    put_header(h, d->tls13 ? TF_CT_APPDATA : type, ex + n + TF_AEAD_TAG);
     memcpy(h + 5, nonce + 12 - ex, ex);
     tf_aead *a = direction_aead(c, d);
-    if (!a || tf_aead_seal(a, nonce, aad, aad_len, data, n, body, body + n))
+    uintptr_t from = (uintptr_t)data, to = (uintptr_t)body;
+    if (d->tls13 && len && from + len > to && to + n > from) {
+        memmove(body, data, len); /* overlapping: in place instead */
+        data = body;
+    }
+    if (!a || (d->tls13 ? tf_aead_seal_plus(a, nonce, aad, aad_len, data, len, type, body, body + n)
+                        : tf_aead_seal(a, nonce, aad, aad_len, data, n, body, body + n)))
         return tf_fail(c, TLSFLOW_E_INTERNAL, "record encryption failed");
     d->seq++;
     c->out_len += 5 + ex + n + TF_AEAD_TAG;
