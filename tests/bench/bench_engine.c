@@ -312,8 +312,9 @@ static void bench_records(const bench_suite *s)
     int rounds = O.smoke ? 1 : REC_ROUNDS;
     double e_seal[REC_ROUNDS], e_open[REC_ROUNDS], r_seal[REC_ROUNDS], r_open[REC_ROUNDS],
         u_seal[REC_ROUNDS], u_open[REC_ROUNDS], ratio[REC_ROUNDS];
-    /* Where the engine's AEAD input/output sits: header + explicit nonce (GCM: 5 + 8). */
-    size_t off = s->aead == 3 ? 5 : 13;
+    /* Where the engine's AEAD input/output sits: header + explicit nonce (TLS 1.2 GCM:
+     * 5 + 8; ChaCha20 and TLS 1.3: 5). */
+    size_t off = s->aead == 3 || s->tls13 ? 5 : 13;
     long total = 0;
     double b = O.smoke ? 0.002 : O.seconds * 0.25 / rounds;
     for (int r = 0; r < rounds; r++) {
@@ -715,14 +716,18 @@ int main(int argc, char **argv)
            TLSFLOW_VERSION_STRING, bench_wolf_describe(), bench_clock_ns());
     bench_result("-", 0, "build.%s", bench_wolf_build());
     bench_raw_table();
-    /* TLS 1.2 rows only: the raw floor (raw_handshake.c) prices a TLS 1.2 handshake's
-     * cryptography; TLS 1.3 rows are measured against the other stacks by bench_peers. */
+    /* Timed, TLS 1.2 rows only: the raw floor (raw_handshake.c) prices a TLS 1.2
+     * handshake's cryptography; TLS 1.3 handshakes are timed against the other stacks by
+     * bench_peers. Under callgrind (no floor: the split is by function) both versions. */
     for (size_t i = 0; i < BENCH_N_SUITES; i++)
-        if (!BENCH_SUITES[i].tls13)
+        if (!BENCH_SUITES[i].tls13 || O.callgrind)
             bench_handshakes(&BENCH_SUITES[i]);
-    for (size_t i = 0; i < BENCH_N_SUITES; i++)
-        if (!BENCH_SUITES[i].ecdhe || BENCH_SUITES[i].aead == 3)
-            bench_records(&BENCH_SUITES[i]);
+    /* Records: one row per AEAD layout (TLS 1.2 GCM and ChaCha20, TLS 1.3 GCM). */
+    for (size_t i = 0; i < BENCH_N_SUITES; i++) {
+        const bench_suite *s = &BENCH_SUITES[i];
+        if (s->tls13 ? !s->ecdsa : !s->ecdhe || s->aead == 3)
+            bench_records(s);
+    }
     for (size_t i = 0; i < BENCH_N_SUITES; i++)
         if (!BENCH_SUITES[i].ecdhe || BENCH_SUITES[i].aead == 3)
             bench_wakeup(&BENCH_SUITES[i]);
