@@ -56,7 +56,8 @@ size_t tlsflow_conn_size(const tlsflow_config *cfg)
 static void attach_workspace(tlsflow_conn *c, void *ws)
 {
     uint8_t *p = ws;
-    memset(p, 0, ALIGN16(sizeof(tf_handshake)) + sizeof(tf_work));
+    memset(p, 0, TF_HS_ZEROED);
+    memset(p + ALIGN16(sizeof(tf_handshake)), 0, sizeof(tf_work));
     c->workspace = ws;
     c->hs = ws;
     p += ALIGN16(sizeof(tf_handshake));
@@ -195,7 +196,9 @@ static void wipe_workspace(tlsflow_conn *c)
         return;
     tf_hash_free(&c->hs->transcript256);
     tf_hash_free(&c->hs->transcript384);
-    tf_wipe(c->hs, sizeof(*c->hs));
+    tf_wipe(c->hs, TF_HS_ZEROED);
+    tf_wipe(c->hs->session, c->work->session_hw);
+    tf_wipe(c->hs->ticket, c->work->ticket_hw);
     tf_wipe(c->in, c->work->in_hw);
     tf_wipe(c->out, c->work->out_hw);
     tf_wipe(c->hs_in, c->work->hs_in_hw);

@@ -158,6 +158,7 @@ typedef struct {
     char error_buf[192];
     size_t in_hw, out_hw, hs_in_hw, hs_out_hw; /* the buffers' high-water marks: what to wipe */
     size_t peer_chain_hw;                      /* likewise for the peer's certificates */
+    size_t session_hw, ticket_hw;              /* ... and tf_handshake's session and ticket */
 } tf_work;
 
 /* A private-key operation the handshake waits for (keyop.c). `finish` continues the
@@ -232,17 +233,15 @@ typedef struct {
     uint8_t hash_before384[TF_MAX_HASH]; /* before the suite is known: the SHA-384 one too */
 
     /* Resumption */
-    uint8_t session[TF_MAX_SESSION]; /* client: the session offered, then the latest made */
-    size_t session_len;
+    size_t session_len;       /* of session[], below */
     int offer_session;        /* client: session holds an imported one to offer */
     int resuming;             /* this handshake resumes a session */
     int ticket_asked;         /* TLS 1.2: the client sent SessionTicket (server), the
                                  server will send a ticket (client) */
     uint8_t psk[TF_MAX_HASH]; /* TLS 1.3: the PSK being resumed */
     size_t psk_len;
-    uint16_t psk_suite;   /* client: the suite the offered PSK belongs to */
-    uint8_t ticket[2048]; /* client, TLS 1.2: the ticket the server issued */
-    size_t ticket_len;
+    uint16_t psk_suite; /* client: the suite the offered PSK belongs to */
+    size_t ticket_len;  /* of ticket[], below */
     uint32_t ticket_lifetime;
 
     /* Client authentication */
@@ -254,7 +253,15 @@ typedef struct {
     tf_key_op op;                  /* the private-key operation in progress */
     tf_peer_chain peer;            /* what tlsflow_peer_cert() shows */
     tlsflow_hello_info hello;      /* info.client_hello, unless the connection keeps its own */
+
+    /* Last, and not zeroed with the rest (TF_HS_ZEROED): a client's resumption buffers,
+     * 9 KB that most handshakes never touch, written and wiped up to tf_work's marks. */
+    uint8_t session[TF_MAX_SESSION]; /* client: the session offered, then the latest made */
+    uint8_t ticket[2048];            /* client, TLS 1.2: the ticket the server issued */
 } tf_handshake;
+
+/* What a new handshake state zeroes and a finished one wipes whole. */
+#define TF_HS_ZEROED offsetof(tf_handshake, session)
 
 struct tlsflow_conn {
     const tlsflow_config *cfg;

@@ -124,6 +124,7 @@ int tf_client_read_ticket12(tlsflow_conn *c, const uint8_t *body, size_t len)
     if (ticket.len == 0 || ticket.len > sizeof(hs->ticket))
         return 0; /* RFC 5077 §3.3: empty means none; a giant one we just do not keep */
     memcpy(hs->ticket, ticket.p, ticket.len);
+    tf_note_high_water(&c->work->ticket_hw, ticket.len);
     hs->ticket_len = ticket.len;
     hs->ticket_lifetime = lifetime ? lifetime : 86400;
     return 0;

@@ -135,7 +135,9 @@ int tf_session_keep(tlsflow_conn *c, const tf_session *s)
     tf_handshake *hs = c->hs;
     tf_writer w = tf_writer_init(hs->session, sizeof(hs->session));
     tf_put_bytes(&w, SESSION_MAGIC, 4);
-    if (tf_session_write(&w, s, 1)) {
+    int failed = tf_session_write(&w, s, 1);
+    tf_note_high_water(&c->work->session_hw, failed ? sizeof(hs->session) : w.len);
+    if (failed) {
         hs->session_len = 0;
         return 0; /* too large to keep (a giant ticket): no session, nothing breaks */
     }
@@ -178,6 +180,7 @@ int tlsflow_session_import(tlsflow_conn *c, const uint8_t *session, size_t len)
     if (!tf_session_fresh(&s, c->cfg->time(c->cfg->time_ctx)))
         return 0;
     memcpy(c->hs->session, session, len);
+    tf_note_high_water(&c->work->session_hw, len);
     c->hs->session_len = len;
     c->hs->offer_session = 1;
     return 1;

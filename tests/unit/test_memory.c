@@ -112,6 +112,11 @@ static tft_pair *released_pair(const suite_case *k, int keep_hello, ws_spy *spy)
             assert_int_equal(tlsflow_config_set_workspace_allocator(both[i], spy_get, spy_put, spy),
                              0);
     }
+    if (spy) { /* tickets: the client keeps a session, which a release must wipe too */
+        tlsflow_ticket_key key;
+        memset(&key, 0x5a, sizeof(key));
+        assert_int_equal(tlsflow_config_set_ticket_keys(p->scfg, &key, 1), 0);
+    }
     tft_pair_start(p);
     assert_true(tft_handshake(p->client, p->server, NULL));
     assert_int_equal(tlsflow_get_info(p->client)->cipher_suite, k->suite);
