@@ -7,7 +7,13 @@
  *   bench_peers --callgrind STACK --only SUITE   (under callgrind --collect-atstart=no)
  *
  * Result keys: peers.<stack>.<suite>.{hs_per_s_cpu,client_us,server_us,mem_client,
- * mem_server,records_MBps,seal_MBps,open_MBps}. */
+ * mem_server,records_MBps,seal_MBps,open_MBps}.
+ *
+ * Resumed handshakes (the ECDHE AES-128 suites of both versions; --only NAME matches
+ * "<stack>.<suite>.resumed"): peers.<stack>.<suite>.{resumed_hs_per_s_cpu,
+ * resumed_client_us,resumed_server_us,resumed_n} and peers.ratio.<suite>.
+ * resumed_tlsflow_openssl{,_min,_max}. A measured handshake that did not resume makes the
+ * program exit 1 (after printing everything else). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +30,25 @@ long long peer_live[3];
 
 static const peer_stack *const STACKS[] = {&PEER_TLSFLOW, &PEER_WOLFSSL, &PEER_OPENSSL};
 #define N_STACKS (sizeof(STACKS) / sizeof(STACKS[0]))
+
+/* Resumed measurements that failed or did not resume: the exit status says so. */
+static int resume_failures;
+
+static size_t stack_index(const char *name)
+{
+    for (size_t k = 0; k < N_STACKS; k++)
+        if (strcmp(STACKS[k]->name, name) == 0)
+            return k;
+    return N_STACKS;
+}
+
+/* Resumed rows for the ECDHE AES-128 handshakes: a TLS 1.2 resumption does no key
+ * exchange at all and a TLS 1.3 one signs nothing, so the other suites would repeat
+ * these figures. */
+static int has_resumed_rows(const bench_suite *s)
+{
+    return s->ecdhe && s->aead == 1;
+}
 
 /* ---- samples and counted allocations ------------------------------------------------ */
 
@@ -99,7 +124,32 @@ typedef struct {
     double mem_c, mem_s;
     char group[32];
     int failed;
+    int full, res; /* selected: full handshakes (and records), resumed handshakes */
+    peer_samples rs;
+    char res_note[160];
+    int res_failed;
 } stack_run;
+
+/* Median, min and max over rounds of us[b][r] / us[a][r], in the rounds where both
+ * stacks ran: stack a's rate over stack b's. Returns how many rounds. */
+static size_t round_ratio(double us[N_STACKS][ROUNDS], size_t a, size_t b, int rounds, double *med,
+                          double *lo, double *hi)
+{
+    double vs[ROUNDS];
+    size_t n = 0;
+    for (int r = 0; r < rounds; r++)
+        if (us[a][r] > 0 && us[b][r] > 0)
+            vs[n++] = us[b][r] / us[a][r];
+    if (n == 0)
+        return 0;
+    *lo = *hi = vs[0];
+    for (size_t i = 1; i < n; i++) {
+        *lo = vs[i] < *lo ? vs[i] : *lo;
+        *hi = vs[i] > *hi ? vs[i] : *hi;
+    }
+    *med = bench_median(vs, n);
+    return n;
+}
 
 /* tlsflow's handshake rate over wolfSSL's, and wolfSSL's time over the raw floor (the
  * best any engine could do on this build), as medians of per-round ratios. */
@@ -147,6 +197,75 @@ static void paired_ratios(const bench_suite *s, const stack_run *run,
         bench_result("ratio", c, "peers.ratio.%s.ceiling", s->id);
 }
 
+/* Resumed handshakes of every selected stack in round r, one after the other. */
+static void resumed_round(const bench_suite *s, stack_run *run, double res_us[N_STACKS][ROUNDS],
+                          int r, int rounds, double seconds, long max)
+{
+    for (size_t k = 0; k < N_STACKS; k++) {
+        stack_run *x = &run[k];
+        res_us[k][r] = 0;
+        if (!x->ctx || !x->res || x->res_failed || !STACKS[k]->resumed)
+            continue;
+        size_t first = x->rs.n;
+        int rc = STACKS[k]->resumed(x->ctx, seconds / rounds, max, &x->rs);
+        if (rc == 0 && x->rs.n > first) {
+            res_us[k][r] = bench_median(x->rs.a + first, x->rs.n - first) +
+                           bench_median(x->rs.b + first, x->rs.n - first);
+        } else if (rc != 0) {
+            snprintf(x->res_note, sizeof(x->res_note), "%s",
+                     rc == PEER_NOT_RESUMED ? "FAILED: a measured handshake was not resumed"
+                                            : "FAILED during the measurement");
+            fprintf(stderr, "bench_peers: %s %s resumed: %s\n", STACKS[k]->name, s->id,
+                    x->res_note);
+            x->res_failed = 1;
+            resume_failures++;
+        }
+    }
+}
+
+static void resumed_report(const bench_suite *s, stack_run *run, double res_us[N_STACKS][ROUNDS],
+                           int rounds)
+{
+    int any = 0;
+    for (size_t k = 0; k < N_STACKS; k++)
+        any |= run[k].res;
+    if (!any)
+        return;
+    printf("   resumed, %s:\n", s->tls13 ? "TLS 1.3 ticket, psk_dhe_ke (x25519)"
+                                         : "TLS 1.2 ticket, extended master secret");
+    for (size_t k = 0; k < N_STACKS; k++) {
+        stack_run *x = &run[k];
+        const char *st = STACKS[k]->name;
+        if (!x->res)
+            continue;
+        if (!x->ctx || x->res_failed || x->rs.n == 0) {
+            printf("   %-8s n/a: %s\n", st, x->res_note[0] ? x->res_note : x->note);
+            bench_result("-", 0, "peers.%s.%s.resumed_na", st, s->id);
+            continue;
+        }
+        double cu = bench_median(x->rs.a, x->rs.n), su = bench_median(x->rs.b, x->rs.n);
+        printf("   %-8s %7.0f hs/s  client %7.1f us  server %7.1f us  (%zu resumed handshakes, "
+               "all resumed)\n",
+               st, 1e6 / (cu + su), cu, su, x->rs.n);
+        bench_result("1/s", 1e6 / (cu + su), "peers.%s.%s.resumed_hs_per_s_cpu", st, s->id);
+        bench_result("us", cu, "peers.%s.%s.resumed_client_us", st, s->id);
+        bench_result("us", su, "peers.%s.%s.resumed_server_us", st, s->id);
+        bench_result("count", (double)x->rs.n, "peers.%s.%s.resumed_n", st, s->id);
+    }
+    size_t t = stack_index("tlsflow"), o = stack_index("openssl");
+    double v, lo, hi;
+    size_t n;
+    if (t == N_STACKS || o == N_STACKS || run[t].res_failed || run[o].res_failed ||
+        (n = round_ratio(res_us, t, o, rounds, &v, &lo, &hi)) == 0)
+        return;
+    printf("   tlsflow / OpenSSL resumed handshakes/s: %.2f (%.2f-%.2f), median (spread) of %zu "
+           "rounds' ratios\n",
+           v, lo, hi, n);
+    bench_result("ratio", v, "peers.ratio.%s.resumed_tlsflow_openssl", s->id);
+    bench_result("ratio", lo, "peers.ratio.%s.resumed_tlsflow_openssl_min", s->id);
+    bench_result("ratio", hi, "peers.ratio.%s.resumed_tlsflow_openssl_max", s->id);
+}
+
 static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts *o)
 {
     stack_run run[N_STACKS];
@@ -155,7 +274,7 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
     int n_floor = 0;
     /* Each stack's per-handshake CPU in each round: ratios are taken within a round,
      * where the stacks ran moments apart, then their median is reported. */
-    double round_us[N_STACKS][ROUNDS], round_floor[ROUNDS];
+    double round_us[N_STACKS][ROUNDS], round_floor[ROUNDS], res_us[N_STACKS][ROUNDS];
     int round_ok[ROUNDS];
     raw_hs_params rp = raw_hs_defaults(s, s->ecdsa ? fx->ec_cert.len : fx->rsa_cert.len);
     double rb = o->smoke ? 0.001 : o->seconds * 0.01 > 0.003 ? o->seconds * 0.01 : 0.003;
@@ -164,19 +283,27 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
     memset(run, 0, sizeof(run));
     printf("\n## %s (%s)\n", s->id, s->tls13 ? "TLS 1.3" : "TLS 1.2");
     for (size_t k = 0; k < N_STACKS; k++) {
-        char name[96];
+        char name[96], rname[112];
         snprintf(name, sizeof(name), "%s.%s", STACKS[k]->name, s->id);
-        if (!bench_selected(o, name)) {
+        snprintf(rname, sizeof(rname), "%s.resumed", name);
+        run[k].full = bench_selected(o, name);
+        run[k].res = has_resumed_rows(s) && bench_selected(o, rname);
+        if (run[k].res && !STACKS[k]->resumed)
+            snprintf(run[k].res_note, sizeof(run[k].res_note), "not measured for this stack");
+        if (!run[k].full && !run[k].res) {
             snprintf(run[k].note, sizeof(run[k].note), "not selected");
             continue;
         }
+        if (!run[k].full)
+            snprintf(run[k].note, sizeof(run[k].note), "not selected");
         run[k].ctx = STACKS[k]->open(s, fx, run[k].note, sizeof(run[k].note));
         if (!run[k].ctx)
             continue;
         samples_init(&run[k].hs);
         samples_init(&run[k].rec);
-        if (STACKS[k]->idle(run[k].ctx, &run[k].mem_c, &run[k].mem_s, run[k].group,
-                            sizeof(run[k].group)) != 0) {
+        samples_init(&run[k].rs);
+        if (run[k].full && STACKS[k]->idle(run[k].ctx, &run[k].mem_c, &run[k].mem_s, run[k].group,
+                                           sizeof(run[k].group)) != 0) {
             snprintf(run[k].note, sizeof(run[k].note), "handshake failed");
             run[k].failed = 1;
         }
@@ -185,7 +312,7 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
         round_ok[r] = 1;
         for (size_t k = 0; k < N_STACKS; k++) {
             round_us[k][r] = 0;
-            if (!run[k].ctx || run[k].failed)
+            if (!run[k].ctx || !run[k].full || run[k].failed)
                 continue;
             size_t first = run[k].hs.n;
             if (STACKS[k]->handshakes(run[k].ctx, o->seconds / rounds, max, &run[k].hs) == 0 &&
@@ -207,6 +334,7 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
         } else {
             round_ok[r] = 0;
         }
+        resumed_round(s, run, res_us, r, rounds, o->seconds, max);
     }
     if (n_floor) {
         double fc = bench_median(floor_c, (size_t)n_floor),
@@ -241,14 +369,20 @@ static void run_suite(const bench_suite *s, const bench_fx *fx, const bench_opts
             bench_result("MB/s", 16384.0 / seal, "peers.%s.%s.seal_MBps", st, s->id);
             bench_result("MB/s", 16384.0 / open, "peers.%s.%s.open_MBps", st, s->id);
         }
+    }
+    paired_ratios(s, run, round_us, round_floor, round_ok, rounds);
+    resumed_report(s, run, res_us, rounds);
+    for (size_t k = 0; k < N_STACKS; k++) {
+        stack_run *x = &run[k];
         if (x->ctx)
             STACKS[k]->close(x->ctx);
         free(x->hs.a);
         free(x->hs.b);
         free(x->rec.a);
         free(x->rec.b);
+        free(x->rs.a);
+        free(x->rs.b);
     }
-    paired_ratios(s, run, round_us, round_floor, round_ok, rounds);
 }
 
 /* Callgrind: N handshakes of one stack, only its library calls collected. */
@@ -317,5 +451,10 @@ int main(int argc, char **argv)
     }
     raw_cleanup();
     bench_fx_free(&fx);
+    if (resume_failures) {
+        fprintf(stderr, "bench_peers: %d resumed-handshake measurement(s) FAILED (see above)\n",
+                resume_failures);
+        return 1;
+    }
     return rc;
 }

@@ -34,7 +34,16 @@ typedef struct {
      * and the negotiated ECDHE group ("" if none). */
     int (*idle)(void *ctx, double *client, double *server, char *group, size_t group_len);
     void (*close)(void *ctx);
+    /* Optional (NULL: n/a). Resumed handshakes for about `seconds` (at least one, at most
+     * `max`): the first call makes a session with one full handshake, unmeasured; each
+     * measured handshake then offers the newest session (TLS 1.2 ticket with the extended
+     * master secret, TLS 1.3 ticket with psk_dhe_ke), and the one the server sends back
+     * replaces it. Per-handshake CPU of each side as for full handshakes. 0 on success,
+     * PEER_NOT_RESUMED when a measured handshake was a full one, -1 on other failures. */
+    int (*resumed)(void *ctx, double seconds, long max, peer_samples *out);
 } peer_stack;
+
+#define PEER_NOT_RESUMED (-2)
 
 extern const peer_stack PEER_TLSFLOW, PEER_OPENSSL, PEER_WOLFSSL;
 

@@ -2,7 +2,7 @@
  * client).
  *
  *   loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST] [--sigalgs LIST]
- *           [--conns C] [--handshakes N] [--seconds T] [--request]
+ *           [--conns C] [--handshakes N] [--seconds T] [--request] [--resume]
  *           [--server-pid PID[,PID...]]
  *   loadgen --connect ... --idle K [--conns C] [--hold S] --server-pid PID[,PID...]
  *   loadgen --connect ... --rate R --probe-echo [--probe-every MS] [--probe-bytes B] ...
@@ -17,6 +17,14 @@
  * closed with close_notify once done (or after one small HTTP request with --request);
  * stops at N or after T seconds, whichever is first. With --server-pid it reports the
  * server's CPU (utime + stime from /proc/PID/stat, summed over the PIDs) per handshake.
+ *
+ * With --resume, each of the C connection slots keeps the newest session its previous
+ * connection got (session tickets, no session cache: TLS 1.2 tickets with the extended
+ * master secret, TLS 1.3 tickets with psk_dhe_ke) and offers it. Each slot first makes
+ * its session with one full handshake before the measurement starts; in TLS 1.3 a
+ * connection reads until a NewSessionTicket has arrived (at most 2 s) before it closes.
+ * Resumed and full handshakes are counted; the server CPU per handshake is a resumed
+ * handshake's cost only when at least 95% resumed (load.resumed_ok says so).
  *
  * Idle mode: opens K connections (C handshaking at a time), keeps them all established
  * and silent, and reports the server's resident memory growth per connection
@@ -62,6 +70,7 @@ typedef enum {
     C_HANDSHAKE,
     C_REQUEST,
     C_RESPONSE,
+    C_TICKET, /* --resume, TLS 1.3: waiting for a NewSessionTicket */
     C_SHUTDOWN,
     C_IDLE
 } cstate;
@@ -71,6 +80,10 @@ typedef struct {
     SSL *ssl;
     cstate st;
     size_t sent;
+    SSL_SESSION *session; /* --resume: the newest session of this slot */
+    int fresh;            /* a new session arrived during this connection */
+    int resumed;          /* this connection's handshake resumed */
+    double deadline;      /* C_TICKET: when to stop waiting */
 } conn;
 
 static struct {
@@ -78,7 +91,7 @@ static struct {
     const char *cipher, *groups, *sigalgs;
     long conns, handshakes, idle;
     double seconds, hold;
-    int request;
+    int request, resume;
     int pids[MAX_PIDS], n_pids;
     double rate;        /* handshakes started per second (0: as fast as C allow) */
     int probe;          /* --probe-echo */
@@ -95,7 +108,8 @@ static SSL_CTX *ctx;
 static int ep;
 static conn *conns;
 static long n_done, n_failed, n_started, n_open, n_skipped;
-static long n_tls13, n_ec_cert; /* what the handshakes negotiated: checks each row's label */
+static long n_tls13, n_ec_cert;     /* what the handshakes negotiated: checks each row's label */
+static long n_resumed, n_no_ticket; /* --resume: resumed handshakes; ticket waits that timed out */
 static unsigned source_rr;
 static long next_slot; /* idle mode: the next unused slot */
 static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -173,10 +187,11 @@ static void usage(void)
     fprintf(stderr,
             "usage: loadgen --connect 127.0.0.1:PORT [--cipher NAME] [--groups LIST]\n"
             "               [--sigalgs LIST]\n"
-            "               [--conns C] [--handshakes N] [--seconds T] [--request]\n"
+            "               [--conns C] [--handshakes N] [--seconds T] [--request] [--resume]\n"
             "               [--idle K [--hold S]] [--server-pid PID[,PID...]]\n"
             "               [--rate R [--probe-echo [--probe-every MS] [--probe-bytes B]]]\n"
-            "Full TLS 1.2 or 1.3 handshakes against a loopback server (see the source header).\n");
+            "Full (or with --resume, resumed) TLS 1.2 or 1.3 handshakes against a loopback\n"
+            "server (see the source header).\n");
 }
 
 static int parse_args(int argc, char **argv)
@@ -191,6 +206,9 @@ static int parse_args(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--probe-echo") == 0) {
             opt.probe = 1;
+            continue;
+        } else if (strcmp(a, "--resume") == 0) {
+            opt.resume = 1;
             continue;
         }
         if (!v)
@@ -246,7 +264,7 @@ static int parse_args(int argc, char **argv)
         opt.seconds <= 0 || opt.seconds > MAX_SECONDS || opt.hold < 0 || opt.hold > MAX_SECONDS ||
         opt.rate < 0 || opt.rate > 100000 || (opt.probe && (opt.rate <= 0 || opt.idle)) ||
         opt.probe_every < 0.0005 || opt.probe_every > 1 || opt.probe_bytes < 1 ||
-        opt.probe_bytes > 16384)
+        opt.probe_bytes > 16384 || (opt.resume && opt.idle))
         return -1;
     return 0;
 }
@@ -272,10 +290,41 @@ static void drop(conn *c, int ok)
     c->fd = -1;
     c->st = C_FREE;
     n_open--;
-    if (ok)
+    if (ok) {
         n_done++;
-    else
+        n_resumed += c->resumed;
+    } else {
         n_failed++;
+    }
+}
+
+/* --resume: the server made a session resumable (TLS 1.3: a NewSessionTicket); the slot
+ * keeps the newest. TLS 1.2 sessions are taken after the handshake instead (OpenSSL calls
+ * this only after full TLS 1.2 handshakes, not for a ticket renewed on resumption). */
+static int new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    conn *c = SSL_get_app_data(ssl);
+    if (!c || SSL_version(ssl) != TLS1_3_VERSION)
+        return 0;
+    SSL_SESSION_free(c->session);
+    c->session = sess;
+    c->fresh = 1;
+    return 1; /* the reference is ours now */
+}
+
+/* --resume, TLS 1.3: connections that waited in vain for a ticket close (the handshake
+ * itself was done: the slot offers its previous session again). */
+static void ticket_timeouts(long slots)
+{
+    double now = now_s();
+    for (long i = 0; i < slots; i++) {
+        conn *c = &conns[i];
+        if (c->st == C_TICKET && now >= c->deadline) {
+            n_no_ticket++;
+            SSL_shutdown(c->ssl); /* else OpenSSL marks the session not resumable */
+            drop(c, 1);
+        }
+    }
 }
 
 static int start(conn *c)
@@ -342,6 +391,14 @@ static void advance(conn *c)
             }
             SSL_set_tlsext_host_name(c->ssl, "localhost");
             SSL_set_connect_state(c->ssl);
+            c->fresh = c->resumed = 0;
+            if (opt.resume) {
+                SSL_set_app_data(c->ssl, c);
+                if (c->session && SSL_set_session(c->ssl, c->session) != 1) {
+                    drop(c, 0);
+                    return;
+                }
+            }
             c->st = C_HANDSHAKE;
             break;
         }
@@ -361,6 +418,19 @@ static void advance(conn *c)
                 n_ec_cert += pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC;
             }
             c->st = opt.idle ? C_IDLE : opt.request ? C_REQUEST : C_SHUTDOWN;
+            if (opt.resume) {
+                c->resumed = SSL_session_reused(c->ssl) == 1;
+                if (SSL_version(c->ssl) != TLS1_3_VERSION) {
+                    SSL_SESSION *s = SSL_get1_session(c->ssl); /* with a renewed ticket, if any */
+                    if (s) {
+                        SSL_SESSION_free(c->session);
+                        c->session = s;
+                    }
+                } else if (c->st == C_SHUTDOWN && !c->fresh) {
+                    c->st = C_TICKET;
+                    c->deadline = now_s() + 2.0;
+                }
+            }
             if (c->st == C_IDLE) {
                 n_done++;
                 watch(c, EPOLLIN); /* a server close shows up as a failure */
@@ -395,6 +465,21 @@ static void advance(conn *c)
             }
             return;
         }
+        case C_TICKET: {
+            char b;
+            r = SSL_read(c->ssl, &b, 1); /* takes in the NewSessionTicket (new_session) */
+            if (c->fresh) {
+                c->st = C_SHUTDOWN;
+                break;
+            }
+            if (r > 0)
+                continue; /* unasked-for data: read on */
+            if (ssl_wait(c, r) < 0) {
+                ERR_clear_error();
+                drop(c, 0); /* closed before any ticket came */
+            }
+            return;
+        }
         case C_SHUTDOWN:
             SSL_shutdown(c->ssl); /* close_notify; not waiting for the server's */
             drop(c, 1);
@@ -422,8 +507,17 @@ static int make_ctx(void)
     int v = tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
     SSL_CTX_set_min_proto_version(ctx, v);
     SSL_CTX_set_max_proto_version(ctx, v);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (opt.resume) {
+        /* Tickets only: no internal cache, the callback hands each session to its slot;
+         * psk_dhe_ke only (SSL_OP_ALLOW_NO_DHE_KEX stays off). */
+        SSL_CTX_set_session_cache_mode(ctx,
+                                       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(ctx, new_session);
+        SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET | SSL_OP_ALLOW_NO_DHE_KEX);
+    } else {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    }
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); /* keeps 10,000 idle clients small */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);  /* the server's cost is measured */
     if ((tls13 ? SSL_CTX_set_ciphersuites(ctx, opt.cipher)
@@ -593,7 +687,37 @@ static void run(long target, double deadline)
         int n = epoll_wait(ep, evs, 256, wait_ms);
         for (int i = 0; i < n; i++)
             advance(evs[i].data.ptr);
+        if (opt.resume)
+            ticket_timeouts(slots);
     }
+}
+
+/* Drop what the deadline cut off (neither done nor failed); how many. */
+static long drop_unfinished(long slots)
+{
+    long cut = 0;
+    for (long i = 0; i < slots; i++) {
+        if (conns[i].st != C_FREE) {
+            drop(&conns[i], 0);
+            cut++;
+        }
+    }
+    n_failed -= cut;
+    return cut;
+}
+
+/* --resume: one full handshake per slot makes its first session, before the measurement
+ * (bounded: 10 s at most); then the counters start again. Returns the slots primed. */
+static long prime_sessions(void)
+{
+    run(opt.conns, now_s() + 10.0);
+    drop_unfinished(opt.conns);
+    long primed = 0;
+    for (long i = 0; i < opt.conns; i++)
+        primed += conns[i].session != NULL;
+    n_done = n_failed = n_started = n_skipped = 0;
+    n_tls13 = n_ec_cert = n_resumed = n_no_ticket = 0;
+    return primed;
 }
 
 int main(int argc, char **argv)
@@ -660,6 +784,7 @@ int main(int argc, char **argv)
         if (pthread_create(&probe.thread, NULL, probe_main, NULL) != 0)
             return 1;
     }
+    long primed = opt.resume ? prime_sessions() : 0;
     double cpu0 = servers_cpu(), my0 = cpu_s(), t0 = now_s();
     run(target, t0 + opt.seconds);
     double wall = now_s() - t0, cpu1 = servers_cpu(), my1 = cpu_s();
@@ -667,14 +792,7 @@ int main(int argc, char **argv)
         probe.stop = 1;
         pthread_join(probe.thread, NULL);
     }
-    long cut = 0; /* connections the deadline cut off: neither done nor failed */
-    for (long i = 0; i < slots; i++) {
-        if (conns[i].st != C_FREE) {
-            drop(&conns[i], 0);
-            cut++;
-        }
-    }
-    n_failed -= cut;
+    drop_unfinished(slots);
     printf("load: %ld handshakes%s in %.2f s (%ld failed), %ld at a time: %.0f/s\n", n_done,
            opt.request ? " + requests" : "", wall, n_failed, opt.conns, n_done / wall);
     printf("@ load.handshakes %ld count\n", n_done);
@@ -684,6 +802,19 @@ int main(int argc, char **argv)
     printf("negotiated: %ld TLS 1.3, %ld with an ECDSA certificate\n", n_tls13, n_ec_cert);
     printf("@ load.tls13 %ld count\n", n_tls13);
     printf("@ load.ec_cert %ld count\n", n_ec_cert);
+    int resumed_ok = 1;
+    if (opt.resume) {
+        double share = n_done ? (double)n_resumed / (double)n_done : 0;
+        resumed_ok = share >= 0.95;
+        printf("resumed: %ld of %ld handshakes (%.1f%%), %ld full; %ld of %ld slots primed "
+               "with a session; %ld waited in vain for a TLS 1.3 ticket\n",
+               n_resumed, n_done, 100 * share, n_done - n_resumed, primed, opt.conns, n_no_ticket);
+        printf("@ load.resumed %ld count\n", n_resumed);
+        printf("@ load.full %ld count\n", n_done - n_resumed);
+        printf("@ load.resumed_share %.4f ratio\n", share);
+        printf("@ load.no_ticket %ld count\n", n_no_ticket);
+        printf("@ load.resumed_ok %d flag\n", resumed_ok);
+    }
     if (opt.rate > 0) {
         printf("rate: %.0f handshakes/s asked, %ld skipped (%ld in flight already)\n", opt.rate,
                n_skipped, opt.conns);
@@ -693,11 +824,14 @@ int main(int argc, char **argv)
     if (opt.probe)
         probe_report();
     if (opt.n_pids && n_done > 0) {
-        printf("server CPU %.2f s: %.0f us per handshake\n", cpu1 - cpu0,
-               (cpu1 - cpu0) * 1e6 / n_done);
+        printf("server CPU %.2f s: %.0f us per handshake%s\n", cpu1 - cpu0,
+               (cpu1 - cpu0) * 1e6 / n_done,
+               resumed_ok ? "" : " (NOT a resumed-handshake figure: under 95% resumed)");
         printf("@ load.server_cpu_us %.1f us\n", (cpu1 - cpu0) * 1e6 / n_done);
         printf("@ load.server_cpu_share %.3f ratio\n", (cpu1 - cpu0) / wall);
     }
+    for (long i = 0; i < slots; i++)
+        SSL_SESSION_free(conns[i].session);
     if (probe.ssl)
         SSL_free(probe.ssl);
     if (probe.fd >= 0)

@@ -1,7 +1,8 @@
 /* OpenSSL's libssl client against OpenSSL's libssl server, in memory (BIO pairs). The
  * client verifies the chain and the host name, as ours does; no session cache, no
  * tickets: every handshake is a full one. Buffers are released while idle, as nginx
- * configures OpenSSL. */
+ * configures OpenSSL. Resumed handshakes use a second pair of contexts with stateless
+ * tickets and no session cache on either side, as tlsflow resumes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ const char *peer_ossl_version(void)
 
 typedef struct {
     SSL_CTX *cctx, *sctx;
+    /* Resumption: contexts with tickets, and the newest session of the client. */
+    SSL_CTX *tix_cctx, *tix_sctx;
+    SSL_SESSION *session;
+    int tls13;
 } ossl_ctx;
 
 typedef struct {
@@ -74,7 +79,11 @@ static int use_pem_pair(SSL_CTX *ctx, const bench_blob *cert, const bench_blob *
     return ok ? 0 : -1;
 }
 
-static SSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *fx)
+/* tickets 0: every handshake full. tickets 1: resumable only through tickets, as tlsflow:
+ * no session cache on either side (the client keeps its session itself), TLS 1.2 tickets
+ * (with the extended master secret, OpenSSL's default), TLS 1.3 stateless tickets with
+ * psk_dhe_ke only (no SSL_OP_ALLOW_NO_DHE_KEX: a resumption still makes an x25519 secret). */
+static SSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *fx, int tickets)
 {
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx)
@@ -86,9 +95,13 @@ static SSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *fx)
                        : SSL_CTX_set_cipher_list(ctx, s->ossl)) == 1 &&
              SSL_CTX_set1_groups_list(ctx, s->tls13 ? "X25519" : "X25519:P-256") == 1;
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-    if (server)
-        SSL_CTX_set_num_tickets(ctx, 0); /* TLS 1.3: no NewSessionTicket (ours sends none) */
+    if (tickets) {
+        SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET | SSL_OP_ALLOW_NO_DHE_KEX);
+    } else {
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+        if (server)
+            SSL_CTX_set_num_tickets(ctx, 0); /* TLS 1.3: no NewSessionTicket (ours sends none) */
+    }
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (ok && server) {
         ok = use_pem_pair(ctx, s->ecdsa ? &fx->ec_cert : &fx->rsa_cert,
@@ -116,10 +129,13 @@ static void *ossl_open(const bench_suite *s, const bench_fx *fx, char *note, siz
     }
     ossl_ctx *x = calloc(1, sizeof(*x));
     if (x) {
-        x->cctx = make_ctx(0, s, fx);
-        x->sctx = make_ctx(1, s, fx);
+        x->tls13 = s->tls13;
+        x->cctx = make_ctx(0, s, fx, 0);
+        x->sctx = make_ctx(1, s, fx, 0);
+        x->tix_cctx = make_ctx(0, s, fx, 1);
+        x->tix_sctx = make_ctx(1, s, fx, 1);
     }
-    if (!x || !x->cctx || !x->sctx) {
+    if (!x || !x->cctx || !x->sctx || !x->tix_cctx || !x->tix_sctx) {
         unsigned long e = ERR_get_error();
         char buf[120];
         ERR_error_string_n(e, buf, sizeof(buf));
@@ -128,6 +144,8 @@ static void *ossl_open(const bench_suite *s, const bench_fx *fx, char *note, siz
         if (x) {
             SSL_CTX_free(x->cctx);
             SSL_CTX_free(x->sctx);
+            SSL_CTX_free(x->tix_cctx);
+            SSL_CTX_free(x->tix_sctx);
         }
         free(x);
         return NULL;
@@ -138,12 +156,17 @@ static void *ossl_open(const bench_suite *s, const bench_fx *fx, char *note, siz
 static void ossl_close(void *ctx)
 {
     ossl_ctx *x = ctx;
+    SSL_SESSION_free(x->session);
     SSL_CTX_free(x->cctx);
     SSL_CTX_free(x->sctx);
+    SSL_CTX_free(x->tix_cctx);
+    SSL_CTX_free(x->tix_sctx);
     free(x);
 }
 
-static int pair_new(ossl_ctx *x, ossl_side *c, ossl_side *sv)
+/* A client and a server SSL over BIO pairs; the client offers `offer` (NULL: none). */
+static int pair_new_in(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer, ossl_side *c,
+                       ossl_side *sv)
 {
     BIO *cb = NULL, *sb = NULL;
     memset(c, 0, sizeof(*c));
@@ -154,17 +177,21 @@ static int pair_new(ossl_ctx *x, ossl_side *c, ossl_side *sv)
         return -1;
     peer_side = 1;
     PEER_TIMED(c->ns, {
-        c->ssl = SSL_new(x->cctx);
+        c->ssl = SSL_new(cctx);
         if (c->ssl) {
             SSL_set_bio(c->ssl, cb, cb);
             SSL_set_connect_state(c->ssl);
             SSL_set_tlsext_host_name(c->ssl, "localhost");
             SSL_set1_host(c->ssl, "localhost");
+            if (offer && SSL_set_session(c->ssl, offer) != 1) {
+                SSL_free(c->ssl);
+                c->ssl = NULL;
+            }
         }
     });
     peer_side = 2;
     PEER_TIMED(sv->ns, {
-        sv->ssl = SSL_new(x->sctx);
+        sv->ssl = SSL_new(sctx);
         if (sv->ssl) {
             SSL_set_bio(sv->ssl, sb, sb);
             SSL_set_accept_state(sv->ssl);
@@ -172,6 +199,11 @@ static int pair_new(ossl_ctx *x, ossl_side *c, ossl_side *sv)
     });
     peer_side = 0;
     return c->ssl && sv->ssl ? 0 : -1;
+}
+
+static int pair_new(ossl_ctx *x, ossl_side *c, ossl_side *sv)
+{
+    return pair_new_in(x->cctx, x->sctx, NULL, c, sv);
 }
 
 static void pair_free(ossl_side *c, ossl_side *sv)
@@ -297,5 +329,75 @@ static int ossl_idle(void *ctx, double *client, double *server, char *group, siz
     return 0;
 }
 
-const peer_stack PEER_OPENSSL = {"openssl",    ossl_open, ossl_handshakes,
-                                 ossl_records, ossl_idle, ossl_close};
+/* ---- resumed handshakes ------------------------------------------------------------- */
+
+/* One handshake offering x->session (none when NULL); the client's session afterwards
+ * replaces it (in TLS 1.3 once the client has read the server's NewSessionTicket, which
+ * OpenSSL's server writes right after the handshake). 1 if both sides resumed, 0 if not,
+ * -1 on failure. */
+static int ossl_one_resumed(ossl_ctx *x, ossl_side *c, ossl_side *sv)
+{
+    int rc = -1;
+    if (pair_new_in(x->tix_cctx, x->tix_sctx, x->session, c, sv) || handshake(c, sv))
+        goto done;
+    if (x->tls13) {
+        char b;
+        int r;
+        peer_side = 1;
+        PEER_TIMED(c->ns, r = SSL_read(c->ssl, &b, 1));
+        peer_side = 0;
+        if (r > 0 || SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ)
+            goto done;
+    } else if (SSL_get_extms_support(c->ssl) != 1) {
+        fprintf(stderr, "openssl: no extended master secret\n");
+        goto done;
+    }
+    SSL_SESSION *newest;
+    peer_side = 1;
+    PEER_TIMED(c->ns, {
+        newest = SSL_get1_session(c->ssl);
+        SSL_SESSION_free(x->session);
+        x->session = newest;
+    });
+    peer_side = 0;
+    if (!newest || !SSL_SESSION_is_resumable(newest)) {
+        fprintf(stderr, "openssl: no resumable session after a handshake\n");
+        goto done;
+    }
+    rc = SSL_session_reused(c->ssl) == 1 && SSL_session_reused(sv->ssl) == 1;
+    /* SSL_free marks the session not resumable unless the connection was shut down: say
+     * it was, without the close_notify that tlsflow's side does not send either. */
+    peer_side = 1;
+    PEER_TIMED(c->ns, SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+    peer_side = 0;
+done:
+    if (rc < 0)
+        ERR_print_errors_fp(stderr);
+    pair_free(c, sv);
+    return rc;
+}
+
+static int ossl_resumed(void *ctx, double seconds, long max, peer_samples *out)
+{
+    ossl_ctx *x = ctx;
+    ossl_side c, sv;
+    if (!x->session && ossl_one_resumed(x, &c, &sv) < 0) /* the session: a full handshake */
+        return -1;
+    bench_loop l;
+    bench_loop_init(&l, 1, max, seconds);
+    while (bench_loop_next(&l)) {
+        int r = ossl_one_resumed(x, &c, &sv);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            fprintf(stderr, "openssl: resumed handshake %ld was a full one\n", l.i);
+            return PEER_NOT_RESUMED;
+        }
+        if (peer_samples_add(out, c.ns / 1e3, sv.ns / 1e3))
+            break;
+    }
+    return 0;
+}
+
+const peer_stack PEER_OPENSSL = {"openssl", ossl_open,  ossl_handshakes, ossl_records,
+                                 ossl_idle, ossl_close, ossl_resumed};

@@ -94,9 +94,9 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 static WOLFSSL_CTX *make_ctx(int server, const bench_suite *s, const bench_fx *fx, char *note,
                              size_t len)
 {
-    WOLFSSL_METHOD *m =
-        s->tls13 ? (server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method())
-                 : (server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method());
+    WOLFSSL_METHOD *m = s->tls13
+                            ? (server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method())
+                            : (server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method());
     WOLFSSL_CTX *ctx = m ? wolfSSL_CTX_new(m) : NULL;
     if (!ctx) {
         snprintf(note, len, "wolfSSL_CTX_new failed");
@@ -316,5 +316,6 @@ static int wolf_idle(void *ctx, double *client, double *server, char *group, siz
     return 0;
 }
 
-const peer_stack PEER_WOLFSSL = {"wolfssl",    wolf_open, wolf_handshakes,
-                                 wolf_records, wolf_idle, wolf_close};
+/* Resumed handshakes: not measured for wolfSSL (n/a). */
+const peer_stack PEER_WOLFSSL = {"wolfssl",  wolf_open, wolf_handshakes, wolf_records, wolf_idle,
+                                 wolf_close, NULL};

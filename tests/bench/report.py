@@ -38,6 +38,16 @@ SOCK_NAMES = {
     "tls13-ecdsa-aes128": "x25519, AES128-GCM, ECDSA P-256 cert",
 }
 BUILDS = [("sys", "system"), ("fast", "fast")]
+# Resumed handshakes (issue 12): in process (bench_peers) and over sockets (ci/bench's
+# "res" rows, loadgen --resume).
+RES_SUITES = ["ecdhe-rsa-aes128", "ecdhe-ecdsa-aes128", "tls13-rsa-aes128", "tls13-ecdsa-aes128"]
+RES_SOCK_SUITES = ["ecdhe-rsa-aes128", "tls13-rsa-aes128"]
+RES_SOCK_NAMES = {"ecdhe-rsa-aes128": "ECDHE-RSA (x25519), AES128-GCM: ticket, EMS",
+                  "tls13-rsa-aes128": "x25519, AES128-GCM: ticket, psk_dhe_ke"}
+RES_KINDS = [("tlsflow-fast", "tlsflow-server (fast wolfCrypt)"),
+             ("tlsflow-sys", "tlsflow-server (system wolfCrypt)"),
+             ("nginx", "nginx 1.22 + OpenSSL 3.0")]
+RESUMED_SHARE_MIN = 0.95  # below this a round's server CPU is not a resumed handshake's
 
 
 def load(out):
@@ -362,6 +372,95 @@ def main():
                 ms(rounds_of("fast", cpu_key)), vs, fmt(failed)))
         w("")
 
+    # ---- resumed handshakes (issue 12) ------------------------------------------------------
+    def res_round(k, s, what):
+        return per_round("fast", "res.%s.%s.%s" % (k, s, what))
+
+    def res_cpu(k, s):
+        """Server CPU per handshake by round, only rounds with >= 95% resumed handshakes."""
+        ok = res_round(k, s, "resumed_ok")
+        return {r: v for r, v in res_round(k, s, "server_cpu_us").items() if ok.get(r) == 1}
+
+    def res_dropped(k, s):
+        """Rounds whose server CPU is not a resumed handshake's (under 95% resumed)."""
+        ok = res_round(k, s, "resumed_ok")
+        return sorted(r for r in res_round(k, s, "server_cpu_us") if ok.get(r) != 1)
+
+    def res_vs_nginx(k, s):
+        """Per round: the server's CPU per resumed handshake over nginx's (< 1: cheaper)."""
+        t, n = res_cpu(k, s), res_cpu("nginx", s)
+        return [t[r] / n[r] for r in t if r in n and n[r]]
+
+    res_peer = [(b, name, s) for b, name in BUILDS for s in RES_SUITES
+                if any(g(b, "peers.%s.%s.resumed_hs_per_s_cpu" % (st, s)) is not None
+                       for st in ("tlsflow", "openssl"))]
+    res_sock = [(k, kn, s) for s in RES_SOCK_SUITES for k, kn in RES_KINDS
+                if res_round(k, s, "hs_per_s")]
+    if res_peer or res_sock:
+        w("### Resumed handshakes (session tickets; issue 12)")
+        w("")
+    if res_peer:
+        w("| build | version | handshake | tlsflow hs/s (client / server µs) | "
+          "OpenSSL hs/s (client / server µs) | tlsflow ÷ OpenSSL hs/s (per round) |")
+        w("|---|---|---|---:|---:|---:|")
+        for b, name, s in res_peer:
+            cells = []
+            for st in ("tlsflow", "openssl"):
+                hs = g(b, "peers.%s.%s.resumed_hs_per_s_cpu" % (st, s))
+                if hs is None:
+                    failed = g(b, "peers.%s.%s.resumed_na" % (st, s)) is not None
+                    cells.append("**failed** (see raw/%s.peers.txt)" % b if failed else "n/a")
+                else:
+                    cells.append("%s (%s / %s)" % (
+                        fmt(hs), fmt(g(b, "peers.%s.%s.resumed_client_us" % (st, s)), 1),
+                        fmt(g(b, "peers.%s.%s.resumed_server_us" % (st, s)), 1)))
+            v = g(b, "peers.ratio.%s.resumed_tlsflow_openssl" % s)
+            lo = g(b, "peers.ratio.%s.resumed_tlsflow_openssl_min" % s)
+            hi = g(b, "peers.ratio.%s.resumed_tlsflow_openssl_max" % s)
+            rr = "–" if v is None else "%s (%s–%s)" % (fmt(v, 2), fmt(lo, 2), fmt(hi, 2))
+            w("| %s | %s | %s | %s | %s | %s |" % (name, SUITE_VERSION[s], SUITE_NAMES[s],
+                                                   cells[0], cells[1], rr))
+        w("")
+        w("In process, in memory, as the full handshakes above (same suites, certificates and "
+          "version, CPU of each side's library calls, nine alternating rounds): one full "
+          "handshake makes a session, then every measured handshake offers the newest one (a "
+          "fresh ticket each time, as a client keeping its latest session) and is checked to "
+          "have resumed on both sides (tlsflow_info.resumed, SSL_session_reused; a full one "
+          "fails the run). Tickets only, on both stacks: no session cache, TLS 1.2 tickets with "
+          "the extended master secret, TLS 1.3 tickets with psk_dhe_ke (a fresh x25519 "
+          "exchange, no signature). The client's time includes importing (tlsflow) or setting "
+          "(OpenSSL) the session and taking the new one; in TLS 1.3 it includes reading the "
+          "NewSessionTicket: tlsflow's server sends two per handshake (its default), "
+          "OpenSSL's one after a resumption.")
+        w("")
+    if res_sock:
+        w("| version | resumed handshake | server | handshakes/s | server CPU µs / resumed "
+          "handshake | server CPU ÷ nginx's (per round) | resumed (lowest round) | failed |")
+        w("|---|---|---|---:|---:|---:|---:|---:|")
+        for k, kn, s in res_sock:
+            shares = list(res_round(k, s, "resumed_share").values())
+            dropped = res_dropped(k, s)
+            share = "n/a" if not shares else "{:.1f}%".format(100 * min(shares))
+            if dropped:
+                share += " **under 95%% in round %s: its CPU left out**" % ", ".join(dropped)
+            vs = "–" if k == "nginx" else ms(res_vs_nginx(k, s), 2)
+            w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                SUITE_VERSION[s], RES_SOCK_NAMES[s], kn, ms(rounds_of("fast", "res.%s.%s.hs_per_s" % (k, s))),
+                ms(list(res_cpu(k, s).values())), vs, share,
+                fmt(sum(rounds_of("fast", "res.%s.%s.failed" % (k, s))))))
+        w("")
+        w("Over loopback sockets, in the same rotating rounds as the full handshakes: right "
+          "after its full-handshake rows each server runs again with session tickets on "
+          "(tlsflow-server's defaults; nginx with `ssl_session_tickets on` and "
+          "`ssl_session_cache off`, so that both resume from tickets alone) under `loadgen "
+          "--resume`: 32 connection slots, each offering the newest session its previous "
+          "connection got (one full handshake per slot before the measurement; in TLS 1.3 a "
+          "connection waits for the NewSessionTicket before it closes). Server CPU per "
+          "handshake as above, counted only in rounds where at least 95% of the handshakes "
+          "resumed; “÷ nginx's” is the server's CPU per resumed handshake over nginx's in the "
+          "same round (< 1: cheaper; the target is ≤ 0.7).")
+        w("")
+
     # ---- all cores ---------------------------------------------------------------------
     mt_kinds = [("tlsflow-auto", "tlsflow-server --threads auto (fast wolfCrypt)"),
                 ("tlsflow-auto-keys", "tlsflow-server --threads auto --key-threads 2 (fast)"),
@@ -450,7 +549,7 @@ def main():
     w("")
 
     # ---- targets -------------------------------------------------------------------------
-    w("### Targets (issues 6 and 17)")
+    w("### Targets (issues 6, 12 and 17)")
     w("")
     w("A verdict is **met** only when the whole spread (min–max over rounds) is on the right "
       "side of the target, **noisy** when the spread straddles it, **not met** otherwise.")
@@ -463,6 +562,14 @@ def main():
         if m is None:
             return "n/a"
         return "**met**" if lo >= target else "**not met**" if hi < target else "**noisy**"
+
+    def spreads_verdict_le(spreads, target):
+        """(lo, hi) per item, each to be at most target: met when every whole spread is."""
+        if not spreads:
+            return "n/a"
+        if all(hi <= target for _, hi in spreads):
+            return "**met**"
+        return "**not met**" if any(lo > target for lo, _ in spreads) else "**noisy**"
 
     # 1: own CPU <= 5% of crypto, every suite (instructions, fast build; time for both)
     worst_cg, worst_t = None, None
@@ -542,6 +649,48 @@ def main():
             if is_rsa and rsa_note:
                 meas += "; " + rsa_note
             w("| %s | %s | %s |" % (what, meas, vd))
+    # 4b: resumed handshakes (issue 12): in process against OpenSSL, per-round ratios
+    for b, name in BUILDS:
+        parts, spreads = [], []
+        for s in RES_SUITES:
+            v = g(b, "peers.ratio.%s.resumed_tlsflow_openssl" % s)
+            if v is None:
+                if g(b, "peers.tlsflow.%s.resumed_na" % s) is not None or \
+                        g(b, "peers.openssl.%s.resumed_na" % s) is not None:
+                    parts.append("%s: failed" % s)
+                    spreads.append((0.0, 0.0))
+                continue
+            lo = g(b, "peers.ratio.%s.resumed_tlsflow_openssl_min" % s)
+            hi = g(b, "peers.ratio.%s.resumed_tlsflow_openssl_max" % s)
+            parts.append("%s %.2f× (%s–%s)" % (s, v, fmt(lo, 2), fmt(hi, 2)))
+            spreads.append((lo if lo is not None else v, hi if hi is not None else v))
+        if not spreads:
+            continue
+        lo_all, hi_min = min(x[0] for x in spreads), min(x[1] for x in spreads)
+        vd = "**met**" if lo_all >= 1.5 else "**not met**" if hi_min < 1.5 else "**noisy**"
+        w("| resumed handshakes/s in process ≥ 1.5× OpenSSL (%s build; TLS 1.2 and 1.3 "
+          "tickets, per-round ratios over 9 rounds) | %s | %s |" % (name, "; ".join(parts), vd))
+    # 4c: resumed handshakes over sockets against nginx, fast build
+    parts, spreads = [], []
+    for s in RES_SOCK_SUITES:
+        vals = res_vs_nginx("tlsflow-fast", s)
+        if not vals:
+            continue
+        m, lo, hi = med_spread(vals)
+        note = ""
+        dropped = sorted(set(res_dropped("tlsflow-fast", s)) | set(res_dropped("nginx", s)))
+        if dropped:
+            note = ", round %s left out (under 95%% resumed)" % ", ".join(dropped)
+        parts.append("%s %s: %s× nginx's; tlsflow %s µs vs nginx %s µs%s" % (
+            SUITE_VERSION[s], s, ms(vals, 2), ms(list(res_cpu("tlsflow-fast", s).values())),
+            ms(list(res_cpu("nginx", s).values())), note))
+        spreads.append((lo, hi))
+    if spreads or any(res_round(k, s, "hs_per_s") for k in ("tlsflow-fast", "nginx")
+                      for s in RES_SOCK_SUITES):
+        w("| server CPU per resumed handshake ≤ 0.7× nginx's (fast build; sockets, TLS 1.2 and "
+          "1.3 tickets, per-round ratios) | %s | %s |" % (
+              "; ".join(parts) or "no round with ≥ 95% resumed on both servers",
+              spreads_verdict_le(spreads, 0.7)))
     # 5: the server wrapper's own cost (issue 17 item 1)
     for s in ("ecdhe-ecdsa-aes128", "tls13-ecdsa-aes128", "ecdhe-rsa-aes128", "tls13-rsa-aes128"):
         ti = g("fast", "peers.tlsflow.%s.server_us" % s)
