@@ -810,9 +810,9 @@ static int malformed_supported_versions(const hs_case *c)
            refused_with(&c->ours, CLASS_MALFORMED) && refused_with(&c->theirs, CLASS_OTHER + 70);
 }
 
-/* An SSL 3.0 ClientHello (legacy_version 0x0300 or lower): we answer protocol_version
- * (RFC 5246 E.1); OpenSSL answers handshake_failure, the nearest alert SSL 3.0 has
- * (it has no protocol_version). */
+/* An SSL 3.0 ClientHello (legacy_version 0x0300 or lower), with or without
+ * supported_versions: we answer protocol_version (RFC 5246 E.1, RFC 8446 D.5); OpenSSL
+ * answers handshake_failure, the nearest alert SSL 3.0 has (it has no protocol_version). */
 static int ssl3_hello(const hs_case *c)
 {
     return c->h.present && c->h.version <= 0x0300 && refused_with(&c->ours, CLASS_OTHER + 70) &&

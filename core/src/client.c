@@ -152,6 +152,10 @@ int tf_client_read_server_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     int err = tf_server_hello_parse(body, len, &sh, &why);
     if (err)
         return tf_fail(c, err, why);
+    /* RFC 8446 §D.5: SSL 3.0 or below is refused, whatever supported_versions says. */
+    if (sh.version <= TF_SSL30)
+        return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,
+                        "ServerHello.legacy_version 0x%04x is SSL 3.0 or older", sh.version);
     /* RFC 8446 §4.2.1: supported_versions in a ServerHello is the choice (TLS 1.3). */
     if (sh.ext.versions || sh.hrr || c->hs->version == TF_TLS13)
         return tf13_client_read_server_hello(c, &sh, body, len);

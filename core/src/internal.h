@@ -43,6 +43,7 @@ enum {
     TF_HS_MESSAGE_HASH = 254
 };
 
+#define TF_SSL30 0x0300 /* refused on sight (RFC 8446 §D.5, RFC 7568) */
 #define TF_TLS12 0x0303
 #define TF_TLS13 0x0304
 

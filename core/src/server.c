@@ -189,6 +189,11 @@ int tf_server_read_client_hello(tlsflow_conn *c, const uint8_t *body, size_t len
     if (err)
         return tf_fail(c, err, why);
     tf_hello_info_record(c, &ch);
+    /* RFC 8446 §D.5: a hello at SSL 3.0 or below is refused even beside
+     * supported_versions (which alone would otherwise decide). */
+    if (ch.version <= TF_SSL30)
+        return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,
+                        "ClientHello.legacy_version 0x%04x is SSL 3.0 or older", ch.version);
     uint16_t version = choose_version(c->cfg, &ch);
     if (!version)
         return tf_failf(c, TLSFLOW_E_PROTOCOL_VERSION,

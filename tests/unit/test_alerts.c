@@ -51,7 +51,8 @@ static const row TABLE[] = {
     {TLSFLOW_E_CERT_MISSING, A(DECODE_ERROR), "RFC 8446 §4.4.2.4"},
     {TLSFLOW_E_CERT_REJECTED, A(BAD_CERTIFICATE), "the caller's hook may name another"},
     {TLSFLOW_E_MISSING_EXTENSION, A(MISSING_EXTENSION), "RFC 8446 §4.2, §9.2"},
-    {TLSFLOW_E_CERT_REQUIRED, A(CERTIFICATE_REQUIRED), "RFC 8446 §4.4.2.4 (1.2: handshake_failure)"},
+    {TLSFLOW_E_CERT_REQUIRED, A(CERTIFICATE_REQUIRED),
+     "RFC 8446 §4.4.2.4 (1.2: handshake_failure)"},
 };
 
 static void test_every_error_has_its_rfc_alert(void **state)
@@ -113,6 +114,12 @@ static void test_alerts_on_the_wire(void **state)
         {"SSL 3.0 only",
          {22, 3, 0, 0, 45, 1, 0, 0, 41, 3, 0, [11 ... 42] = 7, 0, 0, 2, 0, 0x9c, 1, 0},
          50,
+         A(PROTOCOL_VERSION)},
+        /* RFC 8446 D.5: refused even when supported_versions offers TLS 1.2 */
+        {"SSL 3.0 beside supported_versions",
+         {22, 3, 1, 0, 54, 1,    0, 0, 50, 3, 0, [11 ... 42] = 7, 0, 0, 2, 0, 0x9c,
+          1,  0, 0, 7, 0,  0x2b, 0, 3, 2,  3, 3},
+         59,
          A(PROTOCOL_VERSION)},
         {"no null compression",
          {22, 3, 1, 0, 45, 1, 0, 0, 41, 3, 3, [11 ... 42] = 7, 0, 0, 2, 0, 0x9c, 1, 1},

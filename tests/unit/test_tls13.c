@@ -124,6 +124,28 @@ static void test_downgrade_sentinel(void **state)
     }
 }
 
+/* RFC 8446 §D.5: a ServerHello whose legacy_version is SSL 3.0 is refused with
+ * protocol_version, in TLS 1.3 too, where supported_versions alone decides otherwise. */
+static void test_ssl3_server_hello(void **state)
+{
+    (void)state;
+    for (int v13 = 0; v13 < 2; v13++) {
+        tft_pair *p = tft_pair_new();
+        versions(p->scfg, v13 ? V13 : V12, v13 ? V13 : V12);
+        tft_pair_start(p);
+        tft_step(p->client, p->server, NULL, NULL); /* ClientHello */
+        assert_int_equal(tlsflow_poll(p->server), TLSFLOW_OUTPUT_READY);
+        size_t n;
+        uint8_t *out = (uint8_t *)tlsflow_out_buf(p->server, &n);
+        assert_true(n > 11 && out[5] == 2 && out[9] == 3 && out[10] == 3);
+        out[10] = 0; /* legacy_version 0x0300, after the record and handshake headers */
+        assert_false(tft_handshake(p->client, p->server, NULL));
+        assert_int_equal(tlsflow_last_error(p->client), TLSFLOW_E_PROTOCOL_VERSION);
+        assert_int_equal(tlsflow_sent_alert(p->client), TLSFLOW_ALERT_PROTOCOL_VERSION);
+        tft_pair_free(p);
+    }
+}
+
 /* RFC 8449 in both versions: records never exceed the limit the peer sent, and a record
  * over our own limit is record_overflow. */
 static void test_record_size_limit(void **state)
@@ -226,8 +248,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello_retry_request),  cmocka_unit_test(test_no_group_no_retry),
         cmocka_unit_test(test_version_ranges),       cmocka_unit_test(test_downgrade_sentinel),
-        cmocka_unit_test(test_record_size_limit),    cmocka_unit_test(test_key_update_requested),
-        cmocka_unit_test(test_encrypted_extensions),
+        cmocka_unit_test(test_ssl3_server_hello),    cmocka_unit_test(test_record_size_limit),
+        cmocka_unit_test(test_key_update_requested), cmocka_unit_test(test_encrypted_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
