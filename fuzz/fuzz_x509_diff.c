@@ -133,9 +133,11 @@ static int ossl_host(const char *host, const uint8_t *ip, int ip_len, X509 *leaf
 
 /* ---- facts the allowlist asks about ------------------------------------------------ */
 
-/* How many of x's extensions OpenSSL knows but cannot decode; *other set if one of them
- * is none of those lenient_extension names. */
-static int undecodable_extensions(X509 *x, int *other)
+/* How many of x's extensions OpenSSL knows but cannot decode. *lenient counts those of
+ * lenient_extension's names; *other is set if one is none of those but one a
+ * verification reads (or critical). A non-critical one neither library reads when
+ * verifying (a CRL reason code in a certificate, say) changes no verdict: it is neither. */
+static int undecodable_extensions(X509 *x, int *lenient_n, int *other)
 {
     int bad = 0;
     for (int i = 0; i < X509_get_ext_count(x); i++) {
@@ -152,9 +154,16 @@ static int undecodable_extensions(X509 *x, int *other)
             continue;
         }
         int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+        int lenient = nid == NID_authority_key_identifier || nid == NID_subject_key_identifier ||
+                      nid == NID_subject_alt_name || nid == NID_basic_constraints;
+        int read = nid == NID_key_usage || nid == NID_ext_key_usage ||
+                   nid == NID_name_constraints || nid == NID_crl_distribution_points ||
+                   nid == NID_proxyCertInfo || nid == NID_certificate_policies ||
+                   nid == NID_policy_constraints || nid == NID_inhibit_any_policy ||
+                   nid == NID_policy_mappings || X509_EXTENSION_get_critical(e);
         bad++;
-        *other |= nid != NID_authority_key_identifier && nid != NID_subject_key_identifier &&
-                  nid != NID_subject_alt_name && nid != NID_basic_constraints;
+        *lenient_n += lenient;
+        *other |= !lenient && read;
     }
     ERR_clear_error();
     return bad;
@@ -283,10 +292,10 @@ static int any_extended_key_usage(const diff_case *d)
  * finding-wolfcrypt-lenient-extension-*. */
 static int lenient_extension(const diff_case *d)
 {
-    int bad = 0, other = 0;
+    int lenient = 0, other = 0;
     for (size_t i = 0; i < d->n_chain; i++) /* the peer's; anchors are configuration */
-        bad += undecodable_extensions(chain_x(d, i), &other);
-    return bad > 0 && !other;
+        undecodable_extensions(chain_x(d, i), &lenient, &other);
+    return lenient > 0 && !other;
 }
 
 /* CHAIN_WE_REFUSE. The leaf names an iPAddress or URI under a CA with nameConstraints:
@@ -347,11 +356,11 @@ static int issuer_matches_only_canonically(const diff_case *d)
  * use for on the path. The safe side. */
 static int malformed_known_extension(const diff_case *d)
 {
-    int bad = 0, other = 0;
+    int bad = 0, lenient = 0, other = 0;
     if (d->ours_chain != TLSFLOW_E_CERT_BAD)
         return 0;
     for (size_t i = 0; i < d->n_chain; i++)
-        bad += undecodable_extensions(chain_x(d, i), &other);
+        bad += undecodable_extensions(chain_x(d, i), &lenient, &other);
     return bad > 0;
 }
 
