@@ -29,13 +29,15 @@
 #define MAX_SAMPLES 100000
 
 enum { OP_RSA_DEC, OP_RSA_PSS, OP_ECDSA, OP_X25519, OP_AES128, OP_CHACHA, N_OPS };
-static const char *const OP_NAME[N_OPS] = {"rsa2048_decrypt",  "rsa2048_pss_sign",
-                                           "ecdsa_p256_sign",  "x25519",
-                                           "aes128gcm_16k",    "chacha20poly1305_16k"};
-static const char *const OP_TEXT[N_OPS] = {
-    "RSA-2048 private decrypt (PKCS#1 v1.5)", "RSA-2048 sign (PSS, SHA-256)",
-    "ECDSA P-256 sign (SHA-256 digest)",      "X25519 key pair + shared secret",
-    "AES-128-GCM seal, 16 KiB",               "ChaCha20-Poly1305 seal, 16 KiB"};
+static const char *const OP_NAME[N_OPS] = {"rsa2048_decrypt", "rsa2048_pss_sign",
+                                           "ecdsa_p256_sign", "x25519",
+                                           "aes128gcm_16k",   "chacha20poly1305_16k"};
+static const char *const OP_TEXT[N_OPS] = {"RSA-2048 private decrypt (PKCS#1 v1.5)",
+                                           "RSA-2048 sign (PSS, SHA-256)",
+                                           "ECDSA P-256 sign (SHA-256 digest)",
+                                           "X25519 key pair + shared secret",
+                                           "AES-128-GCM seal, 16 KiB",
+                                           "ChaCha20-Poly1305 seal, 16 KiB"};
 
 /* ---- OpenSSL's side ----------------------------------------------------------------------- */
 
