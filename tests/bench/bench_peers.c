@@ -157,33 +157,18 @@ static void paired_ratios(const bench_suite *s, const stack_run *run,
                           double round_us[N_STACKS][ROUNDS], const double *round_floor,
                           const int *round_ok, int rounds)
 {
-    size_t t = N_STACKS, w = N_STACKS;
-    for (size_t k = 0; k < N_STACKS; k++) {
-        if (strcmp(STACKS[k]->name, "tlsflow") == 0)
-            t = k;
-        if (strcmp(STACKS[k]->name, "wolfssl") == 0)
-            w = k;
-    }
+    size_t t = stack_index("tlsflow"), w = stack_index("wolfssl");
     if (t == N_STACKS || w == N_STACKS || run[t].failed || run[w].failed || !run[t].ctx ||
         !run[w].ctx)
         return;
-    double vs[ROUNDS], ceil[ROUNDS];
-    size_t n = 0, nc = 0;
-    for (int r = 0; r < rounds; r++) {
-        if (round_us[t][r] <= 0 || round_us[w][r] <= 0)
-            continue;
-        vs[n++] = round_us[w][r] / round_us[t][r];
-        if (round_ok[r] && round_floor[r] > 0)
-            ceil[nc++] = round_us[w][r] / round_floor[r];
-    }
+    double v, lo, hi, ceil[ROUNDS];
+    size_t n = round_ratio(round_us, t, w, rounds, &v, &lo, &hi), nc = 0;
     if (n == 0)
         return;
-    double lo = vs[0], hi = vs[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = vs[i] < lo ? vs[i] : lo;
-        hi = vs[i] > hi ? vs[i] : hi;
-    }
-    double v = bench_median(vs, n), c = nc ? bench_median(ceil, nc) : 0;
+    for (int r = 0; r < rounds; r++)
+        if (round_us[t][r] > 0 && round_us[w][r] > 0 && round_ok[r] && round_floor[r] > 0)
+            ceil[nc++] = round_us[w][r] / round_floor[r];
+    double c = nc ? bench_median(ceil, nc) : 0;
     printf("   tlsflow / wolfSSL handshakes/s: %.2f (%.2f-%.2f), median (spread) of %zu rounds' "
            "ratios",
            v, lo, hi, n);
