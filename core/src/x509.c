@@ -576,7 +576,8 @@ static int leaf_verdict(const chain *c, verdict v, const char **detail)
         return fail(detail, TLSFLOW_E_CERT_BAD, NAMES_SENTENCE);
     case V_BAD:
         return fail(detail, TLSFLOW_E_CERT_BAD,
-                    "certificate rejected as malformed or with an unknown critical extension");
+                    "certificate rejected: malformed, an unknown critical extension, or a "
+                    "signature this verifier cannot check (such as DSA)");
     default:
         return no_path(c, v, detail);
     }
