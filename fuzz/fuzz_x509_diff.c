@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 
 #include <openssl/asn1.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -53,6 +54,8 @@
 #define MAX_CERTS   (MAX_CHAIN + MAX_ANCHORS)
 #define AUTH_LEVEL  2 /* Debian's default security level (RSA >= 2048, no SHA-1) */
 
+typedef STACK_OF(X509) x509_path; /* (clang-format reads STACK_OF(X509) *p as a product) */
+
 /* Everything one input makes: the certificates as both sides see them, and the answers. */
 typedef struct {
     size_t n_chain, n_anchors;
@@ -69,6 +72,7 @@ typedef struct {
     int ours_chain, ours; /* tf_x509_check without and with the host */
     const char *ours_detail;
     int ossl_chain_ok, ossl_err, ossl_depth; /* X509_verify_cert and where it failed */
+    x509_path *ossl_path;                    /* the path it verified (leaf first), or NULL */
     int ossl_host_ok;
 } diff_case;
 
@@ -90,9 +94,10 @@ static size_t n_certs(const diff_case *d)
 /* ---- OpenSSL's answers --------------------------------------------------------------- */
 
 /* X509_verify_cert as OpenSSL's TLS client runs it ("ssl_server" purpose and trust, our
- * time, partial chains off), at a security level and with extra flags. */
+ * time, partial chains off), at a security level and with extra flags. *path (if asked):
+ * the path it verified, or NULL. */
 static int ossl_verify(const diff_case *d, unsigned long extra_flags, int level, int *err,
-                       int *depth)
+                       int *depth, x509_path **path)
 {
     X509_STORE *store = X509_STORE_new();
     STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -112,6 +117,8 @@ static int ossl_verify(const diff_case *d, unsigned long extra_flags, int level,
     int ok = X509_verify_cert(ctx) == 1;
     *err = X509_STORE_CTX_get_error(ctx);
     *depth = X509_STORE_CTX_get_error_depth(ctx);
+    if (path != NULL)
+        *path = ok ? X509_STORE_CTX_get1_chain(ctx) : NULL;
     X509_STORE_CTX_free(ctx);
     sk_X509_free(untrusted);
     X509_STORE_free(store);
@@ -247,7 +254,7 @@ static int accepted_under_our_policies(const diff_case *d)
     return (d->ossl_err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
             d->ossl_err == X509_V_ERR_EE_KEY_TOO_SMALL ||
             d->ossl_err == X509_V_ERR_CA_KEY_TOO_SMALL) &&
-           ossl_verify(d, X509_V_FLAG_PARTIAL_CHAIN, 1, &err, &depth);
+           ossl_verify(d, X509_V_FLAG_PARTIAL_CHAIN, 1, &err, &depth, NULL);
 }
 
 /* CHAIN_WE_ACCEPT. An anchor that names the issuer of a certificate of the chain is not
@@ -419,6 +426,90 @@ static int unreadable_dates(const diff_case *d)
     return 0;
 }
 
+/* CHAIN_WE_REFUSE. FINDING (wolfCrypt; the RFC is on OpenSSL's side): a leaf that is
+ * itself a CA (CA:TRUE) right at the end of a pathLenConstraint. RFC 5280 4.2.1.9 counts
+ * the intermediate certificates only, and 6.1.4 (l) checks max_path_length when preparing
+ * for the next certificate, never on the last one; wolfCrypt (5.5.4, ParseCertRelative)
+ * checks it on every certificate with CA:TRUE, the leaf too, and returns
+ * ASN_PATHLEN_INV_E. Not fixed in x509.c: wolfCrypt returns that error before it checks
+ * the leaf's signature and its issuer's nameConstraints, so accepting on it would mean
+ * redoing the issuer lookup and the signature ourselves, and wolfCrypt exports no
+ * nameConstraints check. A CA:TRUE leaf is rare in TLS. To be reported upstream.
+ * Applies only when the count OpenSSL's path keeps is exceeded by the leaf alone: every
+ * pathLenConstraint on it holds counting every CA below it (self-issued ones too), and
+ * one is used up exactly if the leaf is counted (a self-signed anchor's is skipped:
+ * wolfCrypt does not apply it). Reproducer: finding-pathlen0-ca-leaf. */
+static int pathlen_counts_ca_leaf(const diff_case *d)
+{
+    int k = d->ossl_path ? sk_X509_num(d->ossl_path) - 1 : 0, tight = 0;
+    if (d->ours_chain != TLSFLOW_E_CERT_BAD ||
+        strstr(d->ours_detail, "pathLenConstraint") == NULL || k < 1 ||
+        (X509_get_extension_flags(sk_X509_value(d->ossl_path, 0)) & EXFLAG_CA) == 0)
+        return 0;
+    for (int j = 1; j <= k; j++) { /* j - 1 CAs between certificate j and the leaf */
+        X509 *x = sk_X509_value(d->ossl_path, j);
+        long plen = X509_get_pathlen(x);
+        if (plen < 0 || (j == k && (X509_get_extension_flags(x) & EXFLAG_SS)))
+            continue;
+        if (plen < j - 1)
+            return 0;
+        tight |= plen == j - 1;
+    }
+    return tight;
+}
+
+/* CHAIN_WE_REFUSE. A certificate OpenSSL verified on its path (the anchor aside) is signed
+ * with DSA: wolfCrypt verifies no DSA certificate signature (BAD_FUNC_ARG), and DSA is no
+ * signature TLS 1.2 or 1.3 takes from us (we offer no DSA scheme; RFC 8446 has none), so
+ * there is no path for us: refused on the leaf, or no issuer admitted above it.
+ * Reproducer: allowlist-dsa2048-root-leaf. */
+static int dsa_signature_on_path(const diff_case *d)
+{
+    int n = d->ossl_path ? sk_X509_num(d->ossl_path) : 0, pk = NID_undef, md = NID_undef;
+    if (d->ours_chain != TLSFLOW_E_CERT_BAD && d->ours_chain != TLSFLOW_E_CERT_UNKNOWN_CA)
+        return 0;
+    for (int i = 0; i + 1 < n; i++)
+        if (OBJ_find_sigid_algs(X509_get_signature_nid(sk_X509_value(d->ossl_path, i)), &md, &pk) &&
+            pk == NID_dsa)
+            return 1;
+    return 0;
+}
+
+/* An EC key on a curve over a binary field (sect283k1, ...). */
+static int binary_curve_key(X509 *x)
+{
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    char field[64];
+    int r = k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
+            EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_EC_FIELD_TYPE, field, sizeof(field),
+                                           NULL) &&
+            strcmp(field, SN_X9_62_characteristic_two_field) == 0;
+    ERR_clear_error();
+    return r;
+}
+
+/* CHAIN_WE_REFUSE. A key the engine cannot use for TLS, which we refuse as unreadable:
+ *  - leaf RSASSA-PSS key (id-RSASSA-PSS SubjectPublicKeyInfo): only for rsa_pss_pss_*
+ *    schemes (RFC 8446 4.2.3), which we do not offer; ours are rsa_pss_rsae_* and PKCS#1;
+ *  - leaf X25519 or X448 key: key agreement only, it signs nothing (RFC 8410 3);
+ *  - a sent certificate (leaf or not) with a key on a binary-field curve: wolfCrypt has no
+ *    such curve (nor RFC 8422 5.1.1 / RFC 8446 any longer), and every sent certificate
+ *    must read (decode_intermediates in x509.c).
+ * Reproducers: allowlist-rsa-pss-key, -x25519-key, -ec-sect283k1-key, -intermediate. */
+static int unusable_key(const diff_case *d)
+{
+    EVP_PKEY *leaf_key = X509_get0_pubkey(chain_x(d, 0));
+    int leaf_type = leaf_key != NULL ? EVP_PKEY_get_base_id(leaf_key) : NID_undef;
+    int binary = 0;
+    ERR_clear_error();
+    if (d->ours_chain != TLSFLOW_E_CERT_BAD)
+        return 0;
+    for (size_t i = 0; i < d->n_chain; i++)
+        binary |= binary_curve_key(chain_x(d, i));
+    return leaf_type == EVP_PKEY_RSA_PSS || leaf_type == EVP_PKEY_X25519 ||
+           leaf_type == EVP_PKEY_X448 || binary;
+}
+
 /* HOST_WE_ACCEPT. The match needs one trailing dot ignored, on the host ("localhost.")
  * or on the dNSName: hostname.h takes "example.com." as "example.com" (the same DNS
  * name in its absolute form, RFC 1034 3.1); X509_check_host compares the text. */
@@ -514,6 +605,12 @@ static const allowance ALLOWLIST[] = {
      malformed_known_extension},
     {CHAIN_WE_REFUSE, "FINDING: an unknown extension OID wolfCrypt takes for a known one",
      oid_sum_collision},
+    {CHAIN_WE_REFUSE, "FINDING: a CA:TRUE leaf counted against a pathLenConstraint (wolfCrypt)",
+     pathlen_counts_ca_leaf},
+    {CHAIN_WE_REFUSE, "a DSA signature on the path (wolfCrypt verifies none, TLS takes none)",
+     dsa_signature_on_path},
+    {CHAIN_WE_REFUSE, "a key we cannot use: RSASSA-PSS or X25519/X448 leaf, binary curve",
+     unusable_key},
     {HOST_WE_ACCEPT, "the host matches with one trailing dot ignored", match_needs_trailing_dot},
     {DER_WE_ACCEPT, "FINDING: a certificate framed not as DER around its signature (wolfCrypt)",
      lenient_framing},
@@ -698,7 +795,7 @@ static void theirs(diff_case *d)
     d->ossl_host_ok = d->host == NULL;
     if (!ossl_decodes_chain(d))
         return;
-    d->ossl_chain_ok = ossl_verify(d, 0, AUTH_LEVEL, &d->ossl_err, &d->ossl_depth);
+    d->ossl_chain_ok = ossl_verify(d, 0, AUTH_LEVEL, &d->ossl_err, &d->ossl_depth, &d->ossl_path);
     if (d->host != NULL)
         d->ossl_host_ok = ossl_host(d->host, d->ip, d->ip_len, chain_x(d, 0));
 }
@@ -843,6 +940,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     compare_host_rules(&d);
     compare_ip_parse(&d);
 
+    sk_X509_pop_free(d.ossl_path, X509_free);
     for (size_t i = 0; i < n_certs(&d); i++) {
         X509_free(d.x[i]);
         OPENSSL_free(d.owned[i]);
