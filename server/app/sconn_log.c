@@ -52,10 +52,8 @@ void sconn_log_write(sink *log, const sconn *c)
     cJSON_AddBoolToObject(o, "ems", in->ems);
     /* Resumed from a ticket (no certificate sent), and the tickets this connection got. */
     cJSON_AddBoolToObject(o, "resumed", in->resumed);
-    unsigned tickets = 0;
-    for (unsigned i = 0; i < c->trace.n; i++)
-        tickets += c->trace.step[i] == TLSFLOW_STEP_SESSION_TICKET_SENT;
-    cJSON_AddNumberToObject(o, "tickets_sent", tickets);
+    cJSON_AddNumberToObject(o, "tickets_sent",
+                            trace_store_count(&c->trace, TLSFLOW_STEP_SESSION_TICKET_SENT));
     if (in->client_cert_sent)
         cJSON_AddStringToObject(o, "client_cert", in->client_cert.subject);
     cJSON_AddStringToObject(o, "outcome", sconn_outcome(c));

@@ -546,9 +546,10 @@ static void trace_table(const conn_view *v, sbuf *o)
 {
     sb_puts(o, "<h2>Engine trace</h2><table><tr><th>ms since accept</th><th>step</th></tr>");
     for (unsigned i = 0; i < v->trace->n; i++) {
-        tlsflow_step s = (tlsflow_step)v->trace->step[i];
+        tlsflow_step s = trace_store_step(v->trace, i);
         int f = flow_step_in(s, flow_variant_of(v->info), TLSFLOW_SERVER);
-        sb_printf(o, "<tr><td class=\"mono\">%.1f</td><td>", v->trace->at_us[i] / 1000.0);
+        sb_printf(o, "<tr><td class=\"mono\">%.1f</td><td>",
+                  trace_store_at_us(v->trace, i) / 1000.0);
         if (f)
             sb_printf(o,
                       "<span class=\"badge\" style=\"display:inline-flex;width:20px;"

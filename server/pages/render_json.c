@@ -91,12 +91,12 @@ static cJSON *trace(const trace_store *t, flow_variant fv)
     cJSON *a = cJSON_CreateArray();
     for (unsigned i = 0; i < t->n; i++) {
         cJSON *e = cJSON_CreateObject();
-        tlsflow_step s = (tlsflow_step)t->step[i];
+        tlsflow_step s = trace_store_step(t, i);
         cJSON_AddStringToObject(e, "step", flow_step_id(s));
         int flow = flow_step_in(s, fv, TLSFLOW_SERVER);
         if (flow)
             cJSON_AddNumberToObject(e, "flow_step", flow);
-        cJSON_AddNumberToObject(e, "ms", t->at_us[i] / 1000.0);
+        cJSON_AddNumberToObject(e, "ms", trace_store_at_us(t, i) / 1000.0);
         cJSON_AddStringToObject(e, "text", trace_store_text(t, i));
         cJSON_AddItemToArray(a, e);
     }

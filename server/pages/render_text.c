@@ -29,10 +29,7 @@ const char *render_suite(uint16_t suite, char buf[16])
 
 unsigned render_tickets_sent(const conn_view *v)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < v->trace->n; i++)
-        n += v->trace->step[i] == TLSFLOW_STEP_SESSION_TICKET_SENT;
-    return n;
+    return trace_store_count(v->trace, TLSFLOW_STEP_SESSION_TICKET_SENT);
 }
 
 flow_facts render_facts(const conn_view *v)
@@ -398,8 +395,8 @@ void render_text(const conn_view *v, sbuf *out)
 
     sb_puts(out, "\nEngine trace (ms since accept)\n------------------------------\n");
     for (unsigned i = 0; i < v->trace->n; i++)
-        sb_printf(out, "%7.1f  %-34s %s\n", v->trace->at_us[i] / 1000.0,
-                  flow_step_label_in((tlsflow_step)v->trace->step[i], TLSFLOW_SERVER),
+        sb_printf(out, "%7.1f  %-34s %s\n", trace_store_at_us(v->trace, i) / 1000.0,
+                  flow_step_label_in(trace_store_step(v->trace, i), TLSFLOW_SERVER),
                   trace_store_text(v->trace, i));
     sb_puts(out, "\n");
     hello_summary(v, out);

@@ -196,6 +196,50 @@ static void test_trace_store_holds_what_was_said(void **state)
     trace_store_free(&t);
 }
 
+/* Each event's step, time and text come back as added, from records that cost a few
+ * bytes each in the arena (no fixed table of TRACE_MAX_EVENTS per connection). */
+static void test_trace_store_records(void **state)
+{
+    (void)state;
+    trace_store t = {0};
+    assert_int_equal(trace_store_bytes(&t), 0);
+    static const char *const said[] = {"ClientHello: 31 suites", "", "ServerHello", "ticket",
+                                       "ticket"};
+    static const tlsflow_step steps[] = {
+        TLSFLOW_STEP_CLIENT_HELLO_RECEIVED, TLSFLOW_STEP_HANDSHAKE_KEYS,
+        TLSFLOW_STEP_SERVER_HELLO_SENT, TLSFLOW_STEP_SESSION_TICKET_SENT,
+        TLSFLOW_STEP_SESSION_TICKET_SENT};
+    size_t text = 0;
+    for (unsigned i = 0; i < 5; i++) {
+        trace_store_add(&t, steps[i], said[i], 1000u * i + 7);
+        text += strlen(said[i]) + 1;
+    }
+    assert_int_equal(t.n, 5);
+    assert_int_equal(t.used, text);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(trace_store_step(&t, i), steps[i]);
+        assert_int_equal(trace_store_at_us(&t, i), 1000u * i + 7);
+        assert_string_equal(trace_store_text(&t, i), said[i]);
+    }
+    assert_int_equal(trace_store_count(&t, TLSFLOW_STEP_SESSION_TICKET_SENT), 2);
+    assert_int_equal(trace_store_count(&t, TLSFLOW_STEP_ALERT_SENT), 0);
+    assert_string_equal(trace_store_find(&t, TLSFLOW_STEP_SERVER_HELLO_SENT), "ServerHello");
+    assert_true(trace_store_bytes(&t) <= text + 5 * 8);
+    assert_true(sizeof(trace_store) <= 16);
+    /* At the bound: TRACE_MAX_EVENTS records, the first and the last still readable. */
+    for (unsigned i = 0; i < 100; i++)
+        trace_store_add(&t, TLSFLOW_STEP_ALERT_SENT, "z", i);
+    assert_int_equal(t.n, TRACE_MAX_EVENTS);
+    assert_int_equal(t.dropped, 100 - (TRACE_MAX_EVENTS - 5));
+    assert_string_equal(trace_store_text(&t, 0), said[0]);
+    assert_int_equal(trace_store_step(&t, TRACE_MAX_EVENTS - 1), TLSFLOW_STEP_ALERT_SENT);
+    assert_int_equal(trace_store_at_us(&t, TRACE_MAX_EVENTS - 1), TRACE_MAX_EVENTS - 6);
+    assert_string_equal(trace_store_text(&t, TRACE_MAX_EVENTS - 1), "z");
+    assert_true(trace_store_bytes(&t) <= t.used + TRACE_MAX_EVENTS * 8u);
+    trace_store_free(&t);
+    assert_int_equal(trace_store_bytes(&t), 0);
+}
+
 static size_t index_of(const flow_line *l, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)
@@ -396,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_sbuf_cap),
         cmocka_unit_test(test_trace_store_bounds),
         cmocka_unit_test(test_trace_store_holds_what_was_said),
+        cmocka_unit_test(test_trace_store_records),
         cmocka_unit_test(test_flow_sequences),
         cmocka_unit_test(test_flow_compare),
         cmocka_unit_test(test_flow_resumed),
