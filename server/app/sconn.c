@@ -22,8 +22,6 @@
  * configuration gets the same bytes (pick_site, feed_replay). */
 #include "sconn.h"
 
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +30,7 @@
 #include "pages/http_app.h"
 #include "pages/http_req.h"
 #include "sconn_log.h"
+#include "util/hostport.h"
 #include "worker.h"
 
 #define LINGER_MS 2000 /* how long a closing connection may take to flush */
@@ -200,6 +199,7 @@ static void finalize(sconn *c)
     free(c->hello);
     free(c->keylog_held);
     free(c->client_ids);
+    free(c->client_hello);
     trace_store_free(&c->trace);
     free(c);
 }
@@ -339,6 +339,7 @@ static void start_reading(sconn *c)
 static void on_write(uv_write_t *req, int status)
 {
     sconn *c = req->data;
+    free(req);
     c->writing = 0;
     if (c->closing)
         return;
@@ -369,13 +370,20 @@ static int send_out(sconn *c, const uint8_t *p, size_t n)
     }
     if ((size_t)r == n)
         return 1;
-    /* The socket is full: queue the rest, fetched again since the ack may move it. */
+    /* The socket is full: queue the rest, fetched again since the ack may move it. The
+     * request (192 bytes) is allocated only now: an idle connection holds none. */
+    uv_write_t *req = malloc(sizeof(*req));
+    if (!req) {
+        destroy(c, "out_of_memory");
+        return 0;
+    }
     p = tlsflow_out_buf(c->tls, &n);
     stop_reading(c);
     b = uv_buf_init((char *)p, (unsigned)n);
     c->write_len = n;
-    c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
+    req->data = c;
+    if (uv_write(req, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
+        free(req);
         destroy(c, "socket_error");
         return 0;
     }
@@ -385,14 +393,28 @@ static int send_out(sconn *c, const uint8_t *p, size_t n)
 
 /* ---- application side -------------------------------------------------------------- */
 
-static void fill_view(sconn *c, conn_view *v)
+/* What a view points at: the engine's tlsflow_info with the ClientHello this connection
+ * kept (the engine's own went with its handshake state), and the addresses as text. */
+typedef struct {
+    tlsflow_info info;
+    tlsflow_hello_info hello;
+    char peer[HOSTPORT_TEXT_MAX], local[HOSTPORT_TEXT_MAX];
+} view_store;
+
+static void fill_view(sconn *c, conn_view *v, view_store *vs)
 {
     memset(v, 0, sizeof(*v));
-    v->info = tlsflow_get_info(c->tls);
+    vs->info = *tlsflow_get_info(c->tls);
+    if (c->client_hello) {
+        hello_pack_unpack(c->client_hello, &vs->hello);
+        vs->info.client_hello = &vs->hello;
+    }
+    hostport_format(&c->peer.sa, vs->peer, sizeof(vs->peer));
+    v->info = &vs->info;
     v->trace = &c->trace;
-    v->peer = c->peer;
-    v->local = c->local;
-    v->local_port = c->local_port;
+    v->peer = vs->peer;
+    v->local = vs->local;
+    v->local_port = hostport_format(&c->local.sa, vs->local, sizeof(vs->local));
     v->requests = c->requests;
     v->wire_in = c->wire_in;
     v->wire_out = c->wire_out;
@@ -414,7 +436,8 @@ static void next_request(sconn *c)
         return;
     c->requests++;
     conn_view v;
-    fill_view(c, &v);
+    view_store vs;
+    fill_view(c, &v, &vs);
     http_response resp;
     http_app_respond(r, &req, &v, &resp);
     if (r == HTTP_OK && resp.data && !resp.close_after) {
@@ -510,10 +533,19 @@ static void keep_client_ids(sconn *c)
     }
 }
 
+/* The ClientHello, packed, while the engine still holds it (it goes with the handshake
+ * state too). Without memory the pages show an empty one. */
+static void keep_client_hello(sconn *c)
+{
+    if (!c->client_hello)
+        c->client_hello = hello_pack_new(tlsflow_get_info(c->tls)->client_hello);
+}
+
 static void on_handshake_done(sconn *c)
 {
     c->handshake_ns = uv_hrtime() - c->start_ns;
     keep_client_ids(c);
+    keep_client_hello(c);
     if (c->phase == PHASE_HANDSHAKE) {
         c->phase = PHASE_OPEN;
         unsigned idle = c->w->srv->opts->idle_timeout_ms;
@@ -710,27 +742,6 @@ static void on_refused_closed(uv_handle_t *h)
     free(h);
 }
 
-static void name_of(const struct sockaddr_storage *ss, char *out, size_t cap, unsigned *port)
-{
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned p = 0;
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-        p = ntohs(a->sin_port);
-        snprintf(out, cap, "%s:%u", host, p);
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-        p = ntohs(a->sin6_port);
-        snprintf(out, cap, "[%s]:%u", host, p);
-    } else {
-        snprintf(out, cap, "?");
-    }
-    if (port)
-        *port = p;
-}
-
 void sconn_accept(worker *w, uv_stream_t *listener)
 {
     server_ctx *srv = w->srv;
@@ -768,13 +779,10 @@ void sconn_accept(worker *w, uv_stream_t *listener)
     c->handles_open = 2;
     uv_timer_init(&w->loop, &c->timer);
     uv_tcp_nodelay(&c->tcp, 1);
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-        name_of(&ss, c->peer, sizeof(c->peer), NULL);
-    len = sizeof(ss);
-    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-        name_of(&ss, c->local, sizeof(c->local), &c->local_port);
+    int len = sizeof(c->peer); /* a failed call leaves it zero: shown as "?" */
+    uv_tcp_getpeername(&c->tcp, &c->peer.sa, &len);
+    len = sizeof(c->local);
+    uv_tcp_getsockname(&c->tcp, &c->local.sa, &len);
     c->next = w->conns;
     if (w->conns)
         w->conns->prev = c;

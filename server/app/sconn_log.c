@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "pages/hello_names.h"
+#include "util/hostport.h"
 
 const char *sconn_outcome(const sconn *c)
 {
@@ -36,8 +37,11 @@ void sconn_log_write(sink *log, const sconn *c)
     struct tm tm;
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     cJSON_AddStringToObject(o, "time", when);
-    cJSON_AddStringToObject(o, "peer", c->peer);
-    cJSON_AddStringToObject(o, "local", c->local);
+    char addr[HOSTPORT_TEXT_MAX];
+    hostport_format(&c->peer.sa, addr, sizeof(addr));
+    cJSON_AddStringToObject(o, "peer", addr);
+    hostport_format(&c->local.sa, addr, sizeof(addr));
+    cJSON_AddStringToObject(o, "local", addr);
     cJSON_AddStringToObject(o, "sni", in->server_name);
     if (c->site)
         cJSON_AddStringToObject(o, "site", c->site);

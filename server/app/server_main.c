@@ -8,7 +8,6 @@
  * would otherwise silently share it, and one loop is plenty for a test server); the
  * kernel spreads connections by address hash, so a few clients can land on one
  * loop; and a connection never moves between loops. */
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 
 #include "util/files.h"
+#include "util/hostport.h"
 #include "keys/p11.h"
 #include "pki/local_pki.h"
 #include "server_cli.h"
@@ -67,20 +67,9 @@ static void print_banner(const server_opts *o, const server_ctx *srv, const cred
            o->min_version != o->max_version ? version_text(o->min_version) : "",
            o->echo ? "raw TLS echo" : "HTTP/1.1");
     for (unsigned i = 0; i < srv->n_bound; i++) {
-        const struct sockaddr_storage *ss = &srv->bound[i];
-        char host[64] = "?";
-        unsigned p = 0;
-        if (ss->ss_family == AF_INET) {
-            const struct sockaddr_in *a = (const void *)ss;
-            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-            p = ntohs(a->sin_port);
-            printf("listening on %s:%u\n", host, p);
-        } else {
-            const struct sockaddr_in6 *a = (const void *)ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-            p = ntohs(a->sin6_port);
-            printf("listening on [%s]:%u\n", host, p);
-        }
+        char name[HOSTPORT_TEXT_MAX];
+        unsigned p = hostport_format((const struct sockaddr *)&srv->bound[i], name, sizeof(name));
+        printf("listening on %s\n", name);
         if (!port)
             port = p;
     }

@@ -123,8 +123,9 @@ static tlsflow_config *make_config(server_ctx *srv, workspace_cache *cache, cons
         return NULL;
     }
     tlsflow_config_set_release_idle_buffers(cfg, 1); /* idle keep-alive: a few KiB each */
-    /* The pages show the ClientHello on every request, after any release. */
-    tlsflow_config_set_keep_client_hello(cfg, 1);
+    /* The pages show the ClientHello on every request, after any release: the connection
+     * keeps it packed (sconn.c keep_client_hello), not the engine at its 832 bytes. */
+    tlsflow_config_set_keep_client_hello(cfg, 0);
     tlsflow_config_set_workspace_allocator(cfg, workspace_get, workspace_put, cache);
     int rc = 0;
     for (size_t i = 0; !st && rc == 0 && i < srv->creds->n; i++)

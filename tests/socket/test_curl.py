@@ -47,6 +47,31 @@ with Server() as s:
     err = text(r.stderr)
     check(r.returncode == 0 and "Re-using existing connection" in err, "keep-alive reuse")
     check('"request_on_connection":\t2' in text(r.stdout), "second request on one connection")
+    # Between the two the connection idled and the engine let its handshake state go, the
+    # ClientHello summary with it: the server's own packed copy must show the same hello.
+    docs, out = [], text(r.stdout).strip()
+    try:
+        while out:
+            d, end = json.JSONDecoder().raw_decode(out)
+            docs.append(d)
+            out = out[end:].strip()
+    except ValueError as e:
+        check(False, "keep-alive /json bodies parse", e)
+    hellos = [d.get("client_hello", {}) for d in docs]
+    first = hellos[0] if hellos else {}
+    check(len(hellos) == 2 and hellos[0] == hellos[1], "same ClientHello on both requests",
+          hellos)
+    check(all(first.get(k) for k in ("cipher_suites", "extensions", "supported_groups",
+                                     "signature_algorithms", "alpn", "ja3")) and
+          "http/1.1" in first.get("alpn", "") and
+          any(x.get("name") == "TLS_AES_128_GCM_SHA256" for x in first.get("cipher_suites", [])),
+          "ClientHello after idle: suites, extensions, groups, sigalgs, ALPN, JA3", first)
+    r = run(["curl", "-sS", "--cacert", CA, "-H", "Accept: text/html", base + "/", base + "/"])
+    pages = text(r.stdout).split("<!doctype html>")[1:]
+    sections = [p[p.find("<h2>Your ClientHello</h2>"):].split("</table>")[0] for p in pages]
+    check(len(sections) == 2 and sections[0] == sections[1] and "x25519" in sections[0] and
+          "http/1.1" in sections[0] and "ALPN offered</th><td>(none)" not in sections[0],
+          "HTML ClientHello section the same after idle", sections[-1:])
 
     r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", CA,
              base + "/nope"])

@@ -1,16 +1,19 @@
 /* The server's own small parsers and buffers, without sockets: the HTTP head reader,
- * HOST:PORT, the JA3 string and hash, the bounded text buffer and trace store, and the
- * message table the pages draw both flows from. */
+ * HOST:PORT, the JA3 string and hash, the bounded text buffer and trace store, the packed
+ * ClientHello, and the message table the pages draw both flows from. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "pages/flow_steps.h"
 #include "pages/hello_names.h"
+#include "util/hello_pack.h"
 #include "util/hostport.h"
 #include "pages/http_req.h"
 #include "util/sbuf.h"
@@ -99,6 +102,24 @@ static void test_hostport(void **state)
     assert_int_equal(hostport_parse(":80", NULL, &hp, &why), -1);
     assert_true(host_is_ip("::1"));
     assert_false(host_is_ip("localhost"));
+}
+
+/* The other way: socket addresses as the pages and the log show them. */
+static void test_hostport_format(void **state)
+{
+    (void)state;
+    char out[HOSTPORT_TEXT_MAX];
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(8443)};
+    inet_pton(AF_INET, "127.0.0.1", &a4.sin_addr);
+    assert_int_equal(hostport_format((struct sockaddr *)&a4, out, sizeof(out)), 8443);
+    assert_string_equal(out, "127.0.0.1:8443");
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(65535)};
+    inet_pton(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", &a6.sin6_addr);
+    assert_int_equal(hostport_format((struct sockaddr *)&a6, out, sizeof(out)), 65535);
+    assert_string_equal(out, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+    struct sockaddr none = {0};
+    assert_int_equal(hostport_format(&none, out, sizeof(out)), 0);
+    assert_string_equal(out, "?");
 }
 
 static void test_ja3(void **state)
@@ -238,6 +259,48 @@ static void test_trace_store_records(void **state)
     assert_true(trace_store_bytes(&t) <= t.used + TRACE_MAX_EVENTS * 8u);
     trace_store_free(&t);
     assert_int_equal(trace_store_bytes(&t), 0);
+}
+
+static void hello_fill(tlsflow_hello_info *h, size_t n, size_t n_pf, size_t alpn_len)
+{
+    memset(h, 0, sizeof(*h));
+    h->version = 0x0303;
+    h->n_suites = n;
+    h->n_extensions = n > 2 ? n - 2 : n;
+    h->n_groups = n / 2;
+    h->n_sig_algs = n > 0 ? n - 1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        h->suites[i] = (uint16_t)(0x1300 + i);
+        h->extensions[i] = i < h->n_extensions ? (uint16_t)(0xfe00 + i) : 0;
+        h->groups[i] = i < h->n_groups ? (uint16_t)(29 + i) : 0;
+        h->sig_algs[i] = i < h->n_sig_algs ? (uint16_t)(0x0800 + i) : 0;
+    }
+    for (size_t i = 0; i < n_pf; i++)
+        h->point_formats[i] = (uint8_t)i;
+    h->n_point_formats = n_pf;
+    for (size_t i = 0; i < alpn_len; i++)
+        h->alpn[i] = (char)('a' + i % 26);
+}
+
+/* The packed ClientHello gives back exactly the summary it was made from, empty, typical
+ * and at every list's longest, in an allocation of what was used. */
+static void test_hello_pack_round_trip(void **state)
+{
+    (void)state;
+    static const size_t shapes[][3] = {{0, 0, 0}, {17, 3, 8}, {TLSFLOW_INFO_LIST_MAX, 16, 255}};
+    for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+        tlsflow_hello_info h, back;
+        hello_fill(&h, shapes[k][0], shapes[k][1], shapes[k][2]);
+        hello_pack *p = hello_pack_new(&h);
+        assert_non_null(p);
+        size_t used = (h.n_suites + h.n_extensions + h.n_groups + h.n_sig_algs) * 2 +
+                      h.n_point_formats + strlen(h.alpn);
+        assert_true(hello_pack_size(p) <= used + 8);
+        memset(&back, 0xee, sizeof(back));
+        hello_pack_unpack(p, &back);
+        assert_memory_equal(&back, &h, sizeof(h));
+        free(p);
+    }
 }
 
 static size_t index_of(const flow_line *l, size_t n, const char *id)
@@ -435,12 +498,14 @@ int main(void)
         cmocka_unit_test(test_http_incomplete_and_limits),
         cmocka_unit_test(test_http_malformed),
         cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_hostport_format),
         cmocka_unit_test(test_ja3),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_sbuf_cap),
         cmocka_unit_test(test_trace_store_bounds),
         cmocka_unit_test(test_trace_store_holds_what_was_said),
         cmocka_unit_test(test_trace_store_records),
+        cmocka_unit_test(test_hello_pack_round_trip),
         cmocka_unit_test(test_flow_sequences),
         cmocka_unit_test(test_flow_compare),
         cmocka_unit_test(test_flow_resumed),

@@ -118,6 +118,13 @@ def check_classic_json(d, who):
           ["certificate", "verify", "client_key_exchange", "decrypt_premaster",
            "application_data"] and d.get("compared_with", {}).get("flow") == "TLS 1.3",
           f"{who}: the five steps in the classic order, compared with TLS 1.3", seq)
+    # The site's engine read the ClientHello again (the first one was dropped): its summary,
+    # kept by the server past the handshake, is the one shown.
+    ch = d.get("client_hello", {})
+    check(ch.get("cipher_suites") and ch.get("extensions") and
+          any(e.get("name") == "server_name" for e in ch["extensions"]) and
+          ch.get("ja3", "").count(",") == 4,
+          f"{who}: classic.localhost: the ClientHello shown", ch)
 
 
 tmp = tempfile.mkdtemp(prefix="tftls13-")
