@@ -19,6 +19,7 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/sha512.h>
 
+#include "fault.h"
 #include "x509.h"
 
 _Static_assert(sizeof(wc_Sha256) <= sizeof(((tf_hash *)0)->opaque), "tf_hash too small");
@@ -67,11 +68,11 @@ int tf_hash_init(tf_hash *h, tf_hash_alg alg)
     h->alg = alg;
     switch (alg) {
     case TF_HASH_SHA512:
-        return wc_InitSha512((wc_Sha512 *)h->opaque) == 0 ? 0 : -1;
+        return TF_WC(wc_InitSha512((wc_Sha512 *)h->opaque)) == 0 ? 0 : -1;
     case TF_HASH_SHA384:
-        return wc_InitSha384((wc_Sha384 *)h->opaque) == 0 ? 0 : -1;
+        return TF_WC(wc_InitSha384((wc_Sha384 *)h->opaque)) == 0 ? 0 : -1;
     default:
-        return wc_InitSha256((wc_Sha256 *)h->opaque) == 0 ? 0 : -1;
+        return TF_WC(wc_InitSha256((wc_Sha256 *)h->opaque)) == 0 ? 0 : -1;
     }
 }
 
@@ -80,13 +81,13 @@ int tf_hash_update(tf_hash *h, const uint8_t *data, size_t len)
     int ret;
     switch (h->alg) {
     case TF_HASH_SHA512:
-        ret = wc_Sha512Update((wc_Sha512 *)h->opaque, data, (word32)len);
+        ret = TF_WC(wc_Sha512Update((wc_Sha512 *)h->opaque, data, (word32)len));
         break;
     case TF_HASH_SHA384:
-        ret = wc_Sha384Update((wc_Sha384 *)h->opaque, data, (word32)len);
+        ret = TF_WC(wc_Sha384Update((wc_Sha384 *)h->opaque, data, (word32)len));
         break;
     default:
-        ret = wc_Sha256Update((wc_Sha256 *)h->opaque, data, (word32)len);
+        ret = TF_WC(wc_Sha256Update((wc_Sha256 *)h->opaque, data, (word32)len));
     }
     return ret == 0 ? 0 : -1;
 }
@@ -105,25 +106,25 @@ int tf_hash_peek_with(const tf_hash *h, const uint8_t *extra, size_t len, uint8_
     case TF_HASH_SHA512:
         ret = wc_Sha512Copy((wc_Sha512 *)(uintptr_t)h->opaque, (wc_Sha512 *)copy.opaque);
         if (ret == 0 && len)
-            ret = wc_Sha512Update((wc_Sha512 *)copy.opaque, extra, (word32)len);
+            ret = TF_WC(wc_Sha512Update((wc_Sha512 *)copy.opaque, extra, (word32)len));
         if (ret == 0)
-            ret = wc_Sha512Final((wc_Sha512 *)copy.opaque, out);
+            ret = TF_WC(wc_Sha512Final((wc_Sha512 *)copy.opaque, out));
         wc_Sha512Free((wc_Sha512 *)copy.opaque);
         break;
     case TF_HASH_SHA384:
         ret = wc_Sha384Copy((wc_Sha384 *)(uintptr_t)h->opaque, (wc_Sha384 *)copy.opaque);
         if (ret == 0 && len)
-            ret = wc_Sha384Update((wc_Sha384 *)copy.opaque, extra, (word32)len);
+            ret = TF_WC(wc_Sha384Update((wc_Sha384 *)copy.opaque, extra, (word32)len));
         if (ret == 0)
-            ret = wc_Sha384Final((wc_Sha384 *)copy.opaque, out);
+            ret = TF_WC(wc_Sha384Final((wc_Sha384 *)copy.opaque, out));
         wc_Sha384Free((wc_Sha384 *)copy.opaque);
         break;
     default:
         ret = wc_Sha256Copy((wc_Sha256 *)(uintptr_t)h->opaque, (wc_Sha256 *)copy.opaque);
         if (ret == 0 && len)
-            ret = wc_Sha256Update((wc_Sha256 *)copy.opaque, extra, (word32)len);
+            ret = TF_WC(wc_Sha256Update((wc_Sha256 *)copy.opaque, extra, (word32)len));
         if (ret == 0)
-            ret = wc_Sha256Final((wc_Sha256 *)copy.opaque, out);
+            ret = TF_WC(wc_Sha256Final((wc_Sha256 *)copy.opaque, out));
         wc_Sha256Free((wc_Sha256 *)copy.opaque);
     }
     tf_wipe(&copy, sizeof(copy));
@@ -157,7 +158,7 @@ static enum wc_HashType wc_hash_type(tf_hash_alg alg)
 static size_t digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t out[TF_MAX_HASH])
 {
     size_t n = tf_hash_len(alg);
-    return wc_Hash(wc_hash_type(alg), msg, (word32)len, out, (word32)n) == 0 ? n : 0;
+    return TF_WC(wc_Hash(wc_hash_type(alg), msg, (word32)len, out, (word32)n)) == 0 ? n : 0;
 }
 
 size_t tf_hash_digest(tf_hash_alg alg, const uint8_t *msg, size_t len, uint8_t out[TF_MAX_HASH])
@@ -169,9 +170,9 @@ int tf_prf(tf_hash_alg alg, const uint8_t *secret, size_t secret_len, const char
            const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
     int mac = alg == TF_HASH_SHA384 ? sha384_mac : sha256_mac;
-    int ret =
-        wc_PRF_TLS(out, (word32)out_len, secret, (word32)secret_len, (const byte *)label,
-                   (word32)strlen(label), seed, (word32)seed_len, 1, mac, NULL, INVALID_DEVID);
+    int ret = TF_WC(wc_PRF_TLS(out, (word32)out_len, secret, (word32)secret_len,
+                               (const byte *)label, (word32)strlen(label), seed, (word32)seed_len,
+                               1, mac, NULL, INVALID_DEVID));
     return ret == 0 ? 0 : -1;
 }
 
@@ -187,9 +188,9 @@ int tf_aead_setup(tf_aead *a, tf_aead_alg alg, const uint8_t *key, size_t key_le
         memcpy(a->opaque, key, key_len);
     } else {
         Aes *aes = (Aes *)a->opaque;
-        if (wc_AesInit(aes, NULL, INVALID_DEVID) != 0)
+        if (TF_WC(wc_AesInit(aes, NULL, INVALID_DEVID)) != 0)
             return -1;
-        if (wc_AesGcmSetKey(aes, key, (word32)key_len) != 0) {
+        if (TF_WC(wc_AesGcmSetKey(aes, key, (word32)key_len)) != 0) {
             wc_AesFree(aes);
             return -1;
         }
@@ -209,11 +210,11 @@ int tf_aead_seal(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t
 {
     int ret;
     if (a->alg == TF_AEAD_CHACHA20_POLY1305)
-        ret = wc_ChaCha20Poly1305_Encrypt(a->opaque, nonce, aad, (word32)aad_len, in, (word32)len,
-                                          out, tag);
+        ret = TF_WC(wc_ChaCha20Poly1305_Encrypt(a->opaque, nonce, aad, (word32)aad_len, in,
+                                                (word32)len, out, tag));
     else
-        ret = wc_AesGcmEncrypt((Aes *)a->opaque, out, in, (word32)len, nonce, 12, tag, 16, aad,
-                               (word32)aad_len);
+        ret = TF_WC(wc_AesGcmEncrypt((Aes *)a->opaque, out, in, (word32)len, nonce, 12, tag, 16,
+                                     aad, (word32)aad_len));
     return ret == 0 ? 0 : -1;
 }
 
@@ -223,28 +224,29 @@ int tf_aead_seal_plus(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, s
     int ret;
     if (a->alg == TF_AEAD_CHACHA20_POLY1305) {
         ChaChaPoly_Aead st;
-        ret = wc_ChaCha20Poly1305_Init(&st, a->opaque, nonce, CHACHA20_POLY1305_AEAD_ENCRYPT);
+        ret =
+            TF_WC(wc_ChaCha20Poly1305_Init(&st, a->opaque, nonce, CHACHA20_POLY1305_AEAD_ENCRYPT));
         if (ret == 0 && aad_len)
-            ret = wc_ChaCha20Poly1305_UpdateAad(&st, aad, (word32)aad_len);
+            ret = TF_WC(wc_ChaCha20Poly1305_UpdateAad(&st, aad, (word32)aad_len));
         if (ret == 0 && len)
-            ret = wc_ChaCha20Poly1305_UpdateData(&st, in, out, (word32)len);
+            ret = TF_WC(wc_ChaCha20Poly1305_UpdateData(&st, in, out, (word32)len));
         if (ret == 0)
-            ret = wc_ChaCha20Poly1305_UpdateData(&st, &last, out + len, 1);
+            ret = TF_WC(wc_ChaCha20Poly1305_UpdateData(&st, &last, out + len, 1));
         if (ret == 0)
-            ret = wc_ChaCha20Poly1305_Final(&st, tag);
+            ret = TF_WC(wc_ChaCha20Poly1305_Final(&st, tag));
         tf_wipe(&st, sizeof(st));
         return ret == 0 ? 0 : -1;
     }
 #ifdef WOLFSSL_AESGCM_STREAM
     /* The streaming calls: the key stays, the nonce is new. */
     Aes *aes = (Aes *)a->opaque;
-    ret = wc_AesGcmInit(aes, NULL, 0, nonce, 12);
+    ret = TF_WC(wc_AesGcmInit(aes, NULL, 0, nonce, 12));
     if (ret == 0)
-        ret = wc_AesGcmEncryptUpdate(aes, out, in, (word32)len, aad, (word32)aad_len);
+        ret = TF_WC(wc_AesGcmEncryptUpdate(aes, out, in, (word32)len, aad, (word32)aad_len));
     if (ret == 0)
-        ret = wc_AesGcmEncryptUpdate(aes, out + len, &last, 1, NULL, 0);
+        ret = TF_WC(wc_AesGcmEncryptUpdate(aes, out + len, &last, 1, NULL, 0));
     if (ret == 0)
-        ret = wc_AesGcmEncryptFinal(aes, tag, 16);
+        ret = TF_WC(wc_AesGcmEncryptFinal(aes, tag, 16));
     return ret == 0 ? 0 : -1;
 #else
     if (out != in)
@@ -259,11 +261,11 @@ int tf_aead_open(tf_aead *a, const uint8_t nonce[12], const uint8_t *aad, size_t
 {
     int ret;
     if (a->alg == TF_AEAD_CHACHA20_POLY1305)
-        ret = wc_ChaCha20Poly1305_Decrypt(a->opaque, nonce, aad, (word32)aad_len, in, (word32)len,
-                                          tag, out);
+        ret = TF_WC(wc_ChaCha20Poly1305_Decrypt(a->opaque, nonce, aad, (word32)aad_len, in,
+                                                (word32)len, tag, out));
     else
-        ret = wc_AesGcmDecrypt((Aes *)a->opaque, out, in, (word32)len, nonce, 12, tag, 16, aad,
-                               (word32)aad_len);
+        ret = TF_WC(wc_AesGcmDecrypt((Aes *)a->opaque, out, in, (word32)len, nonce, 12, tag, 16,
+                                     aad, (word32)aad_len));
     return ret == 0 ? 0 : -1;
 }
 
@@ -282,9 +284,9 @@ int tf_default_random(void *ctx, uint8_t *out, size_t len)
 {
     (void)ctx;
     WC_RNG rng;
-    if (wc_InitRng(&rng) != 0)
+    if (TF_WC(wc_InitRng(&rng)) != 0)
         return -1;
-    int ret = wc_RNG_GenerateBlock(&rng, out, (word32)len);
+    int ret = TF_WC(wc_RNG_GenerateBlock(&rng, out, (word32)len));
     wc_FreeRng(&rng);
     return ret == 0 ? 0 : -1;
 }
@@ -297,7 +299,7 @@ static WC_RNG *drbg_rng(tf_drbg *d)
     if (!d)
         return NULL;
     if (!d->ready) {
-        if (wc_InitRng((WC_RNG *)d->opaque) != 0)
+        if (TF_WC(wc_InitRng((WC_RNG *)d->opaque)) != 0)
             return NULL;
         d->ready = 1;
     }
@@ -307,7 +309,7 @@ static WC_RNG *drbg_rng(tf_drbg *d)
 int tf_drbg_generate(tf_drbg *d, uint8_t *out, size_t len)
 {
     WC_RNG *rng = drbg_rng(d);
-    return rng && wc_RNG_GenerateBlock(rng, out, (word32)len) == 0 ? 0 : -1;
+    return rng && TF_WC(wc_RNG_GenerateBlock(rng, out, (word32)len)) == 0 ? 0 : -1;
 }
 
 int tf_drbg_random(void *drbg, uint8_t *out, size_t len)
@@ -366,9 +368,9 @@ static int curve_of_group(uint16_t group)
 static int rsa_decode_private(const uint8_t *der, size_t len, RsaKey *key)
 {
     word32 idx = 0;
-    if (wc_InitRsaKey(key, NULL) != 0)
+    if (TF_WC(wc_InitRsaKey(key, NULL)) != 0)
         return -1;
-    if (wc_RsaPrivateKeyDecode(der, &idx, key, (word32)len) != 0) {
+    if (TF_WC(wc_RsaPrivateKeyDecode(der, &idx, key, (word32)len)) != 0) {
         wc_FreeRsaKey(key);
         return -1;
     }
@@ -379,9 +381,9 @@ static int rsa_decode_private(const uint8_t *der, size_t len, RsaKey *key)
 static int ec_decode_private(const uint8_t *der, size_t len, ecc_key *key)
 {
     word32 idx = 0;
-    if (wc_ecc_init(key) != 0)
+    if (TF_WC(wc_ecc_init(key)) != 0)
         return -1;
-    if (wc_EccPrivateKeyDecode(der, &idx, key, (word32)len) != 0 || key->dp == NULL) {
+    if (TF_WC(wc_EccPrivateKeyDecode(der, &idx, key, (word32)len)) != 0 || key->dp == NULL) {
         wc_ecc_free(key);
         return -1;
     }
@@ -391,9 +393,9 @@ static int ec_decode_private(const uint8_t *der, size_t len, ecc_key *key)
 static int ec_decode_public(const uint8_t *spki, size_t len, ecc_key *key)
 {
     word32 idx = 0;
-    if (wc_ecc_init(key) != 0)
+    if (TF_WC(wc_ecc_init(key)) != 0)
         return -1;
-    if (wc_EccPublicKeyDecode(spki, &idx, key, (word32)len) != 0 || key->dp == NULL) {
+    if (TF_WC(wc_EccPublicKeyDecode(spki, &idx, key, (word32)len)) != 0 || key->dp == NULL) {
         wc_ecc_free(key);
         return -1;
     }
@@ -436,7 +438,7 @@ tf_private_key *tf_private_key_load(const uint8_t *der, size_t len)
          * reads as P-256): a key that carries its public point must have it on the curve
          * guessed. (A credential's key must also match its certificate, whose curve is
          * read properly.) */
-        int bad = ec.type == ECC_PRIVATEKEY && wc_ecc_check_key(&ec) != 0;
+        int bad = ec.type == ECC_PRIVATEKEY && TF_WC(wc_ecc_check_key(&ec)) != 0;
         k->type = TF_KEY_EC;
         k->group = group_of_curve(ec.dp->id);
         k->bits = ec.dp->size * 8;
@@ -481,14 +483,14 @@ static int ec_public_point(ecc_key *key, uint8_t *out, word32 *out_len)
 {
     if (key->type == ECC_PRIVATEKEY_ONLY) {
         WC_RNG rng; /* blinding only: the point does not depend on it */
-        if (wc_InitRng(&rng) != 0)
+        if (TF_WC(wc_InitRng(&rng)) != 0)
             return -1;
-        int ret = wc_ecc_make_pub_ex(key, NULL, &rng);
+        int ret = TF_WC(wc_ecc_make_pub_ex(key, NULL, &rng));
         wc_FreeRng(&rng);
         if (ret != 0)
             return -1;
     }
-    return wc_ecc_export_x963(key, out, out_len) == 0 ? 0 : -1;
+    return TF_WC(wc_ecc_export_x963(key, out, out_len)) == 0 ? 0 : -1;
 }
 
 static int ec_key_matches(const tf_private_key *k, const uint8_t *spki, size_t spki_len)
@@ -519,7 +521,7 @@ int tf_private_key_matches(const tf_private_key *k, const uint8_t *cert_der, siz
         return ec_key_matches(k, spki, spki_len);
     if (rsa_decode_private(k->der, k->der_len, &rsa) != 0)
         return 0;
-    int n = wc_RsaKeyToPublicDer(&rsa, mine, sizeof(mine));
+    int n = TF_WC(wc_RsaKeyToPublicDer(&rsa, mine, sizeof(mine)));
     wc_FreeRsaKey(&rsa);
     return n > 0 && (size_t)n == spki_len && memcmp(mine, spki, spki_len) == 0;
 }
@@ -527,9 +529,9 @@ int tf_private_key_matches(const tf_private_key *k, const uint8_t *cert_der, siz
 static int rsa_decode_public(const uint8_t *spki, size_t len, RsaKey *key)
 {
     word32 idx = 0;
-    if (wc_InitRsaKey(key, NULL) != 0)
+    if (TF_WC(wc_InitRsaKey(key, NULL)) != 0)
         return -1;
-    if (wc_RsaPublicKeyDecode(spki, &idx, key, (word32)len) != 0) {
+    if (TF_WC(wc_RsaPublicKeyDecode(spki, &idx, key, (word32)len)) != 0) {
         wc_FreeRsaKey(key);
         return -1;
     }
@@ -567,9 +569,9 @@ int tf_rsa_encrypt(const uint8_t *spki, size_t spki_len, const uint8_t *in, size
     uint8_t em[1024];
     int ret = -1;
 
-    if (wc_InitRsaKey(&key, NULL) != 0)
+    if (TF_WC(wc_InitRsaKey(&key, NULL)) != 0)
         return -1;
-    if (wc_RsaPublicKeyDecode(spki, &idx, &key, (word32)spki_len) != 0)
+    if (TF_WC(wc_RsaPublicKeyDecode(spki, &idx, &key, (word32)spki_len)) != 0)
         goto done;
     size_t k = (size_t)wc_RsaEncryptSize(&key);
     if (k > sizeof(em) || k > cap || in_len + 11 > k)
@@ -589,8 +591,8 @@ int tf_rsa_encrypt(const uint8_t *spki, size_t spki_len, const uint8_t *in, size
     }
     em[2 + ps_len] = 0x00;
     memcpy(em + 3 + ps_len, in, in_len);
-    int n = wc_RsaPublicEncrypt_ex(em, (word32)k, out, (word32)cap, &key, NULL, WC_RSA_NO_PAD,
-                                   WC_HASH_TYPE_NONE, WC_MGF1NONE, NULL, 0);
+    int n = TF_WC(wc_RsaPublicEncrypt_ex(em, (word32)k, out, (word32)cap, &key, NULL, WC_RSA_NO_PAD,
+                                         WC_HASH_TYPE_NONE, WC_MGF1NONE, NULL, 0));
     if (n > 0 && (size_t)n == k) {
         *out_len = k;
         ret = 0;
@@ -617,7 +619,7 @@ int tf_rsa_decrypt_raw(const tf_private_key *k, const uint8_t *in, size_t in_len
     if (!rng || k->type != TF_KEY_RSA || rsa_decode_private(k->der, k->der_len, &key) != 0)
         return -1;
     wc_RsaSetRNG(&key, rng); /* blinding */
-    int n = wc_RsaPrivateDecrypt(in, (word32)in_len, out, (word32)cap, &key);
+    int n = TF_WC(wc_RsaPrivateDecrypt(in, (word32)in_len, out, (word32)cap, &key));
     wc_FreeRsaKey(&key);
     /* A bad padding is a length of 0, chosen without a branch on it. */
     size_t ok = (size_t)0 - (size_t)(n >= 0);
@@ -706,7 +708,7 @@ static size_t rsa_modulus_bits(RsaKey *key)
 {
     uint8_t n[1024], e[16];
     word32 n_len = sizeof(n), e_len = sizeof(e);
-    if (wc_RsaFlattenPublicKey(key, e, &e_len, n, &n_len) != 0 || n_len == 0)
+    if (TF_WC(wc_RsaFlattenPublicKey(key, e, &e_len, n, &n_len)) != 0 || n_len == 0)
         return 0;
     size_t bits = 8 * (size_t)n_len;
     for (uint8_t top = n[0]; !(top & 0x80) && bits; top = (uint8_t)(top << 1))
@@ -731,15 +733,15 @@ static int rsa_sign(const tf_private_key *k, tf_sig_alg alg, tf_hash_alg hash, c
         /* The padding is built here so that its salt is the caller's randomness. */
         word32 out_len = (word32)cap;
         if (pss_encode(hash, mhash, rsa_modulus_bits(&key), buf, mod_len, rnd, rnd_ctx) != 0 ||
-            wc_RsaDirect(buf, (word32)mod_len, sig, &out_len, &key, RSA_PRIVATE_ENCRYPT, rng) !=
-                (int)mod_len)
+            TF_WC(wc_RsaDirect(buf, (word32)mod_len, sig, &out_len, &key, RSA_PRIVATE_ENCRYPT,
+                               rng)) != (int)mod_len)
             goto done;
         *sig_len = mod_len; /* wc_RsaDirect's return value; it leaves out_len as given */
         ret = 0;
     } else {
         word32 n = wc_EncodeSignature(buf, mhash, (word32)tf_hash_len(hash),
                                       wc_HashGetOID(wc_hash_type(hash)));
-        int m = n ? wc_RsaSSL_Sign(buf, n, sig, (word32)cap, &key, rng) : -1;
+        int m = n ? TF_WC(wc_RsaSSL_Sign(buf, n, sig, (word32)cap, &key, rng)) : -1;
         if (m > 0) {
             *sig_len = (size_t)m;
             ret = 0;
@@ -775,7 +777,7 @@ static int ecdsa_sign(const tf_private_key *k, const uint8_t *mhash, size_t hash
     for (int deterministic = 1; deterministic >= 0 && ret != 0; deterministic--) {
         word32 n = (word32)cap;
         if (set_deterministic(&key, deterministic) == 0 &&
-            wc_ecc_sign_hash(mhash, (word32)hash_len, sig, &n, rng, &key) == 0) {
+            TF_WC(wc_ecc_sign_hash(mhash, (word32)hash_len, sig, &n, rng, &key)) == 0) {
             *sig_len = n;
             ret = 0;
         }
@@ -833,12 +835,13 @@ static int rsa_verify(const uint8_t *spki, size_t spki_len, tf_sig_alg alg, tf_h
     if (sig_len == (size_t)wc_RsaEncryptSize(&key)) {
         memcpy(in, sig, sig_len);
         if (alg == TF_SIG_RSA_PSS) {
-            ok = wc_RsaPSS_VerifyCheck(in, (word32)sig_len, out, sizeof(out), mhash, (word32)h,
-                                       wc_hash_type(hash), mgf_of(hash), &key) >= 0;
+            ok =
+                TF_WC(wc_RsaPSS_VerifyCheck(in, (word32)sig_len, out, sizeof(out), mhash, (word32)h,
+                                            wc_hash_type(hash), mgf_of(hash), &key)) >= 0;
         } else {
             word32 n =
                 wc_EncodeSignature(want, mhash, (word32)h, wc_HashGetOID(wc_hash_type(hash)));
-            int m = wc_RsaSSL_Verify(in, (word32)sig_len, out, sizeof(out), &key);
+            int m = TF_WC(wc_RsaSSL_Verify(in, (word32)sig_len, out, sizeof(out), &key));
             ok = n > 0 && m == (int)n && memcmp(out, want, n) == 0;
         }
     }
@@ -853,7 +856,7 @@ static int ecdsa_verify(const uint8_t *spki, size_t spki_len, const uint8_t *mha
     int res = 0;
     if (ec_decode_public(spki, spki_len, &key) != 0)
         return -1;
-    int ret = wc_ecc_verify_hash(sig, (word32)sig_len, mhash, (word32)h, &res, &key);
+    int ret = TF_WC(wc_ecc_verify_hash(sig, (word32)sig_len, mhash, (word32)h, &res, &key));
     wc_ecc_free(&key);
     return ret == 0 && res == 1 ? 0 : -1;
 }
@@ -897,7 +900,7 @@ static int x25519_keygen(tlsflow_random_fn rnd, void *rnd_ctx, uint8_t *priv, ui
     priv[0] &= 248;
     priv[31] &= 127;
     priv[31] |= 64;
-    return wc_curve25519_make_pub(X25519_LEN, pub, X25519_LEN, priv) == 0 ? 0 : -1;
+    return TF_WC(wc_curve25519_make_pub(X25519_LEN, pub, X25519_LEN, priv)) == 0 ? 0 : -1;
 }
 
 static int hex_nibble(char ch)
@@ -949,10 +952,10 @@ static int ec_keygen(int curve, tlsflow_random_fn rnd, void *rnd_ctx, uint8_t *p
     word32 n = (word32)(1 + 2 * size);
     if (!drawn || !rng)
         return -1;
-    if (wc_ecc_init(&key) == 0) {
-        if (wc_ecc_import_private_key_ex(priv, (word32)size, NULL, 0, &key, curve) == 0 &&
-            wc_ecc_make_pub_ex(&key, NULL, rng) == 0 && wc_ecc_export_x963(&key, pub, &n) == 0 &&
-            n == 1 + 2 * size) {
+    if (TF_WC(wc_ecc_init(&key)) == 0) {
+        if (TF_WC(wc_ecc_import_private_key_ex(priv, (word32)size, NULL, 0, &key, curve)) == 0 &&
+            TF_WC(wc_ecc_make_pub_ex(&key, NULL, rng)) == 0 &&
+            TF_WC(wc_ecc_export_x963(&key, pub, &n)) == 0 && n == 1 + 2 * size) {
             *pub_len = n;
             ret = 0;
         }
@@ -983,9 +986,10 @@ int tf_ecdhe_keygen(uint16_t group, tlsflow_random_fn rnd, void *rnd_ctx,
 static int ec_import_peer(int curve, const uint8_t *pub, size_t len, ecc_key *key)
 {
     size_t size = (size_t)wc_ecc_get_curve_size_from_id(curve);
-    if (len != 1 + 2 * size || pub[0] != 0x04 || wc_ecc_init(key) != 0)
+    if (len != 1 + 2 * size || pub[0] != 0x04 || TF_WC(wc_ecc_init(key)) != 0)
         return -1;
-    if (wc_ecc_import_x963_ex(pub, (word32)len, key, curve) != 0 || wc_ecc_check_key(key) != 0) {
+    if (TF_WC(wc_ecc_import_x963_ex(pub, (word32)len, key, curve)) != 0 ||
+        TF_WC(wc_ecc_check_key(key)) != 0) {
         wc_ecc_free(key);
         return -1;
     }
@@ -1013,7 +1017,7 @@ static int x25519_shared(const uint8_t *priv, const uint8_t *peer, uint8_t *out)
     uint8_t u[X25519_LEN], acc = 0;
     memcpy(u, peer, X25519_LEN);
     u[31] &= 0x7F; /* RFC 7748 §5: the top bit of a received u-coordinate is ignored */
-    if (wc_curve25519_generic(X25519_LEN, out, X25519_LEN, priv, X25519_LEN, u) != 0)
+    if (TF_WC(wc_curve25519_generic(X25519_LEN, out, X25519_LEN, priv, X25519_LEN, u)) != 0)
         return -1;
     for (size_t i = 0; i < X25519_LEN; i++)
         acc |= out[i];
@@ -1028,9 +1032,11 @@ static int ec_shared(int curve, const uint8_t *priv, size_t priv_len, const uint
     int ret = -1;
     if (!rng || ec_import_peer(curve, peer, peer_len, &theirs) != 0)
         return -1;
-    if (wc_ecc_init(&mine) == 0) {
-        if (wc_ecc_import_private_key_ex(priv, (word32)priv_len, NULL, 0, &mine, curve) == 0 &&
-            wc_ecc_set_rng(&mine, rng) == 0 && wc_ecc_shared_secret(&mine, &theirs, out, &n) == 0) {
+    if (TF_WC(wc_ecc_init(&mine)) == 0) {
+        if (TF_WC(wc_ecc_import_private_key_ex(priv, (word32)priv_len, NULL, 0, &mine, curve)) ==
+                0 &&
+            TF_WC(wc_ecc_set_rng(&mine, rng)) == 0 &&
+            TF_WC(wc_ecc_shared_secret(&mine, &theirs, out, &n)) == 0) {
             *out_len = n;
             ret = 0;
         }

@@ -8,6 +8,7 @@
 #include <wolfssl/wolfcrypt/kdf.h>
 
 #include "crypto.h"
+#include "fault.h"
 
 static int hmac_type(tf_hash_alg alg)
 {
@@ -26,8 +27,8 @@ int tf_hkdf_extract(tf_hash_alg alg, const uint8_t *salt, size_t salt_len, const
     memset(in, 0, sizeof(in));
     if (ikm_len)
         memcpy(in, ikm, ikm_len);
-    int ret = wc_Tls13_HKDF_Extract(prk, salt, (int)salt_len, in, (int)(ikm_len ? ikm_len : n),
-                                    hmac_type(alg));
+    int ret = TF_WC(wc_Tls13_HKDF_Extract(prk, salt, (int)salt_len, in,
+                                          (int)(ikm_len ? ikm_len : n), hmac_type(alg)));
     tf_wipe(in, sizeof(in));
     return ret == 0 ? 0 : -1;
 }
@@ -36,9 +37,9 @@ int tf_hkdf_expand_label(tf_hash_alg alg, const uint8_t *secret, const char *lab
                          const uint8_t *context, size_t context_len, uint8_t *out, size_t len)
 {
     static const uint8_t prefix[] = "tls13 ";
-    int ret = wc_Tls13_HKDF_Expand_Label(
+    int ret = TF_WC(wc_Tls13_HKDF_Expand_Label(
         out, (word32)len, secret, (word32)tf_hash_len(alg), prefix, sizeof(prefix) - 1,
-        (const byte *)label, (word32)strlen(label), context, (word32)context_len, hmac_type(alg));
+        (const byte *)label, (word32)strlen(label), context, (word32)context_len, hmac_type(alg)));
     return ret == 0 ? 0 : -1;
 }
 
@@ -48,11 +49,11 @@ int tf_hmac(tf_hash_alg alg, const uint8_t *key, size_t key_len, const uint8_t *
     Hmac h;
     int ret = wc_HmacInit(&h, NULL, INVALID_DEVID);
     if (ret == 0)
-        ret = wc_HmacSetKey(&h, hmac_type(alg), key, (word32)key_len);
+        ret = TF_WC(wc_HmacSetKey(&h, hmac_type(alg), key, (word32)key_len));
     if (ret == 0)
-        ret = wc_HmacUpdate(&h, msg, (word32)len);
+        ret = TF_WC(wc_HmacUpdate(&h, msg, (word32)len));
     if (ret == 0)
-        ret = wc_HmacFinal(&h, out);
+        ret = TF_WC(wc_HmacFinal(&h, out));
     wc_HmacFree(&h);
     tf_wipe(&h, sizeof(h));
     return ret == 0 ? 0 : -1;

@@ -49,6 +49,7 @@
 #include "x509.h"
 
 #include "crypto.h"
+#include "fault.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,7 @@ static int cert_parse(tf_cert *c, const uint8_t *der, size_t len, int verify,
     int usable = der != NULL && len > 0 && len <= INT32_MAX;
 
     wc_InitDecodedCert(&c->dc, usable ? der : none, usable ? (word32)len : 0, NULL);
-    c->rc = usable ? wc_ParseCert(&c->dc, CERT_TYPE, verify, cm) : ASN_PARSE_E;
+    c->rc = usable ? TF_WC(wc_ParseCert(&c->dc, CERT_TYPE, verify, cm)) : ASN_PARSE_E;
     /* A missing signer is reported before a deferred critical-extension error. */
     c->fields = (c->rc == 0 ||
                  (verify != NO_VERIFY && c->rc == ASN_NO_SIGNER_E && c->dc.criticalExt == 0)) &&
@@ -267,7 +268,7 @@ void tf_trust_free(tf_trust *trust)
 
 static int trust_add(tf_trust *t, size_t i, const uint8_t *der, size_t len)
 {
-    tf_cert *c = malloc(sizeof(*c));
+    tf_cert *c = TF_ALLOC(malloc(sizeof(*c)));
     int ok;
 
     if (c == NULL) {
@@ -279,7 +280,7 @@ static int trust_add(tf_trust *t, size_t i, const uint8_t *der, size_t len)
     t->constrains_names |= ok && c->dc.extNameConstraintSet;
     cert_release(c);
     free(c);
-    t->der[i] = ok ? malloc(len) : NULL;
+    t->der[i] = ok ? TF_ALLOC(malloc(len)) : NULL;
     if (t->der[i] == NULL) {
         return -1;
     }
@@ -303,15 +304,15 @@ tf_trust *tf_trust_new(const uint8_t *const *ders, const size_t *lens, size_t n)
     if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
         return NULL;
     }
-    t = calloc(1, sizeof(*t));
+    t = TF_ALLOC(calloc(1, sizeof(*t)));
     if (t == NULL) {
         wolfSSL_Cleanup();
         return NULL;
     }
     t->n = n;
-    t->der = calloc(n + 1, sizeof(*t->der));
-    t->len = calloc(n + 1, sizeof(*t->len));
-    t->validity = calloc(n + 1, sizeof(*t->validity));
+    t->der = TF_ALLOC(calloc(n + 1, sizeof(*t->der)));
+    t->len = TF_ALLOC(calloc(n + 1, sizeof(*t->len)));
+    t->validity = TF_ALLOC(calloc(n + 1, sizeof(*t->validity)));
     t->all = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
     if (t->der == NULL || t->len == NULL || t->validity == NULL || t->all == NULL) {
         tf_trust_free(t);
@@ -636,7 +637,7 @@ static int decode_intermediates(chain *c, const char **detail)
 {
     size_t i;
 
-    c->mid = c->n > 1 ? calloc(c->n - 1, sizeof(*c->mid)) : NULL;
+    c->mid = c->n > 1 ? TF_ALLOC(calloc(c->n - 1, sizeof(*c->mid))) : NULL;
     if (c->n > 1 && c->mid == NULL) {
         return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
     }
@@ -800,7 +801,7 @@ int tf_x509_verify(const tf_trust *trust, const uint8_t *const *certs, const siz
     if (rc != TLSFLOW_OK) {
         return rc;
     }
-    leaf = malloc(sizeof(*leaf));
+    leaf = TF_ALLOC(malloc(sizeof(*leaf)));
     if (leaf == NULL) {
         return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
     }
@@ -894,11 +895,11 @@ static int spki_of(const DecodedCert *dc, uint8_t *out, size_t cap, size_t *out_
         *out_len = dc->pubKeySize;
         return TLSFLOW_OK;
     }
-    if (wc_InitRsaKey(&rsa, NULL) != 0) {
+    if (TF_WC(wc_InitRsaKey(&rsa, NULL)) != 0) {
         return TLSFLOW_E_INTERNAL;
     }
-    n = wc_RsaPublicKeyDecode(dc->publicKey, &idx, &rsa, dc->pubKeySize) == 0
-            ? wc_RsaKeyToPublicDer(&rsa, out, (word32)cap)
+    n = TF_WC(wc_RsaPublicKeyDecode(dc->publicKey, &idx, &rsa, dc->pubKeySize)) == 0
+            ? TF_WC(wc_RsaKeyToPublicDer(&rsa, out, (word32)cap))
             : -1;
     wc_FreeRsaKey(&rsa);
     if (n <= 0) {
@@ -917,11 +918,11 @@ static int ec_point_on_curve(const uint8_t *spki, size_t len)
     word32 idx = 0;
     int ok;
 
-    if (wc_ecc_init(&key) != 0) {
+    if (TF_WC(wc_ecc_init(&key)) != 0) {
         return 0;
     }
-    ok = wc_EccPublicKeyDecode(spki, &idx, &key, (word32)len) == 0 &&
-         wc_ecc_point_is_on_curve(&key.pubkey, key.idx) == 0;
+    ok = TF_WC(wc_EccPublicKeyDecode(spki, &idx, &key, (word32)len)) == 0 &&
+         TF_WC(wc_ecc_point_is_on_curve(&key.pubkey, key.idx)) == 0;
     wc_ecc_free(&key);
     return ok;
 }
@@ -976,7 +977,7 @@ int tf_x509_describe(const uint8_t *der, size_t len, tlsflow_cert_info *out, uin
     if (out == NULL) {
         return TLSFLOW_E_USAGE;
     }
-    c = malloc(sizeof(*c));
+    c = TF_ALLOC(malloc(sizeof(*c)));
     if (c == NULL) {
         memset(out, 0, sizeof(*out));
         return TLSFLOW_E_INTERNAL;
@@ -1017,7 +1018,7 @@ static int widen_to_name(const uint8_t *der, size_t *off, size_t *len)
 int tf_x509_names(const uint8_t *der, size_t len, size_t *subject_off, size_t *subject_len,
                   size_t *issuer_off, size_t *issuer_len)
 {
-    tf_cert *c = malloc(sizeof(*c));
+    tf_cert *c = TF_ALLOC(malloc(sizeof(*c)));
     int rc = TLSFLOW_E_CERT_BAD;
 
     if (c == NULL) {
@@ -1071,7 +1072,7 @@ int tf_x509_check(const tf_trust *trust, const tf_x509_chain *in, tf_x509_leaf *
     if (in->n == 0 || in->der == NULL || in->len == NULL) {
         return fail(detail, TLSFLOW_E_CERT_MISSING, "the peer sent no certificate");
     }
-    c = malloc(sizeof(*c));
+    c = TF_ALLOC(malloc(sizeof(*c)));
     if (c == NULL) {
         return fail(detail, TLSFLOW_E_INTERNAL, "out of memory verifying the certificate chain");
     }
