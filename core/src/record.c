@@ -213,28 +213,41 @@ static int do_mark(tlsflow_conn *c)
     }
     if (kind == TF_MARK_KEYS_AP) /* installed: the copy is spent */
         tf_wipe(c->role == TLSFLOW_CLIENT ? c->hs->c_ap : c->hs->s_ap, TF_MAX_HASH);
+    if (err) /* tf_fail dropped every queued mark with the handshake bytes */
+        return err;
     memmove(c->work->marks, c->work->marks + 1, --c->n_marks * sizeof(c->work->marks[0]));
     return err;
 }
 
-/* Queue what is pending, in order: an alert, then handshake bytes with our marks at their
- * places among them. Stops when the output buffer is full. */
-void tf_record_flush(tlsflow_conn *c)
+/* Queue the pending alert, if any. 1 when the output has no room for it yet. */
+static int flush_alert(tlsflow_conn *c)
 {
-    if (c->pending_alert >= 0) {
+    while (c->pending_alert >= 0) {
         if (tf_record_room(c) < 2)
-            return;
+            return 1;
         uint8_t alert[2] = {(uint8_t)(c->pending_alert_fatal ? 2 : 1), (uint8_t)c->pending_alert};
-        c->sent_alert = c->pending_alert;
         c->pending_alert = -1;
-        tf_record_write(c, TF_CT_ALERT, alert, 2);
+        /* Not sent: the failure queued internal_error in its place, once (errors stick). */
+        if (tf_record_write(c, TF_CT_ALERT, alert, 2) != 0)
+            continue;
+        c->sent_alert = alert[1];
         tf_tracef(c, TLSFLOW_STEP_ALERT_SENT, "sent %s alert %s (%d)",
                   alert[0] == 2 ? "fatal" : "warning", tlsflow_alert_name(alert[1]), alert[1]);
     }
+    return 0;
+}
+
+/* Queue what is pending, in order: an alert, then handshake bytes with our marks at their
+ * places among them. Stops when the output buffer is full. A failure on the way queues its
+ * alert at once: an engine with an error and nothing to send reports itself closed. */
+void tf_record_flush(tlsflow_conn *c)
+{
+    if (flush_alert(c))
+        return;
     while (!c->error && (c->hs_out_off < c->hs_out_len || c->n_marks)) {
         if (c->n_marks && c->work->marks[0].at == c->hs_out_off) {
             if (do_mark(c))
-                return;
+                break;
             continue;
         }
         size_t end = c->n_marks ? c->work->marks[0].at : c->hs_out_len;
@@ -249,8 +262,12 @@ void tf_record_flush(tlsflow_conn *c)
         if (want > room)
             want = room;
         if (tf_record_write(c, TF_CT_HANDSHAKE, c->hs_out + c->hs_out_off, want))
-            return;
+            break;
         c->hs_out_off += want;
+    }
+    if (c->error) {
+        flush_alert(c);
+        return;
     }
     if (c->hs_out_off == c->hs_out_len && !c->n_marks)
         c->hs_out_off = c->hs_out_len = 0;
