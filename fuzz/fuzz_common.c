@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "fault.h"
 #include "internal.h"
 #include "sigalg.h"
 #include "tf_test.h"
@@ -23,6 +24,29 @@ static void must(int ok, const char *what)
 {
     if (!ok)
         tff_fail(__FILE__, __LINE__, what);
+}
+
+/* An armed TFF_FAULT_CRYPTO is held while the harness does its own work (building a
+ * configuration once, whichever input comes first; asking questions of a connection):
+ * it is meant for the engine's work on the input. */
+static unsigned long pause_faults(void)
+{
+#ifdef TLSFLOW_FAULT_INJECTION
+    unsigned long countdown = tf_fault_countdown;
+    tf_fault_countdown = 0;
+    return countdown;
+#else
+    return 0;
+#endif
+}
+
+static void resume_faults(unsigned long countdown)
+{
+#ifdef TLSFLOW_FAULT_INJECTION
+    tf_fault_countdown = countdown;
+#else
+    (void)countdown;
+#endif
 }
 
 /* The only mutable globals: reset for every input by tff_reset. */
@@ -54,6 +78,10 @@ void tff_reset(void)
     verdict_mode = TFF_VERDICT_KEEP;
     memset(&fault, 0, sizeof(fault));
     memset(hook_alerts, 0, sizeof(hook_alerts));
+#ifdef TLSFLOW_FAULT_INJECTION
+    tf_fault_countdown = 0;
+    tf_fault_fired = 0;
+#endif
 }
 
 void tff_set_verdict(unsigned verdict)
@@ -67,11 +95,24 @@ void tff_set_fault(unsigned kind, unsigned n)
     fault.n = n;
     fault.calls = 0;
     fault.hit = 0;
+#ifdef TLSFLOW_FAULT_INJECTION
+    tf_fault_countdown = fault.kind == TFF_FAULT_CRYPTO ? n : 0;
+    tf_fault_fired = 0;
+#endif
 }
 
 tlsflow_role tff_fault_hit(void)
 {
     return fault.hit;
+}
+
+int tff_crypto_fault_fired(void)
+{
+#ifdef TLSFLOW_FAULT_INJECTION
+    return tf_fault_fired;
+#else
+    return 0;
+#endif
 }
 
 int64_t tff_time_offset(unsigned n)
@@ -213,7 +254,9 @@ int tff_verify_hook(void *ctx, tlsflow_conn *c, int verdict)
     uint8_t pin[32];
     TFF_CHECK(tlsflow_peer_cert_count(c) >= 1);
     TFF_CHECK(tlsflow_peer_cert(c, 0, &len) != NULL && len > 0);
+    unsigned long held = pause_faults(); /* the hook's own question */
     TFF_CHECK(tlsflow_peer_spki_sha256(c, pin) == 0);
+    resume_faults(held);
     TFF_CHECK(verdict == 0 || verdict == TLSFLOW_E_INTERNAL || cert_error(verdict));
     switch (verdict_mode) {
     case TFF_VERDICT_ACCEPT:
@@ -464,22 +507,31 @@ static tlsflow_config *new_server(int variant)
 }
 
 /* Built on first use and kept for the life of the process (reachable, so no leak). */
+/* A configuration just built, with the armed fault (if any) put back. */
+static tlsflow_config *built(tlsflow_config *cfg, unsigned long held)
+{
+    resume_faults(held);
+    return cfg;
+}
+
 static tlsflow_config *clients[TFF_CLIENT_VARIANTS], *servers[TFF_SERVER_VARIANTS],
     *offload_servers[2][TFF_SERVER_VARIANTS];
 
 const tlsflow_config *tff_client_config(int variant)
 {
     variant = (variant % TFF_CLIENT_VARIANTS + TFF_CLIENT_VARIANTS) % TFF_CLIENT_VARIANTS;
+    unsigned long held = clients[variant] ? 0 : pause_faults();
     if (!clients[variant])
-        clients[variant] = new_client(variant);
+        clients[variant] = built(new_client(variant), held);
     return clients[variant];
 }
 
 const tlsflow_config *tff_server_config(int variant)
 {
     variant = (variant % TFF_SERVER_VARIANTS + TFF_SERVER_VARIANTS) % TFF_SERVER_VARIANTS;
+    unsigned long held = servers[variant] ? 0 : pause_faults();
     if (!servers[variant])
-        servers[variant] = new_server(variant);
+        servers[variant] = built(new_server(variant), held);
     return servers[variant];
 }
 
@@ -489,11 +541,13 @@ const tlsflow_config *tff_server_config_offload(int variant, int handles)
     handles = handles != 0;
     tlsflow_config **cfg = &offload_servers[handles][variant];
     if (!*cfg) {
+        unsigned long held = pause_faults();
         with_handles = handles;
         *cfg = new_server(variant);
         with_handles = 0;
         if (!handles)
             tlsflow_config_set_key_offload(*cfg, 1);
+        resume_faults(held);
     }
     return *cfg;
 }
@@ -503,9 +557,11 @@ static const tlsflow_config *retired_server(void)
 {
     static tlsflow_config *cfg;
     if (!cfg) {
+        unsigned long held = pause_faults();
         cfg = new_server(TFF_SERVER_DEFAULT);
         must(tlsflow_config_set_ticket_keys(cfg, &ticket_keys[1], 1) == 0, "retired ticket key");
         must(tlsflow_config_set_ticket_policy(cfg, 7200, 1) == 0, "ticket policy");
+        resume_faults(held);
     }
     return cfg;
 }
@@ -529,6 +585,7 @@ const uint8_t *tff_session(int variant, size_t *len)
         static keylog_lines logs[2];
         memcpy(logs, keylogs, sizeof(logs));
         fault_state armed = fault;
+        unsigned long held = pause_faults();
         tff_reset();
         tlsflow_conn *c = tlsflow_conn_new(tff_client_config(variant));
         tlsflow_conn *s =
@@ -546,6 +603,7 @@ const uint8_t *tff_session(int variant, size_t *len)
         verdict_mode = verdict;
         memcpy(keylogs, logs, sizeof(logs));
         fault = armed;
+        resume_faults(held);
     }
     *len = lens[i];
     return sessions[i];
@@ -558,7 +616,8 @@ tlsflow_conn *tff_client_new(int variant)
     const uint8_t *session = tff_session(variant, &len);
     tlsflow_conn *c = tlsflow_conn_new(tff_client_config(variant));
     if (!c) {
-        TFF_CHECK(fault.hit == TLSFLOW_CLIENT); /* no workspace */
+        /* No workspace, or a hash for the transcript could not start. */
+        TFF_CHECK(fault.hit == TLSFLOW_CLIENT || tff_crypto_fault_fired());
         return NULL;
     }
     if (session) {
@@ -572,7 +631,7 @@ tlsflow_conn *tff_client_new(int variant)
 tlsflow_conn *tff_server_new(int variant)
 {
     tlsflow_conn *c = tlsflow_conn_new(tff_server_config(variant));
-    TFF_CHECK(c != NULL || fault.hit == TLSFLOW_SERVER);
+    TFF_CHECK(c != NULL || fault.hit == TLSFLOW_SERVER || tff_crypto_fault_fired());
     return c;
 }
 
@@ -651,8 +710,9 @@ static tlsflow_config *clients13[TFF13_FLAGS], *servers13[TFF13_FLAGS];
 const tlsflow_config *tff_client_config13(unsigned flags)
 {
     flags &= TFF13_HRR | TFF13_CERT | TFF13_ALT; /* what the client's side of a pair needs */
+    unsigned long held = clients13[flags] ? 0 : pause_faults();
     if (!clients13[flags])
-        clients13[flags] = new_client13(flags);
+        clients13[flags] = built(new_client13(flags), held);
     return clients13[flags];
 }
 
@@ -660,8 +720,9 @@ const tlsflow_config *tff_server_config13(unsigned flags)
 {
     flags =
         (flags & (TFF13_HRR | TFF13_ALT)) | ((flags & (TFF13_AUTH | TFF13_CERT)) ? TFF13_AUTH : 0);
+    unsigned long held = servers13[flags] ? 0 : pause_faults();
     if (!servers13[flags])
-        servers13[flags] = new_server13(flags);
+        servers13[flags] = built(new_server13(flags), held);
     return servers13[flags];
 }
 
@@ -791,7 +852,7 @@ static void check_chain_held(const tlsflow_conn *c, const uint8_t *cert, size_t 
     TFF_CHECK(n == kept);
 }
 
-void tff_observe(tlsflow_conn *c, tff_watch *w, const uint8_t *cert, size_t cert_len)
+static void observe(tlsflow_conn *c, tff_watch *w, const uint8_t *cert, size_t cert_len)
 {
     const tlsflow_info *info = tlsflow_get_info(c);
     TFF_CHECK(info != NULL && info->client_hello != NULL);
@@ -895,7 +956,7 @@ static int oom(const tlsflow_conn *c, int err)
            (fault.kind == TFF_FAULT_WORKSPACE || fault.kind == TFF_FAULT_MISALIGNED);
 }
 
-void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
+static void check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
 {
     int err = tlsflow_last_error(c);
     TFF_CHECK(tlsflow_last_error_text(c) != NULL);
@@ -923,11 +984,27 @@ void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
             TFF_CHECK(tlsflow_sent_alert(c) == TLSFLOW_ALERT_CLOSE_NOTIFY);
         else if (err == TLSFLOW_E_PEER_ALERT)
             TFF_CHECK(tlsflow_peer_alert(c) >= 0);
-        else if (oom(c, err)) /* no memory for buffers: no room for an alert either */
+        else if (oom(c, err) || tff_crypto_fault_fired())
+            /* No memory for buffers, or an alert that could not be sealed: maybe no alert */
             TFF_CHECK(tlsflow_sent_alert(c) < 0 || tlsflow_sent_alert(c) == expected_alert(c, err));
         else if (!w->eof && tf_alert_for(err) >= 0)
             TFF_CHECK(tlsflow_sent_alert(c) == expected_alert(c, err)); /* the right one */
     }
+}
+
+/* The harness's questions (hashes of the peer's key, exporters) hold an armed fault. */
+void tff_observe(tlsflow_conn *c, tff_watch *w, const uint8_t *cert, size_t cert_len)
+{
+    unsigned long held = pause_faults();
+    observe(c, w, cert, cert_len);
+    resume_faults(held);
+}
+
+void tff_check(const tlsflow_conn *c, tff_watch *w, tlsflow_event ev)
+{
+    unsigned long held = pause_faults();
+    check(c, w, ev);
+    resume_faults(held);
 }
 
 /* The operation done with the key a handle names (the harness's copy of a fixture key). */
@@ -960,8 +1037,9 @@ void tff_key_op_now(tlsflow_conn *c)
     } else {
         r = tlsflow_key_op_run(c, res, sizeof(res), &n);
     }
-    /* Only a random source made to fail makes a fixture key's operation fail. */
-    TFF_CHECK(r == TLSFLOW_OK || (r == TLSFLOW_E_INTERNAL && fault.hit));
+    /* Only a random source or a primitive made to fail makes a fixture key's operation fail. */
+    TFF_CHECK(r == TLSFLOW_OK ||
+              (r == TLSFLOW_E_INTERNAL && (fault.hit || tff_crypto_fault_fired())));
     TFF_CHECK(tlsflow_key_op_complete(c, r == TLSFLOW_OK ? res : NULL, n) == 0);
     TFF_CHECK(tlsflow_key_op(c) == NULL);
 }

@@ -126,11 +126,15 @@ enum {
     TFF_FAULT_MISALIGNED,
     TFF_FAULT_TIME,
     TFF_FAULT_MISUSE,
+    TFF_FAULT_CRYPTO, /* the n-th wolfCrypt call or allocation of the engine fails (fault.h) */
     TFF_FAULTS
 };
 void tff_set_fault(unsigned kind, unsigned n);
 /* The role whose random source or workspace failed (0 while none did). */
 tlsflow_role tff_fault_hit(void);
+/* Did the armed TFF_FAULT_CRYPTO failure happen? (Always 0 in a build without
+ * TLSFLOW_FAULT_INJECTION, where that fault does nothing.) */
+int tff_crypto_fault_fired(void);
 /* The clock offsets TFF_FAULT_TIME uses, by n (seconds from TF_TEST_TIME). */
 int64_t tff_time_offset(unsigned n);
 

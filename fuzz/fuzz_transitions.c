@@ -6,15 +6,16 @@
  * the sender's own record layer (tf_record_write), so after its ChangeCipherSpec they are
  * protected with the real keys and reach the receiver's state machine.
  *
- * Byte 0: bits 0-2 client configuration, bits 3-5 server configuration (TFF_*_*), bit 6
- * close from the client once both are done, bit 7 then both write at once (about 24 KiB
- * each) through wires of 2^(k mod 14) bytes, k = byte 1 bits 3-7. Byte 1: bits 0-2 chunk size for
+ * Byte 0: bits 0-2 client configuration, bits 3-5 server configuration (TFF_*_*), bit 6 close
+ * from the client once both are done, bit 7 then both write at once (about 24 KiB each)
+ * through wires of 2^(k mod 14) bytes, k = byte 1 bits 3-7. Byte 1: bits 0-2 chunk size for
  * delivery. Then, optionally, an extended header: TFF_EXTENDED (an action byte of that value
- * is written 0x0f), the client configuration and the server configuration (any variant,
- * modulo their number; they replace byte 0's), the caller's answers (bits 0-2 the
- * verification hook's verdict, tff_set_verdict; bits 3-5 a fault, TFF_FAULT_*) and the
- * fault's n (tff_set_fault). Then one action byte per record (and the action's arguments); an
- * exhausted input passes everything, so a two-byte input is a complete handshake.
+ * is written 0x0f), the client configuration and the server configuration (any variant, modulo
+ * their number; they replace byte 0's), the caller's answers (bits 0-2 the verification hook's
+ * verdict, tff_set_verdict; bits 3-5 a fault, TFF_FAULT_*) and the fault's n (tff_set_fault;
+ * TFF_FAULT_CRYPTO takes a second byte, n's high byte). Then one action byte per record (and
+ * the action's arguments); an exhausted input passes everything, so a two-byte input is a
+ * complete handshake.
  *
  * Invariants, beyond tff_check's and tff_observe's on every poll: the run ends (bounded
  * steps) with both sides done, or a side closed, or after a lossy mutation; no side ever
@@ -484,6 +485,19 @@ static int service(world *wd, int idx)
     }
 }
 
+/* A side ended during the duplex phase: what either has half sent goes to its peer's wire
+ * as it is, so that transmit() finds whole records at the start of each output again. */
+static int drain_outputs(world *wd)
+{
+    for (int idx = 0; idx < 2; idx++) {
+        size_t n;
+        const uint8_t *out = tlsflow_out_buf(wd->s[idx].c, &n);
+        if (n && buf_add(&wd->s[!idx].wire, out, n))
+            tlsflow_out_ack(wd->s[idx].c, n);
+    }
+    return 0;
+}
+
 /* Both sides write `total` bytes at once through wires that hold at most `cap` bytes,
  * reading as they go, driven by tlsflow_ready(): nothing may wait on anything. Returns 1
  * when every byte arrived, 0 if a side closed on the way. */
@@ -497,8 +511,11 @@ static int duplex_phase(world *wd, size_t total, size_t cap)
             side *me = &wd->s[idx], *peer = &wd->s[!idx];
             unsigned r = tlsflow_ready(me->c);
             if (r & TLSFLOW_READY_CLOSED)
-                return 0;
-            TFF_CHECK(r & TLSFLOW_READY_ESTABLISHED);
+                return drain_outputs(wd);
+            if (!(r & TLSFLOW_READY_ESTABLISHED)) { /* a record that could not be sealed */
+                TFF_CHECK(tlsflow_last_error(me->c) != 0 && tff_crypto_fault_fired());
+                return drain_outputs(wd);
+            }
             if ((r & TLSFLOW_READY_APP_WRITE) && sent[idx] < total) {
                 uint8_t data[4096];
                 size_t n = total - sent[idx] < sizeof(data) ? total - sent[idx] : sizeof(data);
@@ -551,7 +568,7 @@ static int duplex_phase(world *wd, size_t total, size_t cap)
 /* Any mutation so far, a fault that fired included. */
 static int touched(const world *wd)
 {
-    return wd->touched || tff_fault_hit() != 0;
+    return wd->touched || tff_fault_hit() != 0 || tff_crypto_fault_fired();
 }
 
 static int run_until_idle(world *wd)
@@ -589,14 +606,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (fault == TFF_FAULT_MISUSE) {
             wd.misuse = 1 + (n & 7) % (M_KINDS - 1);
             wd.misuse_at = 1 + (size_t)(n >> 3) * 4;
+        } else if (fault == TFF_FAULT_CRYPTO) {
+            tff_set_fault(fault, n | (unsigned)tff_u8(&wd.in) << 8); /* calls reach thousands */
         } else {
             tff_set_fault(fault, n);
         }
     }
     wd.s[0].c = tff_client_new(cv);
     wd.s[1].c = tff_server_new(sv);
-    if (!wd.s[0].c || !wd.s[1].c) { /* a workspace fault at the start */
-        TFF_CHECK(tff_fault_hit() != 0);
+    if (!wd.s[0].c || !wd.s[1].c) { /* a workspace or crypto fault at the start */
+        TFF_CHECK(tff_fault_hit() != 0 || tff_crypto_fault_fired());
         tlsflow_conn_free(wd.s[0].c);
         tlsflow_conn_free(wd.s[1].c);
         return 0;

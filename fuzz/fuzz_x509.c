@@ -4,8 +4,10 @@
  *
  * Byte 0: bits 0-2 number of certificates (mod 5), bits 3-4 the time (test time, epoch 0,
  * year 2200, or four fuzzed bytes that follow), bits 5-6 the host to verify (none,
- * "localhost", "127.0.0.1", the fuzzed host below). Then each certificate as
- * [u16 length][DER]; the rest is "pattern\0host". */
+ * "localhost", "127.0.0.1", the fuzzed host below), bit 7 a fault: the next byte n, and the
+ * chain is verified a second time with the engine's n-th wolfCrypt call or allocation
+ * failing (TFF_FAULT_CRYPTO), which must never turn a refusal into an acceptance. Then each
+ * certificate as [u16 length][DER]; the rest is "pattern\0host". */
 #include <stdio.h>
 #include <string.h>
 
@@ -128,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tff_input in = {data, size};
     uint8_t opt = tff_u8(&in);
     size_t n = (opt & 7) % (MAX_CERTS + 1);
+    unsigned fault_at = opt & 0x80 ? tff_u8(&in) : 0;
     int64_t now = TF_TEST_TIME;
     switch ((opt >> 3) & 3) {
     case 1:
@@ -184,6 +187,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     TFF_CHECK(rc == TLSFLOW_OK || rc == TLSFLOW_E_INTERNAL ||
               (rc <= TLSFLOW_E_CERT_EXPIRED && rc >= TLSFLOW_E_CERT_MISSING));
     TFF_CHECK(n > 0 || rc == TLSFLOW_E_CERT_MISSING);
+    if (fault_at) {
+        /* Fail closed: a primitive or an allocation that fails midway gives an error, or
+         * (when the failure did not matter) the same verdict. */
+        tff_set_fault(TFF_FAULT_CRYPTO, fault_at);
+        const char *why = NULL;
+        int rc_fault = tf_x509_verify(cfg->trust, certs, lens, n, now, expect, &why);
+        TFF_CHECK(why != NULL && (rc_fault == rc || rc_fault != TLSFLOW_OK));
+        tff_set_fault(TFF_FAULT_NONE, 0);
+    }
 
     /* The client's single-parse route gives the same verdict whenever it could
      * describe the leaf, and the leaf's summary is describe's. */
