@@ -77,7 +77,11 @@ int tf_session_read(tf_reader *r, tf_session *s, int client)
 
 int tf_session_fresh(const tf_session *s, int64_t now)
 {
-    return now >= s->created - 60 && now - s->created < (int64_t)s->lifetime;
+    /* created may come from imported bytes and now from any clock: the distance between
+     * them, taken without signed overflow. Up to 60 s in the future still counts. */
+    if (now < s->created)
+        return (uint64_t)s->created - (uint64_t)now <= 60;
+    return (uint64_t)now - (uint64_t)s->created < s->lifetime;
 }
 
 /* ---- tickets ------------------------------------------------------------------------- */

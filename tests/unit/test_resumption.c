@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "session.h"
 #include "tf_test.h"
 
 #define V12 TLSFLOW_VERSION_TLS12
@@ -176,6 +177,28 @@ static void test_no_ems_no_resumption(void **state)
 }
 
 /* No keys at the server: no tickets, and a client has nothing to export. */
+/* Freshness of a session whose creation time came from imported bytes, on any clock:
+ * fuzz_client found created near INT64_MIN, where the difference overflowed (UBSan). */
+static void test_fresh_at_the_extremes(void **state)
+{
+    (void)state;
+    tf_session s;
+    memset(&s, 0, sizeof(s));
+    s.lifetime = 7200;
+    s.created = INT64_MIN + 5;
+    assert_false(tf_session_fresh(&s, 1800000000));
+    assert_false(tf_session_fresh(&s, INT64_MAX));
+    assert_true(tf_session_fresh(&s, INT64_MIN + 105));
+    s.created = INT64_MAX - 5;
+    assert_false(tf_session_fresh(&s, INT64_MIN));
+    assert_true(tf_session_fresh(&s, INT64_MAX));
+    s.created = 1000; /* up to 60 s ahead, then the lifetime */
+    assert_true(tf_session_fresh(&s, 940));
+    assert_false(tf_session_fresh(&s, 939));
+    assert_true(tf_session_fresh(&s, 1000 + 7199));
+    assert_false(tf_session_fresh(&s, 1000 + 7200));
+}
+
 static void test_no_keys(void **state)
 {
     (void)state;
@@ -197,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_falls_back),
         cmocka_unit_test(test_no_ems_no_resumption),
         cmocka_unit_test(test_no_keys),
+        cmocka_unit_test(test_fresh_at_the_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
