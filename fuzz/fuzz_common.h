@@ -181,10 +181,11 @@ size_t tff_take(tff_input *in, size_t n, const uint8_t **out);
  * error never changes once set, the error text is never NULL, HANDSHAKE_DONE comes once
  * and before any application data, CLOSED is final and comes with the right alert. */
 typedef struct {
-    int error;  /* first nonzero error seen */
-    int done;   /* HANDSHAKE_DONE reported */
-    int eof;    /* the embedder signalled EOF */
-    int closed; /* CLOSED reported */
+    int error;              /* first nonzero error seen */
+    int done;               /* HANDSHAKE_DONE reported */
+    int eof;                /* the embedder signalled EOF */
+    int closed;             /* CLOSED reported */
+    int alert_before_error; /* tlsflow_sent_alert + 2 at the last poll without an error */
     /* What tff_observe saw before (zero at the start). */
     int exported;            /* export[] holds the first keying material exported */
     uint8_t export[32];      /* ... for TFF_EXPORT_LABEL without a context */
