@@ -93,16 +93,21 @@ static size_t n_certs(const diff_case *d)
 
 /* ---- OpenSSL's answers --------------------------------------------------------------- */
 
+typedef int (*issued_fn)(X509_STORE_CTX *ctx, X509 *x, X509 *issuer);
+
 /* X509_verify_cert as OpenSSL's TLS client runs it ("ssl_server" purpose and trust, our
- * time, partial chains off), at a security level and with extra flags. *path (if asked):
- * the path it verified, or NULL. */
-static int ossl_verify(const diff_case *d, unsigned long extra_flags, int level, int *err,
-                       int *depth, x509_path **path)
+ * time, partial chains off), at a security level and with extra flags; `issued` (if not
+ * NULL) replaces OpenSSL's test of whether a certificate may have issued another while it
+ * builds the path. *path (if asked): the path it verified, or NULL. */
+static int ossl_verify(const diff_case *d, unsigned long extra_flags, int level, issued_fn issued,
+                       int *err, int *depth, x509_path **path)
 {
     X509_STORE *store = X509_STORE_new();
     STACK_OF(X509) *untrusted = sk_X509_new_null();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     TFF_CHECK(store != NULL && untrusted != NULL && ctx != NULL);
+    if (issued != NULL)
+        X509_STORE_set_check_issued(store, issued);
     for (size_t i = 0; i < d->n_anchors; i++)
         TFF_CHECK(X509_STORE_add_cert(store, anchor_x(d, i)) == 1);
     for (size_t i = 1; i < d->n_chain; i++)
@@ -254,7 +259,63 @@ static int accepted_under_our_policies(const diff_case *d)
     return (d->ossl_err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
             d->ossl_err == X509_V_ERR_EE_KEY_TOO_SMALL ||
             d->ossl_err == X509_V_ERR_CA_KEY_TOO_SMALL) &&
-           ossl_verify(d, X509_V_FLAG_PARTIAL_CHAIN, 1, &err, &depth, NULL);
+           ossl_verify(d, X509_V_FLAG_PARTIAL_CHAIN, 1, NULL, &err, &depth, NULL);
+}
+
+/* OpenSSL's test of whether `issuer` may have issued x while it builds the path
+ * (check_issued in crypto/x509/x509_vfy.c: X509_check_issued's name, AKID and key type
+ * checks), except that an authorityKeyIdentifier's authorityCertIssuer and
+ * authorityCertSerialNumber in x are not compared with the issuer's issuer name and
+ * serial number (its keyIdentifier still is). A keyUsage without keyCertSign passes, as
+ * there (the verification refuses it later). */
+static int issued_but_for_akid_issuer_serial(X509_STORE_CTX *ctx, X509 *x, X509 *issuer)
+{
+    int err = X509_check_issued(issuer, x);
+    (void)ctx;
+    if (err == X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH) {
+        AUTHORITY_KEYID *akid = X509_get_ext_d2i(x, NID_authority_key_identifier, NULL, NULL);
+        err = X509_V_ERR_UNSPECIFIED;
+        if (akid != NULL) {
+            GENERAL_NAMES_free(akid->issuer);
+            akid->issuer = NULL;
+            ASN1_INTEGER_free(akid->serial);
+            akid->serial = NULL;
+            err = X509_check_akid(issuer, akid);
+        }
+        AUTHORITY_KEYID_free(akid);
+    }
+    ERR_clear_error();
+    return err == X509_V_OK || err == X509_V_ERR_KEYUSAGE_NO_CERTSIGN;
+}
+
+/* CHAIN_WE_ACCEPT. A chain certificate's authorityKeyIdentifier names its issuer by
+ * authorityCertIssuer and/or authorityCertSerialNumber, and they are not those of the
+ * certificate whose subject and key issued it. OpenSSL takes an AKID that does not fit
+ * as "not this issuer" while it builds the path (X509_check_akid,
+ * X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH) and finds none (error 20 or 2); wolfCrypt
+ * (DecodeAuthKeyId) keeps only the keyIdentifier, finds the issuer by name (or key id)
+ * and verifies the signature with its key. RFC 5280 4.2.1.1 makes the AKID a help to
+ * find the issuer's key, and path validation (6.1) never reads it: the signature is
+ * what binds the certificate to its issuer, so accepting is right. (Such an AKID is not
+ * conforming either: 4.2.1.1 wants a keyIdentifier, and authorityCertIssuer and
+ * authorityCertSerialNumber both or neither.) Applies only if OpenSSL, told to compare
+ * the AKID's keyIdentifier alone, accepts the chain, relaxed to our policies as in
+ * accepted_under_our_policies (an anchor as name and key; RSA from 1024 bits).
+ * Reproducer: allowlist-akid-serial-mismatch. */
+static int akid_issuer_serial_mismatch(const diff_case *d)
+{
+    int err, depth, mismatch = 0;
+    if (d->ossl_err != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY &&
+        d->ossl_err != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)
+        return 0;
+    for (size_t i = 0; i < d->n_chain; i++)
+        for (size_t j = 0; j < n_certs(d); j++)
+            mismatch |=
+                j != i && d->x[j] != NULL &&
+                X509_check_issued(d->x[j], chain_x(d, i)) == X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH;
+    ERR_clear_error();
+    return mismatch && ossl_verify(d, X509_V_FLAG_PARTIAL_CHAIN, 1,
+                                   issued_but_for_akid_issuer_serial, &err, &depth, NULL);
 }
 
 /* CHAIN_WE_ACCEPT. An anchor that names the issuer of a certificate of the chain is not
@@ -510,6 +571,32 @@ static int unusable_key(const diff_case *d)
            leaf_type == EVP_PKEY_X448 || binary;
 }
 
+/* CHAIN_WE_REFUSE. A certificate the peer sent, off the path OpenSSL verified, has a
+ * subjectPublicKeyInfo OpenSSL cannot load either: an algorithm OID neither library knows
+ * (wolfCrypt: ASN_UNKNOWN_OID_E) or an RSA key whose RSAPublicKey is not a SEQUENCE
+ * (ASN_PARSE_E). OpenSSL decodes a certificate without its key and needs the key only on
+ * its path; wolfCrypt's DecodedCert reads the key with the rest, and every sent
+ * certificate must read (decode_intermediates in x509.c: the answer must not depend on
+ * which path is taken), so we refuse the chain as "could not be parsed". RFC 5280 6.1
+ * validates a path and says nothing of certificates beside it (RFC 8446 4.4.2 lets a
+ * server send some), so OpenSSL is right too: a policy of ours, the safe side.
+ * Reproducers: allowlist-unreadable-key-intermediate, -unknown-key-oid-intermediate. */
+static int unreadable_key_off_path(const diff_case *d)
+{
+    int found = 0;
+    if (d->ours_chain != TLSFLOW_E_CERT_BAD || d->ossl_path == NULL ||
+        strcmp(d->ours_detail, "certificate could not be parsed") != 0)
+        return 0;
+    for (size_t i = 1; i < d->n_chain; i++) {
+        int on_path = 0;
+        for (int k = 0; k < sk_X509_num(d->ossl_path); k++)
+            on_path |= X509_cmp(chain_x(d, i), sk_X509_value(d->ossl_path, k)) == 0;
+        found |= !on_path && X509_get0_pubkey(chain_x(d, i)) == NULL;
+    }
+    ERR_clear_error();
+    return found;
+}
+
 /* HOST_WE_ACCEPT. The match needs one trailing dot ignored, on the host ("localhost.")
  * or on the dNSName: hostname.h takes "example.com." as "example.com" (the same DNS
  * name in its absolute form, RFC 1034 3.1); X509_check_host compares the text. */
@@ -592,6 +679,8 @@ static const allowance ALLOWLIST[] = {
     {CHAIN_WE_ACCEPT, "the path ends at an anchor OpenSSL does not take as a CA", anchor_not_a_ca},
     {CHAIN_WE_ACCEPT, "leaf extendedKeyUsage anyExtendedKeyUsage without serverAuth",
      any_extended_key_usage},
+    {CHAIN_WE_ACCEPT, "an AKID issuer/serial that is not the issuer's (RFC 5280 6.1 reads none)",
+     akid_issuer_serial_mismatch},
     {CHAIN_WE_ACCEPT, "FINDING: key id, subjectAltName or basicConstraints not DER (wolfCrypt)",
      lenient_extension},
     {HOST_WE_ACCEPT, "FINDING: the leaf's subjectAltName is not DER (wolfCrypt reads it)",
@@ -611,6 +700,8 @@ static const allowance ALLOWLIST[] = {
      dsa_signature_on_path},
     {CHAIN_WE_REFUSE, "a key we cannot use: RSASSA-PSS or X25519/X448 leaf, binary curve",
      unusable_key},
+    {CHAIN_WE_REFUSE, "a sent certificate off OpenSSL's path has a key neither can read",
+     unreadable_key_off_path},
     {HOST_WE_ACCEPT, "the host matches with one trailing dot ignored", match_needs_trailing_dot},
     {DER_WE_ACCEPT, "FINDING: a certificate framed not as DER around its signature (wolfCrypt)",
      lenient_framing},
@@ -795,7 +886,8 @@ static void theirs(diff_case *d)
     d->ossl_host_ok = d->host == NULL;
     if (!ossl_decodes_chain(d))
         return;
-    d->ossl_chain_ok = ossl_verify(d, 0, AUTH_LEVEL, &d->ossl_err, &d->ossl_depth, &d->ossl_path);
+    d->ossl_chain_ok =
+        ossl_verify(d, 0, AUTH_LEVEL, NULL, &d->ossl_err, &d->ossl_depth, &d->ossl_path);
     if (d->host != NULL)
         d->ossl_host_ok = ossl_host(d->host, d->ip, d->ip_len, chain_x(d, 0));
 }
