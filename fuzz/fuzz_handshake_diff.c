@@ -471,9 +471,11 @@ static void read_hello(const wire *w, hello *h)
         return;
     size_t at = 35 + b[34];
     h->version = be16(b);
-    h->n_suites = be16(b + at) / 2;
+    /* By its length in bytes: an odd length (a fault we refuse) still reads. */
+    size_t suites_len = be16(b + at);
+    h->n_suites = suites_len / 2;
     h->suites = b + at + 2;
-    at += 2 + 2 * h->n_suites;
+    at += 2 + suites_len;
     if (at + 1 > n || at + 1 + b[at] > n)
         return;
     h->n_compression = b[at];
@@ -1039,9 +1041,10 @@ static int drop_one(uint16_t type, const uint8_t *data, size_t len, uint8_t *out
 }
 
 /* Two faults in one hello, each side refusing for a different one first: OpenSSL reads
- * the extensions that decide the version and renegotiation before the others, we check
- * every extension's syntax first. Checked: without one of the extensions, our answer is
- * unchanged and OpenSSL's becomes ours. No RFC orders the checks. */
+ * the extensions that decide the version and renegotiation before the others (and
+ * before the cipher_suites list: an odd length, which we refuse at once), we check the
+ * syntax of every field and extension first. Checked: without one of the extensions,
+ * our answer is unchanged and OpenSSL's becomes ours. No RFC orders the checks. */
 static int one_fault_each(const hs_case *c)
 {
     if (!refused(&c->ours) || !refused(&c->theirs) || !c->h.present)
@@ -1105,6 +1108,53 @@ static int hello_alone(const hs_case *c)
     return ok;
 }
 
+/* The header of the first handshake message after the hello: from the rest of the
+ * hello's last record, then from the handshake records that follow it. 0 if there is
+ * no whole header. */
+static int next_header(const hs_case *c, uint8_t hdr[4])
+{
+    size_t got = 0;
+    const uint8_t *t = c->w.p + c->h.records_end - c->h.tail;
+    for (size_t k = 0; k < c->h.tail && got < 4; k++)
+        hdr[got++] = t[k];
+    for (size_t i = c->h.records_end; got < 4 && i + 5 <= c->w.len && c->w.p[i] == 22;) {
+        size_t len = be16(c->w.p + i + 3);
+        for (size_t k = 0; k < len && i + 5 + k < c->w.len && got < 4; k++)
+            hdr[got++] = c->w.p[i + 5 + k];
+        i += 5 + len;
+    }
+    return got == 4;
+}
+
+/* An empty ClientKeyExchange follows the hello, and OpenSSL chose an ECDHE suite. RFC
+ * 8422 5.7: ClientECDiffieHellmanPublic is an ECPoint ecdh_Yc (point<1..2^8-1>); the
+ * empty "implicit" encoding of RFC 4492 (the client's key in a fixed-ECDH certificate,
+ * after a CertificateRequest our server never sends) is deprecated, kept for backward
+ * compatibility only. We refuse the missing ECPoint as malformed (decode_error,
+ * msg_client_key_exchange.c); OpenSSL reads an empty one as ECDH client authentication,
+ * which it does not support, and refuses with handshake_failure, after answering the
+ * hello (we read on before writing: answered_before_refusing). Checked: the hello alone
+ * gets the same answer from both, with the suite OpenSSL chose. */
+static int empty_ecdhe_client_key_exchange(const hs_case *c)
+{
+    uint8_t hdr[4];
+    if (!c->h.present || !next_header(c, hdr) || hdr[0] != 16 || hdr[1] || hdr[2] || hdr[3] ||
+        !c->theirs.hello || !suite_is_ecdhe(c->theirs.suite) || c->theirs.end != END_ALERT ||
+        alert_class(c->theirs.alert) != CLASS_NEGOTIATION || c->ours.end != END_ALERT ||
+        alert_class(c->ours.alert) != CLASS_MALFORMED ||
+        (c->ours.hello && !same_hello(&c->ours, &c->theirs)))
+        return 0;
+    hs_case *r = malloc(sizeof(*r));
+    TFF_CHECK(r != NULL);
+    r->w.len = 0;
+    frame_body(&r->w, c->h.body.p, c->h.body.len, NULL, 0);
+    r->w.chunk = c->w.chunk;
+    run_case(r);
+    int ok = same(&r->ours, &r->theirs) && same_hello(&r->theirs, &c->theirs);
+    free(r);
+    return ok;
+}
+
 /* legacy_version whose major byte is not 3, beside supported_versions: RFC 8446 4.2.1
  * has a server negotiate from supported_versions only, as we do; OpenSSL refuses the
  * hello ("bad legacy version"). */
@@ -1163,6 +1213,8 @@ static const allowance ALLOWLIST[] = {
     {"a TLS 1.3 extension or record_size_limit only we read", tls13_extension_checked, NULL},
     {"two faults in the hello, each side judging another first", one_fault_each, NULL},
     {"we refused what follows the hello, OpenSSL did not read it", hello_alone, NULL},
+    {"an empty ClientKeyExchange in an ECDHE suite: decode_error or handshake_failure",
+     empty_ecdhe_client_key_exchange, NULL},
     {"legacy_version not 3.x beside supported_versions", odd_legacy_version, NULL},
     {"an extension we do not implement, ignored", NULL, without_unimplemented},
     {"server_name entries of an unknown name type, skipped", NULL, without_other_name_types},
