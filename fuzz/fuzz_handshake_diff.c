@@ -1088,6 +1088,18 @@ static int tls13_extension_checked(const hs_case *c)
     return ok;
 }
 
+/* Both servers again, given the hello of c alone, in c's chunks (the caller frees it). */
+static hs_case *run_hello_alone(const hs_case *c)
+{
+    hs_case *r = malloc(sizeof(*r));
+    TFF_CHECK(r != NULL);
+    r->w.len = 0;
+    frame_body(&r->w, c->h.body.p, c->h.body.len, NULL, 0);
+    r->w.chunk = c->w.chunk;
+    run_case(r);
+    return r;
+}
+
 /* We refused what follows the ClientHello (a message, a record) and OpenSSL answered the
  * hello before reading on, or refused the hello itself, or waits for the rest of a
  * record: OpenSSL's answer does not depend on what follows, so the hello alone is
@@ -1097,12 +1109,7 @@ static int hello_alone(const hs_case *c)
     if (!c->h.present || c->ours.end != END_ALERT ||
         (c->h.tail == 0 && c->h.records_end >= c->w.len))
         return 0;
-    hs_case *r = malloc(sizeof(*r));
-    TFF_CHECK(r != NULL);
-    r->w.len = 0;
-    frame_body(&r->w, c->h.body.p, c->h.body.len, NULL, 0);
-    r->w.chunk = c->w.chunk;
-    run_case(r);
+    hs_case *r = run_hello_alone(c);
     int ok = same(&r->theirs, &c->theirs) && explained(r, 1);
     free(r);
     return ok;
@@ -1144,12 +1151,7 @@ static int empty_ecdhe_client_key_exchange(const hs_case *c)
         alert_class(c->ours.alert) != CLASS_MALFORMED ||
         (c->ours.hello && !same_hello(&c->ours, &c->theirs)))
         return 0;
-    hs_case *r = malloc(sizeof(*r));
-    TFF_CHECK(r != NULL);
-    r->w.len = 0;
-    frame_body(&r->w, c->h.body.p, c->h.body.len, NULL, 0);
-    r->w.chunk = c->w.chunk;
-    run_case(r);
+    hs_case *r = run_hello_alone(c);
     int ok = same(&r->ours, &r->theirs) && same_hello(&r->theirs, &c->theirs);
     free(r);
     return ok;
