@@ -507,31 +507,28 @@ static tlsflow_config *new_server(int variant)
 }
 
 /* Built on first use and kept for the life of the process (reachable, so no leak). */
-/* A configuration just built, with the armed fault (if any) put back. */
-static tlsflow_config *built(tlsflow_config *cfg, unsigned long held)
-{
-    resume_faults(held);
-    return cfg;
-}
-
 static tlsflow_config *clients[TFF_CLIENT_VARIANTS], *servers[TFF_SERVER_VARIANTS],
     *offload_servers[2][TFF_SERVER_VARIANTS];
 
 const tlsflow_config *tff_client_config(int variant)
 {
     variant = (variant % TFF_CLIENT_VARIANTS + TFF_CLIENT_VARIANTS) % TFF_CLIENT_VARIANTS;
-    unsigned long held = clients[variant] ? 0 : pause_faults();
-    if (!clients[variant])
-        clients[variant] = built(new_client(variant), held);
+    if (!clients[variant]) {
+        unsigned long held = pause_faults();
+        clients[variant] = new_client(variant);
+        resume_faults(held);
+    }
     return clients[variant];
 }
 
 const tlsflow_config *tff_server_config(int variant)
 {
     variant = (variant % TFF_SERVER_VARIANTS + TFF_SERVER_VARIANTS) % TFF_SERVER_VARIANTS;
-    unsigned long held = servers[variant] ? 0 : pause_faults();
-    if (!servers[variant])
-        servers[variant] = built(new_server(variant), held);
+    if (!servers[variant]) {
+        unsigned long held = pause_faults();
+        servers[variant] = new_server(variant);
+        resume_faults(held);
+    }
     return servers[variant];
 }
 
@@ -710,9 +707,11 @@ static tlsflow_config *clients13[TFF13_FLAGS], *servers13[TFF13_FLAGS];
 const tlsflow_config *tff_client_config13(unsigned flags)
 {
     flags &= TFF13_HRR | TFF13_CERT | TFF13_ALT; /* what the client's side of a pair needs */
-    unsigned long held = clients13[flags] ? 0 : pause_faults();
-    if (!clients13[flags])
-        clients13[flags] = built(new_client13(flags), held);
+    if (!clients13[flags]) {
+        unsigned long held = pause_faults();
+        clients13[flags] = new_client13(flags);
+        resume_faults(held);
+    }
     return clients13[flags];
 }
 
@@ -720,9 +719,11 @@ const tlsflow_config *tff_server_config13(unsigned flags)
 {
     flags =
         (flags & (TFF13_HRR | TFF13_ALT)) | ((flags & (TFF13_AUTH | TFF13_CERT)) ? TFF13_AUTH : 0);
-    unsigned long held = servers13[flags] ? 0 : pause_faults();
-    if (!servers13[flags])
-        servers13[flags] = built(new_server13(flags), held);
+    if (!servers13[flags]) {
+        unsigned long held = pause_faults();
+        servers13[flags] = new_server13(flags);
+        resume_faults(held);
+    }
     return servers13[flags];
 }
 
